@@ -1,0 +1,36 @@
+# Loopwise: `make run` starts the demo, `make test` runs the whole suite.
+PORT ?= 8000
+PY := .venv/bin/python
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint venv demo clean
+
+venv: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==0.13.8"
+	uv sync --frozen --python python3.11
+	@touch $@
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "Loopwise is starting on http://127.0.0.1:$(PORT)/  (health: http://127.0.0.1:$(PORT)/healthz)"
+	@echo "Sign in at http://127.0.0.1:$(PORT)/login/ with the demo logins above; Ctrl-C stops everything."
+	@echo ""
+	.venv/bin/honcho start --port $(PORT) --procfile Procfile
+
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var .venv staticfiles

@@ -1,0 +1,14 @@
+"""The embedded default: SQLite and a serverless Celery transport unless DATABASE_URL /
+REDIS_URL say otherwise. Safe for a laptop, never for production."""
+
+from config.env import env_bool
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = env_bool("DEBUG", True)
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

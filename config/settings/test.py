@@ -1,0 +1,23 @@
+"""Settings for the test suite: real PostgreSQL and Redis, started by `make test`."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+
+os.environ.setdefault("DATABASE_URL", "postgres://loopwise@127.0.0.1:54329/loopwise")
+DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:63799/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+SECRET_KEY = "test-only-secret-key"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

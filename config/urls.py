@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from hiring import views as hiring_views
+
+urlpatterns = [
+    path("healthz", hiring_views.healthz, name="healthz"),
+    path("", hiring_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("scorecards.urls")),
+]

@@ -1,0 +1,418 @@
+"""The hiring domain: role profiles (the rubric), requisitions, candidates, loops, interviews
+and decisions. Scorecards live in the ``scorecards`` app, which depends on this one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from .validators import validate_time_zone
+
+DEFAULT_SCALE_LABELS = {
+    4: ["Below bar", "Mixed", "Meets bar", "Excellent"],
+    5: ["Well below bar", "Below bar", "Mixed", "Meets bar", "Excellent"],
+}
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """Anyone who signs in. Roles come from relations (a requisition's hiring manager and
+    recruiters, an interview's panel), not from a flag on the user."""
+
+    email = models.EmailField("e-mail address")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+
+    class Meta:
+        verbose_name = "user"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email or self.username
+
+
+class RoleProfile(TimeStamped):
+    """A template for a kind of role: its rubric, rating scale and recommendation thresholds."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.TextField(blank=True)
+    level = models.PositiveSmallIntegerField(
+        default=1, help_text="Rank on the career ladder: higher is more senior."
+    )
+    level_below = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="levels_above",
+        help_text=(
+            "The next level down, suggested when a candidate clears its bar but not this one."
+        ),
+    )
+    rating_scale = models.PositiveSmallIntegerField(
+        choices=[(4, "4 points"), (5, "5 points")], default=4
+    )
+    scale_labels = models.JSONField(
+        default=list, blank=True, help_text="One label per point of the scale, lowest first."
+    )
+    bar = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        help_text="The rating that means 'meets bar'.",
+    )
+    strong_hire_margin = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        help_text="Strong hire needs the calibrated overall at least this far above the bar.",
+    )
+    no_hire_margin = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.25"),
+        help_text="'Clearly below the bar' means the calibrated overall is this far below it.",
+    )
+    red_flag_no_hire_count = models.PositiveSmallIntegerField(
+        default=2, help_text="This many interviewers raising red flags means no hire."
+    )
+    disagreement_points = models.PositiveSmallIntegerField(
+        default=2, help_text="Ratings of one dimension this far apart call for a debrief."
+    )
+    level_below_bar = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Calibrated overall (and must-haves) that clears the level below.",
+    )
+    colleagues_visible_after_submit = models.BooleanField(
+        default=True,
+        help_text="Interviewers may read colleagues' submitted scorecards once theirs is in.",
+    )
+    hiring_manager_may_interview = models.BooleanField(
+        default=True, help_text="Whether the requisition's hiring manager may sit on a panel."
+    )
+
+    class Meta:
+        ordering = ["-level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_scale__in=[4, 5]), name="roleprofile_scale_4_or_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(bar__gte=1) & Q(bar__lte=F("rating_scale")),
+                name="roleprofile_bar_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(strong_hire_margin__gte=0) & Q(no_hire_margin__gte=0),
+                name="roleprofile_margins_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.scale_labels and len(self.scale_labels) != self.rating_scale:
+            raise ValidationError(
+                {"scale_labels": f"Give exactly {self.rating_scale} labels, one per point."}
+            )
+
+    def labels(self) -> list[str]:
+        return list(self.scale_labels) or DEFAULT_SCALE_LABELS[self.rating_scale]
+
+    def scale_choices(self) -> list[tuple[int, str]]:
+        return [(value, label) for value, label in enumerate(self.labels(), start=1)]
+
+
+class Dimension(models.Model):
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="dimensions")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    description = models.TextField(blank=True, help_text="The question this dimension answers.")
+    meets_bar = models.TextField("what 'meets bar' looks like")
+    excellent = models.TextField("what 'excellent' looks like")
+    weight = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    must_have = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["profile", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "slug"], name="dimension_slug_per_profile"),
+            models.UniqueConstraint(fields=["profile", "name"], name="dimension_name_per_profile"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="dimension_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseExercise(models.Model):
+    profile = models.ForeignKey(
+        RoleProfile, on_delete=models.CASCADE, related_name="case_exercises"
+    )
+    title = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=160)
+    minutes = models.PositiveSmallIntegerField()
+    brief = models.TextField(help_text="What the candidate is given.")
+    deliverables = models.TextField(help_text="What the candidate must produce.")
+    evaluates = models.TextField(blank=True, help_text="What the interviewer evaluates.")
+    dimensions = models.ManyToManyField(Dimension, related_name="case_exercises", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["profile", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "slug"], name="case_slug_per_profile"),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="case_minutes_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.minutes} min)"
+
+
+class Signal(models.Model):
+    class Kind(models.TextChoices):
+        STRONG = "strong", "Strong signal"
+        WEAK = "weak", "Weak signal"
+
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="signals")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["profile", "kind", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "text"], name="signal_text_per_profile"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RedFlag(models.Model):
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="red_flags")
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["profile", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "text"], name="redflag_text_per_profile"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Requisition(TimeStamped):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ON_HOLD = "on_hold", "On hold"
+        FILLED = "filled", "Filled"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200, unique=True)
+    profile = models.ForeignKey(RoleProfile, on_delete=models.PROTECT, related_name="requisitions")
+    hiring_manager = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_requisitions",
+    )
+    recruiters = models.ManyToManyField(User, related_name="recruited_requisitions", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Candidate(TimeStamped):
+    """Personal data: audited, exportable, erasable, anonymised after retention."""
+
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    current_title = models.CharField(max_length=200, blank=True)
+    current_company = models.CharField(max_length=200, blank=True)
+    profile_url = models.URLField(blank=True)
+    source = models.CharField(max_length=120, blank=True)
+    recruiter_notes = models.TextField(blank=True, help_text="Never shown to interviewers.")
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="candidate_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Loop(TimeStamped):
+    """One candidate for one requisition."""
+
+    class Status(models.TextChoices):
+        SCHEDULING = "scheduling", "Scheduling"
+        IN_PROGRESS = "in_progress", "In progress"
+        AWAITING_FEEDBACK = "awaiting_feedback", "Awaiting feedback"
+        READY_FOR_DEBRIEF = "ready_for_debrief", "Ready for debrief"
+        DECIDED = "decided", "Decided"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN_STATUSES = (
+        Status.SCHEDULING,
+        Status.IN_PROGRESS,
+        Status.AWAITING_FEEDBACK,
+        Status.READY_FOR_DEBRIEF,
+    )
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="loops")
+    requisition = models.ForeignKey(Requisition, on_delete=models.PROTECT, related_name="loops")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULING)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "requisition"], name="loop_one_per_candidate_requisition"
+            ),
+        ]
+        indexes = [models.Index(fields=["requisition", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} for {self.requisition}"
+
+
+class Interview(TimeStamped):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    # Interviews in these states owe no scorecard.
+    NO_FEEDBACK_STATUSES = (Status.CANCELLED, Status.NO_SHOW)
+
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="interviews")
+    title = models.CharField(max_length=160)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The zone the slot was agreed in; shown to the candidate.",
+    )
+    location = models.CharField(max_length=200, blank=True)
+    video_url = models.URLField(blank=True)
+    interviewers = models.ManyToManyField(User, related_name="interviews")
+    focus_dimensions = models.ManyToManyField(Dimension, related_name="interviews", blank=True)
+    case_exercise = models.ForeignKey(
+        CaseExercise, on_delete=models.SET_NULL, null=True, blank=True, related_name="interviews"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    calendar_sequence = models.PositiveIntegerField(
+        default=0, help_text="iCalendar SEQUENCE: bumped on every reschedule."
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="interview_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.loop.candidate})"
+
+    @property
+    def owes_feedback(self) -> bool:
+        return self.status not in self.NO_FEEDBACK_STATUSES
+
+
+class Decision(models.Model):
+    """A hiring manager's decision. A change is a new row; the old one stays as history."""
+
+    class Outcome(models.TextChoices):
+        HIRE = "hire", "Hire"
+        NO_HIRE = "no_hire", "No hire"
+
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    level_offered = models.ForeignKey(
+        RoleProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="decisions")
+    decided_at = models.DateTimeField()
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loop"], condition=Q(is_current=True), name="decision_one_current_per_loop"
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="decision_rationale_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for {self.loop}"
+
+
+class AuditEvent(models.Model):
+    """Who changed which personal data, when, and from what to what (DESIGN §7)."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,42 @@
+"""The Recruiters group: model permissions that let a recruiter use the admin. Which rows
+they see is decided per request by the admin querysets (DESIGN §6), not by this group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RECRUITERS_GROUP = "Recruiters"
+
+RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "hiring": {
+        "candidate": ("view", "add", "change"),
+        "loop": ("view", "add", "change"),
+        "interview": ("view", "add", "change"),
+        "requisition": ("view", "change"),
+        "roleprofile": ("view", "change"),
+        "dimension": ("view", "add", "change"),
+        "caseexercise": ("view", "add", "change"),
+        "signal": ("view", "add", "change"),
+        "redflag": ("view", "add", "change"),
+        "decision": ("view",),
+        "user": ("view",),
+    },
+    "scorecards": {"scorecard": ("view",)},
+}
+
+
+def ensure_recruiters_group(**kwargs: Any) -> None:
+    """post_migrate handler: idempotent, so it runs after every migrate."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
+    wanted = [
+        f"{action}_{model}"
+        for models in RECRUITER_PERMISSIONS.values()
+        for model, actions in models.items()
+        for action in actions
+    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=list(RECRUITER_PERMISSIONS), codename__in=wanted
+    )
+    group.permissions.add(*permissions)

@@ -1,0 +1,105 @@
+"""Load role profiles (the rubric) from the YAML shipped beside this module.
+
+Used by migration ``hiring.0002_load_rubric`` with historical models, and by
+``manage.py load_rubric`` with the current ones. Create-only: a profile whose slug exists is
+left untouched, so recruiters' edits in the admin survive every re-run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.apps import apps as global_apps
+from django.utils.text import slugify
+
+RUBRIC_FILES = sorted(Path(__file__).parent.glob("*.yaml"))
+
+_PROFILE_FIELDS = (
+    "name",
+    "slug",
+    "summary",
+    "level",
+    "rating_scale",
+    "scale_labels",
+    "bar",
+    "strong_hire_margin",
+    "no_hire_margin",
+    "red_flag_no_hire_count",
+    "disagreement_points",
+    "level_below_bar",
+)
+_DECIMAL_FIELDS = {"bar", "strong_hire_margin", "no_hire_margin", "level_below_bar"}
+
+
+def read_profiles(paths: list[Path] | None = None) -> list[dict[str, Any]]:
+    profiles: list[dict[str, Any]] = []
+    for path in paths or RUBRIC_FILES:
+        profiles.extend(yaml.safe_load(path.read_text(encoding="utf-8"))["profiles"])
+    return profiles
+
+
+def load_rubric(apps: Any = global_apps, paths: list[Path] | None = None) -> list[str]:
+    """Create the profiles that do not exist yet; return the slugs created."""
+    role_profile = apps.get_model("hiring", "RoleProfile")
+    known_fields = {field.name for field in role_profile._meta.get_fields()}
+    data = read_profiles(paths)
+    created: dict[str, Any] = {}
+    for entry in data:
+        if role_profile.objects.filter(slug=entry["slug"]).exists():
+            continue
+        values = {
+            key: Decimal(str(entry[key])) if key in _DECIMAL_FIELDS else entry[key]
+            for key in _PROFILE_FIELDS
+            if key in entry and key in known_fields
+        }
+        profile = role_profile.objects.create(**values)
+        _create_rubric(apps, profile, entry)
+        created[entry["slug"]] = profile
+    for entry in data:
+        profile = created.get(entry["slug"])
+        if profile is not None and entry.get("level_below"):
+            profile.level_below = role_profile.objects.get(slug=entry["level_below"])
+            profile.save(update_fields=["level_below"])
+    return list(created)
+
+
+def _create_rubric(apps: Any, profile: Any, entry: dict[str, Any]) -> None:
+    dimension_model = apps.get_model("hiring", "Dimension")
+    case_model = apps.get_model("hiring", "CaseExercise")
+    signal_model = apps.get_model("hiring", "Signal")
+    red_flag_model = apps.get_model("hiring", "RedFlag")
+
+    dimensions = {}
+    for order, item in enumerate(entry.get("dimensions", []), start=1):
+        dimension = dimension_model.objects.create(
+            profile=profile,
+            name=item["name"],
+            slug=slugify(item["name"]),
+            description=item.get("description", ""),
+            meets_bar=item["meets_bar"],
+            excellent=item["excellent"],
+            weight=Decimal(str(item.get("weight", "1.00"))),
+            must_have=bool(item.get("must_have", False)),
+            order=order,
+        )
+        dimensions[dimension.slug] = dimension
+    for order, item in enumerate(entry.get("case_exercises", []), start=1):
+        case = case_model.objects.create(
+            profile=profile,
+            title=item["title"],
+            slug=slugify(item["title"]),
+            minutes=item["minutes"],
+            brief=item["brief"],
+            deliverables=item["deliverables"],
+            evaluates=item.get("evaluates", ""),
+            order=order,
+        )
+        case.dimensions.set([dimensions[slug] for slug in item.get("dimensions", [])])
+    for kind in ("strong", "weak"):
+        for order, text in enumerate(entry.get(f"{kind}_signals", []), start=1):
+            signal_model.objects.create(profile=profile, kind=kind, text=text, order=order)
+    for order, text in enumerate(entry.get("red_flags", []), start=1):
+        red_flag_model.objects.create(profile=profile, text=text, order=order)

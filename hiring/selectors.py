@@ -1,0 +1,41 @@
+"""Reads, with the access rules of DESIGN §6 in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import Loop, Requisition, User
+
+
+@dataclass(frozen=True)
+class Roles:
+    is_admin: bool
+    is_recruiter: bool
+    is_hiring_manager: bool
+    is_interviewer: bool
+
+
+def roles_for_user(*, user: User) -> Roles:
+    return Roles(
+        is_admin=user.is_superuser,
+        is_recruiter=user.recruited_requisitions.exists(),
+        is_hiring_manager=user.managed_requisitions.exists(),
+        is_interviewer=user.interviews.exists(),
+    )
+
+
+def requisitions_for_recruiter(*, user: User) -> QuerySet[Requisition]:
+    if user.is_superuser:
+        return Requisition.objects.all()
+    return Requisition.objects.filter(recruiters=user)
+
+
+def loops_visible_to_staff(*, user: User) -> QuerySet[Loop]:
+    """Loops a recruiter or hiring manager may see: those of their own requisitions."""
+    if user.is_superuser:
+        return Loop.objects.all()
+    return Loop.objects.filter(
+        Q(requisition__recruiters=user) | Q(requisition__hiring_manager=user)
+    ).distinct()

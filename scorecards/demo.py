@@ -1,0 +1,196 @@
+"""The demo data set of `make run`: one VP of Product requisition and loops at every stage,
+so a newcomer can click through as recruiter, interviewer and hiring manager.
+
+Idempotent: if the demo recruiter exists, nothing is created again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from hiring.models import Candidate, Interview, Loop, Requisition, RoleProfile, User
+from hiring.roles import RECRUITERS_GROUP
+
+from . import services
+from .services import RatingInput, ScorecardContent
+
+DEMO_PASSWORD = "loopwise-demo"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first_name: str
+    last_name: str
+    time_zone: str
+    leniency: int  # how this interviewer tends to rate, in points
+
+
+ADMIN = DemoPerson("admin", "Ada", "Admin", "UTC", 0)
+RECRUITER = DemoPerson("recruiter", "Rita", "Reyes", "Europe/London", 0)
+HIRING_MANAGER = DemoPerson("manager", "Hugo", "Marsh", "America/New_York", 0)
+INTERVIEWERS = [
+    DemoPerson("iris", "Iris", "Okafor", "Europe/London", 1),
+    DemoPerson("jonas", "Jonas", "Weber", "Europe/Berlin", 0),
+    DemoPerson("kenji", "Kenji", "Sato", "Asia/Singapore", -1),
+    DemoPerson("lena", "Lena", "Novak", "America/New_York", 0),
+    DemoPerson("marco", "Marco", "Rossi", "America/Los_Angeles", 0),
+]
+
+# (title, minutes, focus dimension slugs, case exercise slug)
+PANEL = [
+    (
+        "Portfolio strategy case",
+        120,
+        ["product-strategy", "portfolio-prioritization", "commercial-acumen"],
+        "portfolio-strategy-case",
+    ),
+    (
+        "Metrics and funnel deep-dive",
+        60,
+        ["metrics-analytics", "customer-market"],
+        "metrics-and-funnel-deep-dive",
+    ),
+    (
+        "Roadmap triage simulation",
+        45,
+        ["execution-operating-model", "cross-functional-leadership"],
+        "roadmap-triage-simulation",
+    ),
+    ("Leadership scenario", 45, ["people-leadership", "values-judgment"], "leadership-scenario"),
+    ("Executive conversation", 60, ["communication", "values-judgment", "customer-market"], ""),
+]
+
+# (name, e-mail, ability, days from now of the first interview, submitted, drafts, status)
+CANDIDATES = [
+    ("Amara Diallo", "amara.diallo@example.com", 1, -9, 5, 0, Loop.Status.READY_FOR_DEBRIEF),
+    ("Bruno Costa", "bruno.costa@example.com", 0, -5, 3, 1, Loop.Status.AWAITING_FEEDBACK),
+    ("Chen Wei", "chen.wei@example.com", -1, -8, 5, 0, Loop.Status.READY_FOR_DEBRIEF),
+    ("Dana Levi", "dana.levi@example.com", 0, -1, 1, 1, Loop.Status.IN_PROGRESS),
+    ("Elif Kaya", "elif.kaya@example.com", 0, 3, 0, 0, Loop.Status.SCHEDULING),
+    ("Farid Haddad", "farid.haddad@example.com", 0, 6, 0, 0, Loop.Status.WITHDRAWN),
+]
+
+EVIDENCE = {
+    4: "Went well beyond the bar: concrete examples, numbers, and the trade-offs named unprompted.",
+    3: "Solid and specific: met the bar with a clear example and sensible reasoning.",
+    2: "Mixed: the right ideas, but thin on evidence when pressed for specifics.",
+    1: "Below the bar: generic answers and no example that held up to follow-up questions.",
+}
+RECOMMENDATION = {4: "strong_yes", 3: "yes", 2: "no", 1: "strong_no"}
+
+
+def _user(person: DemoPerson, **extra: bool) -> User:
+    user = User.objects.create_user(
+        username=person.username,
+        email=f"{person.username}@loopwise.example",
+        password=DEMO_PASSWORD,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        time_zone=person.time_zone,
+        **extra,
+    )
+    return user
+
+
+def seed_demo(now: datetime | None = None) -> bool:
+    """Create the demo data set; return False when it already exists."""
+    if User.objects.filter(username=RECRUITER.username).exists():
+        return False
+    now = now or timezone.now()
+    with transaction.atomic():
+        _user(ADMIN, is_staff=True, is_superuser=True)
+        recruiter = _user(RECRUITER, is_staff=True)
+        recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+        manager = _user(HIRING_MANAGER)
+        interviewers = [_user(person) for person in INTERVIEWERS]
+        profile = RoleProfile.objects.get(slug="vp-of-product")
+        requisition = Requisition.objects.create(
+            title="VP of Product, Payments", profile=profile, hiring_manager=manager
+        )
+        requisition.recruiters.add(recruiter)
+        for index, row in enumerate(CANDIDATES):
+            _demo_loop(requisition, interviewers, index, row, now)
+    return True
+
+
+def _demo_loop(
+    requisition: Requisition,
+    interviewers: list[User],
+    index: int,
+    row: tuple[str, str, int, int, int, int, str],
+    now: datetime,
+) -> None:
+    name, email, ability, first_day, submitted, drafts, status = row
+    profile = requisition.profile
+    dimensions = {dimension.slug: dimension for dimension in profile.dimensions.all()}
+    cases = {case.slug: case for case in profile.case_exercises.all()}
+    candidate = Candidate.objects.create(
+        full_name=name,
+        email=email,
+        current_title="Director of Product",
+        current_company="Northwind",
+        source="Referral" if index % 2 else "Outbound",
+        time_zone="Europe/London",
+    )
+    loop = Loop.objects.create(candidate=candidate, requisition=requisition, status=status)
+    day = (now + timedelta(days=first_day)).replace(hour=14, minute=0, second=0, microsecond=0)
+    for slot, (title, minutes, focus, case_slug) in enumerate(PANEL):
+        starts_at = day + timedelta(days=slot // 2, hours=(slot % 2) * 2)
+        interviewer = interviewers[(slot + index) % len(interviewers)]
+        interview = Interview.objects.create(
+            loop=loop,
+            title=title,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            time_zone="Europe/London",
+            video_url=f"https://meet.example.com/loopwise-{loop.pk}-{slot + 1}",
+            case_exercise=cases.get(case_slug),
+            status=(
+                Interview.Status.CANCELLED
+                if status == Loop.Status.WITHDRAWN
+                else Interview.Status.SCHEDULED
+            ),
+        )
+        interview.interviewers.add(interviewer)
+        interview.focus_dimensions.set([dimensions[slug] for slug in focus])
+        if slot < submitted + drafts:
+            _demo_scorecard(
+                interview, interviewer, ability, slot, submit=slot < submitted, focus=focus
+            )
+
+
+def _demo_scorecard(
+    interview: Interview,
+    interviewer: User,
+    ability: int,
+    slot: int,
+    *,
+    submit: bool,
+    focus: list[str],
+) -> None:
+    leniency = next(p.leniency for p in INTERVIEWERS if p.username == interviewer.username)
+    dimensions = list(interview.focus_dimensions.all())
+    ratings = {}
+    for offset, dimension in enumerate(dimensions):
+        value = max(1, min(4, 3 + ability + leniency + ((slot + offset) % 3 == 2) * -1))
+        ratings[dimension.pk] = RatingInput(rating=value, evidence=EVIDENCE[value])
+    average = round(sum(r.rating or 0 for r in ratings.values()) / len(ratings))
+    content = ScorecardContent(
+        ratings=ratings,
+        overall_recommendation=RECOMMENDATION[average],
+        key_takeaways=f"{interview.loop.candidate.full_name}: {EVIDENCE[average]}",
+    )
+    scorecard = services.scorecard_get_or_create(interview=interview, interviewer=interviewer)
+    if submit:
+        services.scorecard_submit(scorecard=scorecard, by=interviewer, content=content)
+    else:
+        partial = ScorecardContent(
+            ratings=dict(list(ratings.items())[:1]), key_takeaways="Notes to finish after lunch."
+        )
+        services.scorecard_save_draft(scorecard=scorecard, content=partial, by=interviewer)

@@ -1,0 +1,140 @@
+"""Scorecards: one per (interview, interviewer), with every revision kept.
+
+A scorecard's content lives in revisions. The open draft is the revision with no
+``submitted_at``; submitting stamps it and makes it current. An amendment opens a new draft
+copied from the current revision and, once submitted, replaces it as current while the
+history keeps both. Summaries read only current revisions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from hiring.models import Dimension, Interview, RedFlag, Signal
+
+
+class Recommendation(models.TextChoices):
+    STRONG_NO = "strong_no", "Strong no"
+    NO = "no", "No"
+    YES = "yes", "Yes"
+    STRONG_YES = "strong_yes", "Strong yes"
+
+
+class Scorecard(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="scorecards")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scorecards"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    last_submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interview__starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "interviewer"], name="scorecard_one_per_interviewer"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="draft") & Q(first_submitted_at__isnull=True))
+                | (Q(status="submitted") & Q(first_submitted_at__isnull=False)),
+                name="scorecard_status_matches_submission",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scorecard of {self.interviewer} for {self.interview}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class ScorecardRevision(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(
+        default=False, help_text="The latest submitted revision: the one summaries use."
+    )
+    overall_recommendation = models.CharField(
+        max_length=10, choices=Recommendation.choices, blank=True
+    )
+    key_takeaways = models.TextField(blank=True)
+    amendment_reason = models.TextField(blank=True)
+    signals = models.ManyToManyField(Signal, blank=True, related_name="+")
+    red_flags = models.ManyToManyField(RedFlag, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scorecard", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "number"], name="revision_number_unique"),
+            models.UniqueConstraint(
+                fields=["scorecard"],
+                condition=Q(submitted_at__isnull=True),
+                name="revision_one_open_draft",
+            ),
+            models.UniqueConstraint(
+                fields=["scorecard"], condition=Q(is_current=True), name="revision_one_current"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(submitted_at__isnull=False),
+                name="revision_current_is_submitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | ~Q(overall_recommendation=""),
+                name="revision_submitted_has_recommendation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "draft" if self.submitted_at is None else "submitted"
+        return f"Revision {self.number} ({state}) of {self.scorecard}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.submitted_at is None
+
+
+class DimensionRating(models.Model):
+    """A rating of one dimension in one revision. ``scale_max`` records the profile's scale
+    in force when rated, so the database itself keeps every rating on its scale."""
+
+    revision = models.ForeignKey(
+        ScorecardRevision, on_delete=models.CASCADE, related_name="ratings"
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    not_assessed = models.BooleanField(default=False)
+    evidence = models.TextField(blank=True)
+    scale_max = models.PositiveSmallIntegerField(default=4)
+
+    class Meta:
+        ordering = ["revision", "dimension__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "dimension"], name="rating_one_per_dimension"
+            ),
+            models.CheckConstraint(condition=Q(scale_max__in=[4, 5]), name="rating_scale_4_or_5"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True)
+                | (Q(rating__gte=1) & Q(rating__lte=F("scale_max"))),
+                name="rating_within_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(not_assessed=False) | Q(rating__isnull=True),
+                name="rating_absent_when_not_assessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}: {self.rating or 'n/a'}"

@@ -1,0 +1,225 @@
+"""Writes to scorecards. Views, admin actions, the API and tasks call these; the rules live
+here and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hiring.models import Dimension, Interview, RedFlag, Signal, User
+
+from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
+
+
+@dataclass
+class RatingInput:
+    rating: int | None = None
+    not_assessed: bool = False
+    evidence: str = ""
+
+
+@dataclass
+class ScorecardContent:
+    """What an interviewer typed: a draft may be partial, a submission must be whole."""
+
+    ratings: Mapping[int, RatingInput] = field(default_factory=dict)  # by dimension id
+    overall_recommendation: str = ""
+    key_takeaways: str = ""
+    signal_ids: Iterable[int] = ()
+    red_flag_ids: Iterable[int] = ()
+    amendment_reason: str = ""
+
+
+def scorecard_get_or_create(*, interview: Interview, interviewer: User) -> Scorecard:
+    if not interview.interviewers.filter(pk=interviewer.pk).exists():
+        raise ValidationError("Only a member of this interview's panel has a scorecard for it.")
+    scorecard, _ = Scorecard.objects.get_or_create(interview=interview, interviewer=interviewer)
+    return scorecard
+
+
+def _open_draft(scorecard: Scorecard) -> ScorecardRevision:
+    """The open draft, created on first use; an amendment starts from the current revision."""
+    draft = scorecard.revisions.filter(submitted_at__isnull=True).first()
+    if draft is not None:
+        return draft
+    current = scorecard.revisions.filter(is_current=True).first()
+    last_number = scorecard.revisions.order_by("-number").values_list("number", flat=True).first()
+    draft = ScorecardRevision.objects.create(scorecard=scorecard, number=(last_number or 0) + 1)
+    if current is not None:
+        draft.overall_recommendation = current.overall_recommendation
+        draft.key_takeaways = current.key_takeaways
+        draft.save(update_fields=["overall_recommendation", "key_takeaways"])
+        draft.signals.set(current.signals.all())
+        draft.red_flags.set(current.red_flags.all())
+        DimensionRating.objects.bulk_create(
+            DimensionRating(
+                revision=draft,
+                dimension_id=rating.dimension_id,
+                rating=rating.rating,
+                not_assessed=rating.not_assessed,
+                evidence=rating.evidence,
+                scale_max=rating.scale_max,
+            )
+            for rating in current.ratings.all()
+        )
+    return draft
+
+
+def _write_content(draft: ScorecardRevision, content: ScorecardContent) -> None:
+    interview = draft.scorecard.interview
+    profile = interview.loop.requisition.profile
+    focus = {dimension.pk: dimension for dimension in interview.focus_dimensions.all()}
+    errors: dict[str, str] = {}
+    for dimension_id, rating in content.ratings.items():
+        if dimension_id not in focus:
+            errors["ratings"] = "A rating was given for a dimension this interview does not cover."
+        elif rating.rating is not None and not 1 <= rating.rating <= profile.rating_scale:
+            errors[f"rating_{dimension_id}"] = (
+                f"Choose a rating from 1 to {profile.rating_scale}, or 'not assessed'."
+            )
+    if content.overall_recommendation and content.overall_recommendation not in Recommendation:
+        errors["overall_recommendation"] = "Choose one of the four recommendations."
+    if errors:
+        raise ValidationError(errors)
+
+    draft.overall_recommendation = content.overall_recommendation
+    draft.key_takeaways = content.key_takeaways
+    draft.amendment_reason = content.amendment_reason
+    draft.save(
+        update_fields=["overall_recommendation", "key_takeaways", "amendment_reason", "updated_at"]
+    )
+    draft.signals.set(Signal.objects.filter(profile=profile, pk__in=list(content.signal_ids)))
+    draft.red_flags.set(RedFlag.objects.filter(profile=profile, pk__in=list(content.red_flag_ids)))
+    existing = {rating.dimension_id: rating for rating in draft.ratings.all()}
+    for dimension_id, given in content.ratings.items():
+        row = existing.get(dimension_id) or DimensionRating(
+            revision=draft, dimension=focus[dimension_id], scale_max=profile.rating_scale
+        )
+        row.rating = None if given.not_assessed else given.rating
+        row.not_assessed = given.not_assessed
+        row.evidence = given.evidence
+        row.save()
+
+
+def scorecard_save_draft(
+    *, scorecard: Scorecard, content: ScorecardContent, by: User
+) -> ScorecardRevision:
+    """Save whatever was typed, complete or not. Never loses input, never submits."""
+    _check_author(scorecard, by)
+    with transaction.atomic():
+        scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        draft = _open_draft(scorecard)
+        _write_content(draft, content)
+    return draft
+
+
+def submission_errors(
+    draft: ScorecardRevision, focus: Iterable[Dimension], *, amendment: bool
+) -> dict[str, str]:
+    """Why this draft cannot be submitted yet, by field; empty when it can."""
+    errors: dict[str, str] = {}
+    ratings = {rating.dimension_id: rating for rating in draft.ratings.all()}
+    for dimension in focus:
+        rating = ratings.get(dimension.pk)
+        if rating is None or (rating.rating is None and not rating.not_assessed):
+            errors[f"rating_{dimension.pk}"] = f"Rate {dimension.name} or mark it as not assessed."
+        elif rating.rating is not None and not rating.evidence.strip():
+            errors[f"evidence_{dimension.pk}"] = (
+                f"Write the evidence behind your {dimension.name} rating."
+            )
+    if not draft.overall_recommendation:
+        errors["overall_recommendation"] = "Choose an overall recommendation."
+    if amendment and not draft.amendment_reason.strip():
+        errors["amendment_reason"] = "Say why you are amending a submitted scorecard."
+    return errors
+
+
+def scorecard_submit(
+    *, scorecard: Scorecard, by: User, content: ScorecardContent | None = None
+) -> ScorecardRevision:
+    """Submit the open draft (after saving ``content`` into it, if given).
+
+    The scorecard row is locked, so a double click, two tabs or a replayed POST end in one
+    submission: the second caller finds no open draft and gets the submitted revision back.
+    """
+    _check_author(scorecard, by)
+    with transaction.atomic():
+        locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        draft = locked.revisions.filter(submitted_at__isnull=True).first()
+        if draft is None and content is None:
+            current = locked.revisions.filter(is_current=True).first()
+            if current is not None:
+                return current  # already submitted: a replay changes nothing
+        if content is not None:
+            if draft is None and locked.is_submitted:
+                current = locked.revisions.get(is_current=True)
+                if not content.amendment_reason.strip():
+                    return current  # a replayed submit of an already submitted scorecard
+            draft = _open_draft(locked)
+            _write_content(draft, content)
+        assert draft is not None
+        focus = list(locked.interview.focus_dimensions.all())
+        errors = submission_errors(draft, focus, amendment=locked.is_submitted)
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        locked.revisions.filter(is_current=True).update(is_current=False)
+        draft.submitted_at = now
+        draft.is_current = True
+        draft.save(update_fields=["submitted_at", "is_current", "updated_at"])
+        _mark_submitted(locked, now)
+    return draft
+
+
+def _mark_submitted(scorecard: Scorecard, now: datetime) -> None:
+    scorecard.last_submitted_at = now
+    if scorecard.first_submitted_at is None:
+        scorecard.first_submitted_at = now
+    scorecard.status = Scorecard.Status.SUBMITTED
+    scorecard.save(update_fields=["status", "first_submitted_at", "last_submitted_at"])
+
+
+def _check_author(scorecard: Scorecard, by: User) -> None:
+    if scorecard.interviewer_id != by.pk:
+        raise PermissionError("Only the interviewer writes their own scorecard.")
+
+
+def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
+    """Derive a loop's stage from its interviews and scorecards. Idempotent; decided and
+    withdrawn loops keep their status."""
+    from django.db.models import Count, Q
+
+    from hiring.models import Loop
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        loop = Loop.objects.select_for_update().get(pk=loop_id)
+        if loop.status in (Loop.Status.DECIDED, Loop.Status.WITHDRAWN):
+            return loop.status
+        active = loop.interviews.exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+        counts = active.aggregate(
+            total=Count("id", distinct=True),
+            started=Count("id", filter=Q(starts_at__lte=now), distinct=True),
+            ended=Count("id", filter=Q(ends_at__lte=now), distinct=True),
+        )
+        expected = active.aggregate(n=Count("interviewers"))["n"]
+        submitted = Scorecard.objects.filter(
+            interview__in=active, status=Scorecard.Status.SUBMITTED
+        ).count()
+        if counts["total"] == 0 or counts["started"] == 0:
+            status = Loop.Status.SCHEDULING
+        elif counts["ended"] < counts["total"]:
+            status = Loop.Status.IN_PROGRESS
+        elif submitted < expected:
+            status = Loop.Status.AWAITING_FEEDBACK
+        else:
+            status = Loop.Status.READY_FOR_DEBRIEF
+        if status != loop.status:
+            loop.status = status
+            loop.save(update_fields=["status", "updated_at"])
+    return status

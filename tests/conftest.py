@@ -1,0 +1,111 @@
+"""Personas and shared fixtures. The personas follow DESIGN §6: a recruiter and a hiring
+manager of one requisition, an interviewer and another interviewer on its loop, and an
+outsider who has nothing to do with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from hiring.models import Interview, Loop, Requisition, User
+from tests.celery_worker import WorkerProcess
+from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
+
+
+@pytest.fixture
+def recruiter(db: None) -> User:
+    return UserFactory(username="rita", is_staff=True)
+
+
+@pytest.fixture
+def hiring_manager(db: None) -> User:
+    return UserFactory(username="hugo")
+
+
+@pytest.fixture
+def interviewer(db: None) -> User:
+    return UserFactory(username="iris", time_zone="Europe/London")
+
+
+@pytest.fixture
+def other_interviewer(db: None) -> User:
+    return UserFactory(username="jonas", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(username="olga")
+
+
+@dataclass
+class World:
+    requisition: Requisition
+    loop: Loop
+    interview: Interview
+    other_interview: Interview
+
+
+@pytest.fixture
+def world(
+    recruiter: User, hiring_manager: User, interviewer: User, other_interviewer: User
+) -> World:
+    """One requisition with one loop and two interviews, one per interviewer."""
+    from django.contrib.auth.models import Group
+
+    from hiring.roles import RECRUITERS_GROUP
+
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    requisition = RequisitionFactory(hiring_manager=hiring_manager, recruiters=[recruiter])
+    loop = LoopFactory(requisition=requisition)
+    interview = InterviewFactory(
+        loop=loop, interviewers=[interviewer], focus=["product-strategy", "communication"]
+    )
+    other = InterviewFactory(
+        loop=loop,
+        title="Leadership scenario",
+        interviewers=[other_interviewer],
+        focus=["people-leadership", "values-judgment"],
+    )
+    return World(requisition, loop, interview, other)
+
+
+@pytest.fixture
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
+def celery_workers(
+    transactional_db: None,
+    django_db_serialized_rollback: None,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> Iterator[list[WorkerProcess]]:
+    """Start real worker processes with ``celery_workers.start()``-style use:
+
+        worker = start_worker(celery_workers, tmp_path)
+
+    Every worker started is stopped at the end of the test, killed if it will not stop.
+    Tests using it commit their data (a transactional database, rolled back by
+    serialisation so the rubric survives) so the worker can see it.
+    """
+    redis_client.flushdb()  # no stale messages from earlier tests
+    workers: list[WorkerProcess] = []
+    yield workers
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def start_worker(celery_workers: list[WorkerProcess], tmp_path: Path):
+    def start(**kwargs: object) -> WorkerProcess:
+        worker = WorkerProcess(tmp_path, **kwargs).start()
+        celery_workers.append(worker)
+        return worker
+
+    return start

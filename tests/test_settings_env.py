@@ -1,0 +1,37 @@
+"""Settings fail loudly on malformed values instead of falling back silently."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
+
+
+def test_booleans(monkeypatch):
+    monkeypatch.setenv("FLAG", "yes")
+    assert env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "0")
+    assert env_bool("FLAG", True) is False
+    monkeypatch.setenv("FLAG", "ture")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env_bool("FLAG", False)
+
+
+def test_integers(monkeypatch):
+    monkeypatch.delenv("N", raising=False)
+    assert env_int("N", 7) == 7
+    monkeypatch.setenv("N", "12")
+    assert env_int("N", 7) == 12
+    monkeypatch.setenv("N", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="N='twelve' is not an integer"):
+        env_int("N", 7)
+    monkeypatch.setenv("N", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env_int("N", 7, minimum=1)
+
+
+def test_required_string_and_lists(monkeypatch):
+    monkeypatch.delenv("MISSING", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="MISSING is required"):
+        env_str("MISSING")
+    monkeypatch.setenv("HOSTS", "a.example, b.example,,")
+    assert env_list("HOSTS", []) == ["a.example", "b.example"]
