@@ -140,29 +140,35 @@ def submission_errors(
 
 
 def scorecard_submit(
-    *, scorecard: Scorecard, by: User, content: ScorecardContent | None = None
+    *,
+    scorecard: Scorecard,
+    by: User,
+    content: ScorecardContent | None = None,
+    amend: bool = False,
 ) -> ScorecardRevision:
-    """Submit the open draft (after saving ``content`` into it, if given).
+    """Submit the open draft, after saving ``content`` into it if given.
 
-    The scorecard row is locked, so a double click, two tabs or a replayed POST end in one
-    submission: the second caller finds no open draft and gets the submitted revision back.
+    What was typed is saved in its own transaction first, so a refused submission loses
+    nothing. The scorecard row is locked, so a double click, two tabs or a replayed POST
+    end in one submission: a later caller finds it submitted and gets that revision back.
+    Amending a submitted scorecard must be asked for (``amend=True``) and needs a reason.
     """
     _check_author(scorecard, by)
+    if content is not None:
+        with transaction.atomic():
+            locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+            replay = _replayed_submission(locked, amend=amend)
+            if replay is not None:
+                return replay
+            _write_content(_open_draft(locked), content)
     with transaction.atomic():
         locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        replay = _replayed_submission(locked, amend=amend)
+        if replay is not None:
+            return replay
         draft = locked.revisions.filter(submitted_at__isnull=True).first()
-        if draft is None and content is None:
-            current = locked.revisions.filter(is_current=True).first()
-            if current is not None:
-                return current  # already submitted: a replay changes nothing
-        if content is not None:
-            if draft is None and locked.is_submitted:
-                current = locked.revisions.get(is_current=True)
-                if not content.amendment_reason.strip():
-                    return current  # a replayed submit of an already submitted scorecard
-            draft = _open_draft(locked)
-            _write_content(draft, content)
-        assert draft is not None
+        if draft is None:
+            raise ValidationError("There is nothing to submit: write the scorecard first.")
         focus = list(locked.interview.focus_dimensions.all())
         errors = submission_errors(draft, focus, amendment=locked.is_submitted)
         if errors:
@@ -174,6 +180,15 @@ def scorecard_submit(
         draft.save(update_fields=["submitted_at", "is_current", "updated_at"])
         _mark_submitted(locked, now)
     return draft
+
+
+def _replayed_submission(scorecard: Scorecard, *, amend: bool) -> ScorecardRevision | None:
+    """The current revision when this submit repeats one already made, else None."""
+    if not scorecard.is_submitted or amend:
+        return None
+    if scorecard.revisions.filter(submitted_at__isnull=True).exists():
+        return None  # an amendment draft is open: submitting it is a real change
+    return scorecard.revisions.get(is_current=True)
 
 
 def _mark_submitted(scorecard: Scorecard, now: datetime) -> None:

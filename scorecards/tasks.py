@@ -16,3 +16,22 @@ def refresh_loop_status(loop_id: int) -> str | None:
     if not Loop.objects.filter(pk=loop_id).exists():
         return None  # deleted meanwhile: nothing to do
     return services.loop_refresh_status(loop_id=loop_id)
+
+
+REFRESH_BATCH = 500
+
+
+@shared_task
+def refresh_open_loop_statuses(after_id: int = 0) -> int:
+    """Periodic sweep: move open loops along as interviews start and end. Works in bounded
+    batches and re-queues itself for the next one; safe to run twice at once."""
+    loop_ids = list(
+        Loop.objects.filter(status__in=Loop.OPEN_STATUSES, pk__gt=after_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:REFRESH_BATCH]
+    )
+    for loop_id in loop_ids:
+        services.loop_refresh_status(loop_id=loop_id)
+    if len(loop_ids) == REFRESH_BATCH:
+        refresh_open_loop_statuses.delay(after_id=loop_ids[-1])
+    return len(loop_ids)

@@ -8,7 +8,3 @@ from .base import VAR_DIR
 
 DEBUG = env_bool("DEBUG", True)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}

@@ -3,6 +3,18 @@
 from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
+from .base import MIDDLEWARE
+
+# WhiteNoise serves the collected, compressed, hashed static files (no CDN needed).
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # SecurityMiddleware first
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SECRET_KEY = env_str("SECRET_KEY")  # required: no default in production
 DEBUG = False

@@ -1,0 +1,198 @@
+"""The embedded default of `make run`: SQLite, the filesystem broker, no server needed.
+Runs the real commands in subprocesses with none of the test services' variables."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIMENSIONS = [
+    "Product strategy",
+    "Portfolio prioritization",
+    "Execution & operating model",
+    "Metrics & analytics",
+    "Customer & market",
+    "Cross-functional leadership",
+    "Commercial acumen",
+    "People leadership",
+    "Communication",
+    "Values & judgment",
+]
+SEED_CASES = [
+    "Portfolio strategy case",
+    "Roadmap triage simulation",
+    "Metrics and funnel deep-dive",
+    "Leadership scenario",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    var = tmp_path_factory.mktemp("var")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env |= {"LOOPWISE_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_dumpdata_holds_the_seed_rubric_once(embedded):
+    objects = json.loads(manage(embedded, "dumpdata", "hiring"))
+    names = Counter(o["fields"]["name"] for o in objects if o["model"] == "hiring.dimension")
+    titles = Counter(o["fields"]["title"] for o in objects if o["model"] == "hiring.caseexercise")
+    assert {name: names[name] for name in SEED_DIMENSIONS} == dict.fromkeys(SEED_DIMENSIONS, 1)
+    assert {title: titles[title] for title in SEED_CASES} == dict.fromkeys(SEED_CASES, 1)
+
+
+def test_seeding_twice_changes_nothing(embedded):
+    before = manage(embedded, "dumpdata", "hiring.candidate", "hiring.loop", "scorecards")
+    assert "already present" in manage(embedded, "seed_demo")
+    assert manage(embedded, "dumpdata", "hiring.candidate", "hiring.loop", "scorecards") == before
+
+
+class Browser:
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, path: str, username: str) -> str:
+        _, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, page[:500]
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token.group(1),
+                "username": username,
+                "password": "loopwise-demo",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={"Referer": self.base}
+        )
+        with self.opener.open(request, timeout=10) as response:
+            return response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server(embedded) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=embedded,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_healthz_is_ok_on_sqlite_and_the_filesystem_broker(server):
+    status, body = Browser(server).get("/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_an_interviewer_signs_in_and_sees_owed_scorecards(server):
+    browser = Browser(server)
+    browser.login("/login/", "iris")
+    status, page = browser.get("/interviews/")
+    assert status == 200
+    assert "Scorecards you owe" in page
+    assert "Bruno Costa" in page  # iris owes the executive conversation with Bruno
+
+
+def test_the_recruiter_sees_the_loops_in_the_admin(server):
+    browser = Browser(server)
+    browser.login("/admin/login/?next=/admin/", "recruiter")
+    status, page = browser.get("/admin/hiring/loop/")
+    assert status == 200
+    for name in ["Amara Diallo", "Bruno Costa", "Elif Kaya"]:
+        assert name in page
+
+
+def test_a_worker_on_the_filesystem_broker_runs_tasks(embedded, tmp_path):
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"],
+        cwd=ROOT,
+        env=embedded,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        script = (
+            "from hiring.models import Loop;"
+            "loop = Loop.objects.get(candidate__full_name='Elif Kaya');"
+            "Loop.objects.filter(pk=loop.pk).update(status='awaiting_feedback');"
+            "from scorecards.tasks import refresh_loop_status;"
+            "refresh_loop_status.delay(loop.pk)"
+        )
+        manage(embedded, "shell", "-c", script)
+        check = (
+            "from hiring.models import Loop;"
+            "print(Loop.objects.get(candidate__full_name='Elif Kaya').status)"
+        )
+        for _ in range(150):
+            if manage(embedded, "shell", "-c", check).strip().endswith("scheduling"):
+                break
+            time.sleep(0.2)
+        assert manage(embedded, "shell", "-c", check).strip().endswith("scheduling")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
