@@ -416,3 +416,38 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class OutboxEvent(models.Model):
+    """Something that must happen after a commit, written in the same transaction as the
+    change that caused it (DESIGN §5). Delivered by ``hiring.outbox.dispatch``: a broker
+    outage delays it, never loses it."""
+
+    topic = models.CharField(max_length=80)
+    payload = models.JSONField(default=dict)
+    dedupe_key = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Emitting twice with one key records one event.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField(help_text="Not delivered before this (retry backoff).")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    failed = models.BooleanField(default=False, help_text="Gave up after the last attempt.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["available_at", "id"],
+                condition=Q(processed_at__isnull=True),
+                name="outbox_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"

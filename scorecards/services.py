@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from hiring import outbox
 from hiring.models import Dimension, Interview, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
@@ -179,6 +180,15 @@ def scorecard_submit(
         draft.is_current = True
         draft.save(update_fields=["submitted_at", "is_current", "updated_at"])
         _mark_submitted(locked, now)
+        outbox.emit(
+            "scorecard.submitted",
+            {
+                "scorecard_id": locked.pk,
+                "revision_id": draft.pk,
+                "loop_id": locked.interview.loop_id,
+            },
+            dedupe_key=f"scorecard.submitted:{draft.pk}",
+        )
     return draft
 
 

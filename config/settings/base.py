@@ -75,6 +75,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",  # magic links in e-mails, scoped to one scorecard
+]
+SESAME_MAX_AGE = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7, minimum=1) * 24 * 3600
+SESAME_TOKEN_NAME = "sesame"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -130,8 +137,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hang a web request when the broker is down: the outbox sweep catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The outbox is nudged after every commit; this sweep delivers what a nudge missed.
+    "dispatch-outbox": {"task": "hiring.tasks.dispatch_outbox", "schedule": 60.0},
     "refresh-open-loop-statuses": {
         "task": "scorecards.tasks.refresh_open_loop_statuses",
         "schedule": 300.0,

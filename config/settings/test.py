@@ -10,7 +10,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://loopwise@127.0.0.1:54329/loopw
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:63799/0")
 CELERY_BROKER_URL = REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 
 SECRET_KEY = "test-only-secret-key"
 DEBUG = False
