@@ -251,8 +251,35 @@ class Requisition(TimeStamped):
     recruiters = models.ManyToManyField(User, related_name="recruited_requisitions", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
 
+    # When interviewers and recruiters hear from Loopwise (DESIGN §3.3-3.4). Quiet hours are
+    # global (QUIET_HOURS_START/END) and apply in each recipient's own time zone.
+    remind_before_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Remind each interviewer this long before the interview (0: never)."
+    )
+    remind_morning_of = models.BooleanField(
+        default=True, help_text="Also remind interviewers on the morning of the interview."
+    )
+    first_reminder_after_minutes = models.PositiveIntegerField(
+        default=60, help_text="'Scorecard due' goes out this long after the interview ends."
+    )
+    reminder_interval_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text="Then again this often while the scorecard is overdue.",
+    )
+    escalate_after_hours = models.PositiveSmallIntegerField(
+        default=48,
+        help_text="Tell the recruiters when a scorecard is still missing this long after the end.",
+    )
+
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_interval_hours__gte=1),
+                name="requisition_reminder_interval_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -451,3 +478,91 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk}"
+
+
+class Notification(models.Model):
+    """One e-mail to one person, due at a time: the database is the schedule (DESIGN §5).
+
+    The unique key (recipient, reason, object, sequence, resend) is what makes a message go
+    out once however many sweeps, workers or retries race for it. ``sequence`` numbers the
+    scheduled occurrences of one reason (the n-th daily reminder, an invite's iCalendar
+    SEQUENCE); ``resend`` counts deliberate re-sends of that occurrence from the admin, so a
+    re-send never takes the key of a later scheduled occurrence."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled (no longer relevant)"
+
+    reason = models.CharField(max_length=60)
+    recipient = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    recipient_email = models.EmailField()
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    sequence = models.PositiveIntegerField(default=0)
+    resend = models.PositiveSmallIntegerField(
+        default=0, help_text="0 for the scheduled send; n for the n-th deliberate re-send."
+    )
+    requisition = models.ForeignKey(
+        Requisition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Whose recruiters may see it in the admin.",
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took it; reclaimed after a lease."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True, help_text="As sent.")
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-due_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("content_type"),
+                F("object_id"),
+                F("reason"),
+                Lower("recipient_email"),
+                F("sequence"),
+                F("resend"),
+                name="notification_once_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False)
+                | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="notification_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status="pending"),
+                name="notification_due_idx",
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="sending"),
+                name="notification_sending_idx",
+            ),
+            models.Index(fields=["requisition", "status"], name="notification_requisition_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} to {self.recipient_email}"

@@ -20,6 +20,7 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "redflag": ("view", "add", "change"),
         "decision": ("view",),
         "user": ("view",),
+        "notification": ("view",),
     },
     "scorecards": {"scorecard": ("view",)},
 }

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from hiring.models import Interview, User
+from hiring.models import (
+    Dimension,
+    Interview,
+    Loop,
+    RedFlag,
+    Requisition,
+    RoleProfile,
+    Signal,
+    User,
+)
 
-from .models import Scorecard
+from .models import DimensionRating, Scorecard, ScorecardRevision
 
 
 def _submitted(user: User) -> QuerySet[Scorecard]:
@@ -43,4 +54,175 @@ def owed_scorecards(*, user: User, now: datetime | None = None) -> QuerySet[Inte
         .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
         .exclude(loop__status="withdrawn")
         .order_by("ends_at")
+    )
+
+
+# --- One object, one access rule -----------------------------------------------------------
+# Pages, API views and exports fetch interviews and scorecards through these helpers, so the
+# blind rule (DESIGN §6) lives here and nowhere else. Anything not allowed is a 404.
+
+
+def interview_get_for_interviewer(*, user: User, pk: int) -> Interview:
+    """An interview ``user`` sits on the panel of, with what its kit and form need, or 404.
+    Owning the requisition (recruiter, hiring manager) is not enough: this is the panel's
+    view."""
+    queryset = Interview.objects.filter(interviewers=user).select_related(
+        "loop__candidate", "loop__requisition__profile", "case_exercise"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _my_interviews_in_loop(user: User) -> QuerySet[Interview]:
+    """``user``'s interviews in the loop of the scorecard being filtered (a subquery)."""
+    return Interview.objects.filter(loop=OuterRef("interview__loop"), interviewers=user).exclude(
+        status__in=Interview.NO_FEEDBACK_STATUSES
+    )
+
+
+def scorecards_visible_to(*, user: User) -> QuerySet[Scorecard]:
+    """Every scorecard ``user`` may read (DESIGN §6).
+
+    - their own, draft or submitted;
+    - on a loop whose panel they sit on: colleagues' *submitted* scorecards, once they have
+      submitted their own for every interview of theirs in that loop that owes one, and only
+      if the role profile lets colleagues see each other's after submitting (blind until
+      submitted; this holds for a hiring manager or recruiter on the panel too);
+    - on a loop of a requisition they recruit for or manage, and whose panel they are not
+      on: every submitted scorecard;
+    - a superuser: everything.
+    """
+    if user.is_superuser:
+        return Scorecard.objects.all()
+    on_panel = Exists(_my_interviews_in_loop(user))
+    still_owes = Exists(
+        _my_interviews_in_loop(user).exclude(
+            Exists(
+                Scorecard.objects.filter(
+                    interview=OuterRef("pk"), interviewer=user, status=Scorecard.Status.SUBMITTED
+                )
+            )
+        )
+    )
+    submitted = Q(status=Scorecard.Status.SUBMITTED)
+    colleague = (
+        submitted
+        & Q(interview__loop__requisition__profile__colleagues_visible_after_submit=True)
+        & on_panel
+        & ~still_owes
+    )
+    staff = (
+        submitted
+        & ~on_panel
+        & (
+            Q(interview__loop__requisition__hiring_manager=user)
+            | Q(interview__loop__requisition__in=Requisition.objects.filter(recruiters=user))
+        )
+    )
+    return Scorecard.objects.filter(Q(interviewer=user) | colleague | staff)
+
+
+def scorecard_get_for_user(*, user: User, pk: int) -> Scorecard:
+    queryset = scorecards_visible_to(user=user).select_related(
+        "interviewer", "interview__loop__candidate", "interview__loop__requisition__profile"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def colleague_scorecards_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
+    """The current revisions of colleagues' scorecards in ``loop`` that ``user`` may read:
+    none until they have submitted their own (see ``scorecards_visible_to``)."""
+    visible = (
+        scorecards_visible_to(user=user).filter(interview__loop=loop).exclude(interviewer=user)
+    )
+    return (
+        ScorecardRevision.objects.filter(is_current=True, scorecard__in=visible)
+        .select_related("scorecard__interviewer", "scorecard__interview")
+        .prefetch_related(
+            Prefetch("ratings", queryset=DimensionRating.objects.select_related("dimension")),
+            "signals",
+            "red_flags",
+        )
+        .order_by("scorecard__interview__starts_at", "scorecard_id")
+    )
+
+
+def scorecard_for_interviewer(*, interview: Interview, user: User) -> Scorecard | None:
+    """``user``'s own scorecard for ``interview`` with every revision, or None if not started.
+    Call it with an interview from ``interview_get_for_interviewer``."""
+    return (
+        Scorecard.objects.filter(interview=interview, interviewer=user)
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=ScorecardRevision.objects.order_by("number").prefetch_related(
+                    Prefetch(
+                        "ratings", queryset=DimensionRating.objects.select_related("dimension")
+                    ),
+                    "signals",
+                    "red_flags",
+                ),
+            )
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One interview of the loop's schedule: title and time, never anyone's scorecard."""
+
+    interview: Interview
+    is_mine: bool
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What an interviewer reads before an interview; never recruiter notes or contact data."""
+
+    interview: Interview
+    profile: RoleProfile
+    focus: list[Dimension]
+    case_dimensions: list[Dimension]
+    case_deliverables: list[str]
+    schedule: list[Slot]
+    strong_signals: list[Signal]
+    weak_signals: list[Signal]
+    red_flags: list[RedFlag]
+
+
+def interview_kit(*, interview: Interview, user: User) -> Kit:
+    """Call it with an interview from ``interview_get_for_interviewer``."""
+    profile = interview.loop.requisition.profile
+    signals = list(profile.signals.all())
+    case = interview.case_exercise
+    mine = Interview.objects.filter(pk=OuterRef("pk"), interviewers=user)
+    schedule = (
+        Interview.objects.filter(loop_id=interview.loop_id)
+        .only("pk", "title", "starts_at", "ends_at", "status", "loop_id")
+        .annotate(is_mine=Exists(mine))
+        .order_by("starts_at", "pk")
+    )
+    return Kit(
+        interview=interview,
+        profile=profile,
+        focus=list(interview.focus_dimensions.order_by("order", "pk")),
+        case_dimensions=list(case.dimensions.order_by("order", "pk")) if case else [],
+        case_deliverables=[
+            line.strip()
+            for line in (case.deliverables if case else "").splitlines()
+            if line.strip()
+        ],
+        schedule=[Slot(slot, slot.is_mine) for slot in schedule],
+        strong_signals=[s for s in signals if s.kind == Signal.Kind.STRONG],
+        weak_signals=[s for s in signals if s.kind == Signal.Kind.WEAK],
+        red_flags=list(profile.red_flags.all()),
+    )
+
+
+def own_scorecard_status(*, interview: Interview, user: User) -> str | None:
+    """``"draft"``, ``"submitted"``, or None when ``user`` has not started one."""
+    return (
+        Scorecard.objects.filter(interview=interview, interviewer=user)
+        .values_list("status", flat=True)
+        .first()
     )

@@ -248,3 +248,81 @@ def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
             loop.status = status
             loop.save(update_fields=["status", "updated_at"])
     return status
+
+
+# --- Web forms -----------------------------------------------------------------------------
+# A form is rendered from one state of the scorecard: the number of its current submitted
+# revision (0 before the first submission). Posting it back names that number, so a second
+# click, another tab or a replayed POST that arrives after the state moved on changes nothing.
+
+
+class StaleScorecard(Exception):
+    """The scorecard was submitted since the form was rendered; nothing was written."""
+
+    def __init__(self, current: ScorecardRevision) -> None:
+        super().__init__("This scorecard was submitted since the form was opened.")
+        self.current = current
+
+
+def _current_number(scorecard: Scorecard) -> int:
+    number = scorecard.revisions.filter(is_current=True).values_list("number", flat=True).first()
+    return number or 0
+
+
+def scorecard_save_draft_from_form(
+    *, scorecard: Scorecard, content: ScorecardContent, by: User, based_on: int
+) -> ScorecardRevision:
+    """Autosave and "Save draft": like ``scorecard_save_draft``, but a late autosave from a
+    page that has since been submitted raises ``StaleScorecard`` instead of opening an
+    amendment nobody asked for."""
+    _check_author(scorecard, by)
+    with transaction.atomic():
+        locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        if _current_number(locked) != based_on:
+            raise StaleScorecard(locked.revisions.get(is_current=True))
+        return scorecard_save_draft(scorecard=locked, content=content, by=by)
+
+
+def scorecard_submit_from_form(
+    *, scorecard: Scorecard, content: ScorecardContent, by: User, based_on: int
+) -> ScorecardRevision:
+    """Submit what a form posted: a first submission when ``based_on`` is 0, an amendment
+    of revision ``based_on`` otherwise. Raises ``StaleScorecard`` when the scorecard moved
+    on since the form was rendered (the replay changes nothing), ``ValidationError`` by
+    field when incomplete, in which case what was typed is kept in the draft."""
+    _check_author(scorecard, by)
+    refused: ValidationError | None = None
+    with transaction.atomic():
+        # Held until commit: a concurrent post of the same form waits, then finds it stale.
+        locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        if _current_number(locked) != based_on:
+            raise StaleScorecard(locked.revisions.get(is_current=True))
+        try:
+            revision = scorecard_submit(
+                scorecard=locked, by=by, content=content, amend=based_on > 0
+            )
+        except ValidationError as error:
+            refused = error  # the draft write above commits; only the submission is refused
+    if refused is not None:
+        raise refused
+    return revision
+
+
+def scorecard_start_amendment(*, scorecard: Scorecard, by: User) -> ScorecardRevision:
+    """Open a new revision of a submitted scorecard, copied from the current one."""
+    _check_author(scorecard, by)
+    with transaction.atomic():
+        locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        if not locked.is_submitted:
+            raise ValidationError("Only a submitted scorecard can be amended.")
+        return _open_draft(locked)
+
+
+def scorecard_discard_amendment(*, scorecard: Scorecard, by: User) -> None:
+    """Drop an open amendment; the submitted revision stays current. A first draft is never
+    discarded this way."""
+    _check_author(scorecard, by)
+    with transaction.atomic():
+        locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        if locked.is_submitted:
+            locked.revisions.filter(submitted_at__isnull=True).delete()

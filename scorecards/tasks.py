@@ -35,3 +35,16 @@ def refresh_open_loop_statuses(after_id: int = 0) -> int:
     if len(loop_ids) == REFRESH_BATCH:
         refresh_open_loop_statuses.delay(after_id=loop_ids[-1])
     return len(loop_ids)
+
+
+@shared_task
+def schedule_reminders(after_id: int = 0) -> int:
+    """Periodic sweep (beat, every minute): write the reminder rows whose moment has come, a
+    bounded batch at a time, re-queuing itself for the next batch. Safe to run twice at once:
+    the notifications' unique key keeps one row per reminder."""
+    from . import reminders
+
+    result = reminders.schedule_due_reminders(after_id=after_id)
+    if result.next_after is not None:
+        schedule_reminders.delay(after_id=result.next_after)
+    return result.scheduled

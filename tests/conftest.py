@@ -75,6 +75,23 @@ def world(
 
 
 @pytest.fixture
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the Celery app at a port where no broker listens, then restore it. The app
+    caches connection and producer pools, so those are dropped on both sides."""
+    from config.celery_app import app
+
+    def drop_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    drop_pools()
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    yield
+    monkeypatch.undo()
+    drop_pools()
+
+
+@pytest.fixture
 def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 

@@ -35,3 +35,9 @@ def test_required_string_and_lists(monkeypatch):
         env_str("MISSING")
     monkeypatch.setenv("HOSTS", "a.example, b.example,,")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_own_pages_carry_a_strict_content_security_policy(client, db):
+    policy = client.get("/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy

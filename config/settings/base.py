@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -41,6 +42,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,7 +157,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "scorecards.tasks.refresh_open_loop_statuses",
         "schedule": 300.0,
     },
+    # Reminders are rows with a due time (hiring.notifications); these two sweeps create the
+    # rows that have fallen due and send what is due.
+    "schedule-reminders": {"task": "scorecards.tasks.schedule_reminders", "schedule": 60.0},
+    "send-due-notifications": {"task": "hiring.tasks.send_due_notifications", "schedule": 60.0},
 }
+
+
+# Reminders and notifications (hiring.notifications, scorecards.reminders). The delays of a
+# requisition's reminders are fields of the requisition; these are global.
+def _hour(name: str, default: int) -> int:
+    hour = env_int(name, default, minimum=0)
+    if hour > 23:
+        raise ImproperlyConfigured(f"{name}={hour} must be an hour from 0 to 23.")
+    return hour
+
+
+QUIET_HOURS_START = _hour("QUIET_HOURS_START", 21)  # in each recipient's own time zone
+QUIET_HOURS_END = _hour("QUIET_HOURS_END", 8)  # reminders wait until this hour; equal: none
+RECRUITER_DIGEST_HOUR = _hour("RECRUITER_DIGEST_HOUR", 9)  # in the recruiter's time zone
+SCORECARD_REMINDER_DAYS = env_int("SCORECARD_REMINDER_DAYS", 14, minimum=1)  # then stop chasing
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 50, minimum=1)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30, minimum=1)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600, minimum=1)
+# A row stays claimed this long before another worker may take it over. Keep it well above
+# the longest SMTP conversation (EMAIL_TIMEOUT per step), or a slow send gets a twin.
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,6 +4,8 @@ import os
 
 import dj_database_url
 
+from config.env import env_str
+
 from .base import *  # noqa: F403
 
 os.environ.setdefault("DATABASE_URL", "postgres://loopwise@127.0.0.1:54329/loopwise")
@@ -16,4 +18,5 @@ SECRET_KEY = "test-only-secret-key"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Workers in the delivery fault tests set EMAIL_BACKEND to talk to a real SMTP server.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

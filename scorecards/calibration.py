@@ -1,0 +1,613 @@
+"""Interviewer calibration: the maths behind DESIGN §4. Pure numpy, no Django.
+
+Model, per rating ``x`` of candidate ``c`` by interviewer ``i`` on dimension ``d``::
+
+    x = mu_d + theta_c + b_i + g_ci + noise,    noise ~ N(0, sigma²)
+
+* ``mu_d``    dimension mean (unpenalised);
+* ``theta_c`` candidate effect, a weak ridge (``CANDIDATE_RIDGE`` pseudo-ratings at 0) that only
+  keeps the system identifiable;
+* ``b_i``     interviewer leniency, prior ``N(0, tau_b²)``, i.e. a ridge of strength
+  ``lambda_b = sigma² / tau_b²`` (:attr:`LeniencyFit.shrinkage`);
+* ``g_ci``    the interview effect ("halo"): one interviewer's impression of one candidate,
+  shared by every rating on that scorecard, prior ``N(0, tau_g²)``.
+
+The interview effect matters: the ten ratings of one scorecard are not ten independent looks at
+an interviewer's leniency, they are one look at one candidate. Without it an interviewer with a
+single (enthusiastic) interview would get a sizeable "leniency" correction. With it, leniency
+is learned from how an interviewer rates *many* candidates relative to their other interviewers.
+
+All effects are fitted jointly over the whole history by alternating ridge least squares
+(exact block-coordinate descent, vectorised with ``np.bincount``), so an interviewer who meets
+stronger candidates is not mistaken for a lenient one: the candidates' effects are estimated
+from all their interviewers at the same time. The variance components (``sigma²``, ``tau_b²``,
+``tau_g²``) are estimated from the data with the Gull-MacKay evidence fixed point (the
+approximate REML estimate), pulled toward conservative defaults by weak priors, and replaced by
+the defaults when there is too little data (:func:`has_enough_data`).
+
+Loop scores (:func:`score_loop`) subtract each interviewer's leniency from their ratings and
+report a standard error from the residual variance, the interview-effect variance and the
+leniency estimates' own variance, with a ``INTERVAL_LEVEL`` (90 %) normal interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_VERSION = "ridge-als-1"
+
+#: Two-sided coverage of the intervals reported by :func:`score_loop`.
+INTERVAL_LEVEL = 0.90
+#: Standard normal quantile for ``INTERVAL_LEVEL``.
+INTERVAL_Z = 1.6448536269514722
+
+#: Ridge on candidate effects, in pseudo-ratings (a candidate with 50 ratings keeps 99.8 %).
+CANDIDATE_RIDGE = 0.1
+#: Leniency shrinkage used when the data cannot support an estimate: an interviewer needs this
+#: many (effective) ratings for half of their apparent leniency to be corrected.
+DEFAULT_SHRINKAGE = 25.0
+#: Interview-effect shrinkage used by default: ``tau_g² = sigma² / 2``.
+DEFAULT_PAIR_SHRINKAGE = 2.0
+#: Residual variance assumed before seeing data (ratings on a 1-4 scale).
+DEFAULT_RESIDUAL_VARIANCE = 0.5
+#: Weight of the defaults, in pseudo-observations (degrees of freedom for sigma², interviewers
+#: for tau_b², interviews for tau_g²). They keep a handful of interviewers from producing a
+#: wild estimate and vanish against real history.
+RESIDUAL_PRIOR_DOF = 10.0
+LENIENCY_PRIOR_WEIGHT = 3.0
+PAIR_PRIOR_WEIGHT = 10.0
+
+#: Below these, the shrinkage is not estimated at all and ``DEFAULT_SHRINKAGE`` is used.
+MIN_RATINGS_FOR_ESTIMATE = 50
+MIN_INTERVIEWERS_FOR_ESTIMATE = 3
+MIN_RATINGS_PER_INTERVIEWER = 5
+#: The interview-effect variance needs interviews with at least two ratings to be separable
+#: from the residual noise.
+MIN_PAIRS_FOR_PAIR_ESTIMATE = 20
+
+#: Bounds on the ridge strengths (pseudo-ratings), to keep every division finite.
+MIN_SHRINKAGE = 1e-3
+MAX_SHRINKAGE = 1e6
+
+DEFAULT_MAX_ITER = 200
+DEFAULT_TOL = 1e-6
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+
+# --------------------------------------------------------------------------------------------
+# Fit over the history (integer indices)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeniencyFit:
+    """The result of :func:`fit_leniency`. Arrays are indexed by the integer ids given to it."""
+
+    mu: FloatArray  # (n_dimensions,) dimension means
+    theta: FloatArray  # (n_candidates,) candidate effects
+    leniency: FloatArray  # (n_interviewers,) b_i, 0 for interviewers without ratings
+    leniency_se: FloatArray  # (n_interviewers,) posterior sd of b_i (prior sd without ratings)
+    ratings_per_interviewer: npt.NDArray[np.int64]  # (n_interviewers,)
+    effective_ratings: FloatArray  # (n_interviewers,) information behind b_i, in ratings
+    residual_variance: float  # sigma²
+    prior_variance: float  # tau_b²
+    shrinkage: float  # lambda_b = sigma² / tau_b²
+    pair_variance: float  # tau_g², variance of the interview effect
+    pair_shrinkage: float  # sigma² / tau_g²
+    iterations: int
+    converged: bool
+    estimated: bool  # False: too little data, the default shrinkage was used
+    n_ratings: int
+    model_version: str = MODEL_VERSION
+
+    @property
+    def correction(self) -> FloatArray:
+        """What is added to each interviewer's ratings: ``-leniency``."""
+        return -self.leniency
+
+    def summary(self) -> dict[str, Any]:
+        """Scalars of the fit, for logs and for storing next to the fitted corrections."""
+        return {
+            "model_version": self.model_version,
+            "n_ratings": self.n_ratings,
+            "n_interviewers_rated": int(np.count_nonzero(self.ratings_per_interviewer)),
+            "residual_variance": self.residual_variance,
+            "prior_variance": self.prior_variance,
+            "shrinkage": self.shrinkage,
+            "pair_variance": self.pair_variance,
+            "pair_shrinkage": self.pair_shrinkage,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "estimated": self.estimated,
+        }
+
+
+def has_enough_data(ratings_per_interviewer: npt.ArrayLike) -> bool:
+    """Whether the leniency prior can be estimated from the data rather than defaulted."""
+    counts = np.asarray(ratings_per_interviewer)
+    return bool(
+        counts.sum() >= MIN_RATINGS_FOR_ESTIMATE
+        and np.count_nonzero(counts >= MIN_RATINGS_PER_INTERVIEWER) >= MIN_INTERVIEWERS_FOR_ESTIMATE
+    )
+
+
+def _as_index(name: str, values: npt.ArrayLike, size: int, n: int) -> IntArray:
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be a 1-d array of length {n}")
+    if n and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, not {arr.dtype}")
+    out = arr.astype(np.intp, copy=False)
+    if n and (out.min() < 0 or out.max() >= size):
+        raise ValueError(f"{name} must lie in [0, {size})")
+    return out
+
+
+def _clip_shrinkage(value: float) -> float:
+    return float(min(max(value, MIN_SHRINKAGE), MAX_SHRINKAGE))
+
+
+def fit_leniency(
+    candidate_idx: npt.ArrayLike,
+    interviewer_idx: npt.ArrayLike,
+    dimension_idx: npt.ArrayLike,
+    values: npt.ArrayLike,
+    n_candidates: int,
+    n_interviewers: int,
+    n_dimensions: int,
+    *,
+    shrinkage: float | None = None,
+    pair_shrinkage: float | None = None,
+    max_iter: int = DEFAULT_MAX_ITER,
+    tol: float = DEFAULT_TOL,
+) -> LeniencyFit:
+    """Fit dimension means, candidate effects and interviewer leniencies jointly.
+
+    ``candidate_idx``, ``interviewer_idx`` and ``dimension_idx`` are parallel integer arrays
+    (one entry per rating) indexing ``range(n_candidates)`` etc.; ``values`` the ratings.
+    ``shrinkage`` / ``pair_shrinkage`` fix the ridge strengths instead of estimating them.
+
+    Each sweep updates every block exactly given the others (ridge least squares), moves the
+    mean of the penalised effects into ``mu`` (an exact descent step), and then re-estimates
+    the variance components. It stops when no effect moves by more than ``tol`` and the ridge
+    strengths are stable to ``tol`` relatively, or after ``max_iter`` sweeps.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError("values must be a 1-d array")
+    n = int(x.shape[0])
+    if not np.all(np.isfinite(x)):
+        raise ValueError("values must be finite")
+    if min(n_candidates, n_interviewers, n_dimensions) < 0:
+        raise ValueError("counts must not be negative")
+    c = _as_index("candidate_idx", candidate_idx, n_candidates, n)
+    i = _as_index("interviewer_idx", interviewer_idx, n_interviewers, n)
+    d = _as_index("dimension_idx", dimension_idx, n_dimensions, n)
+    if max_iter < 1:
+        raise ValueError("max_iter must be at least 1")
+
+    n_c = np.bincount(c, minlength=n_candidates).astype(np.float64)
+    n_i_int = np.bincount(i, minlength=n_interviewers).astype(np.int64)
+    n_i = n_i_int.astype(np.float64)
+    n_d = np.bincount(d, minlength=n_dimensions).astype(np.float64)
+
+    # Interviews (candidate, interviewer pairs): the unit of the interview effect.
+    pair_key = c.astype(np.int64) * max(n_interviewers, 1) + i
+    pair_keys, p = np.unique(pair_key, return_inverse=True)
+    p = p.astype(np.intp, copy=False).reshape(-1)
+    n_pairs = int(pair_keys.shape[0])
+    n_p = np.bincount(p, minlength=n_pairs).astype(np.float64)
+    pair_c = (pair_keys // max(n_interviewers, 1)).astype(np.intp)
+    pair_i = (pair_keys % max(n_interviewers, 1)).astype(np.intp)
+
+    rated_c = n_c > 0
+    rated_i = n_i > 0
+    n_rated_i = int(np.count_nonzero(rated_i))
+
+    estimate_b = shrinkage is None and has_enough_data(n_i_int)
+    estimate_g = pair_shrinkage is None and (
+        n >= MIN_RATINGS_FOR_ESTIMATE
+        and int(np.count_nonzero(n_p >= 2)) >= MIN_PAIRS_FOR_PAIR_ESTIMATE
+    )
+    lam_b = _clip_shrinkage(DEFAULT_SHRINKAGE if shrinkage is None else shrinkage)
+    lam_g = _clip_shrinkage(DEFAULT_PAIR_SHRINKAGE if pair_shrinkage is None else pair_shrinkage)
+    lam_c = CANDIDATE_RIDGE
+    sigma2 = DEFAULT_RESIDUAL_VARIANCE
+
+    mu = np.zeros(n_dimensions)
+    theta = np.zeros(n_candidates)
+    b = np.zeros(n_interviewers)
+    g = np.zeros(n_pairs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.where(n_d > 0, np.bincount(d, weights=x, minlength=n_dimensions) / n_d, 0.0)
+    r = x - mu[d]  # residual, kept up to date incrementally
+
+    iterations = 0
+    converged = n == 0
+    for sweep in range(1, max_iter + 1 if n else 1):
+        iterations = sweep
+        if sweep % 25 == 0:  # refresh the residual against accumulated rounding
+            r = x - mu[d] - theta[c] - b[i] - g[p]
+        delta = 0.0
+
+        # Candidate effects.
+        new = (np.bincount(c, weights=r, minlength=n_candidates) + n_c * theta) / (n_c + lam_c)
+        step = new - theta
+        r -= step[c]
+        theta = new
+        delta = max(delta, float(np.abs(step).max(initial=0.0)))
+
+        # Interviewer leniency.
+        new = (np.bincount(i, weights=r, minlength=n_interviewers) + n_i * b) / (n_i + lam_b)
+        step = new - b
+        r -= step[i]
+        b = new
+        delta = max(delta, float(np.abs(step).max(initial=0.0)))
+
+        # Interview effects.
+        new = (np.bincount(p, weights=r, minlength=n_pairs) + n_p * g) / (n_p + lam_g)
+        step = new - g
+        r -= step[p]
+        g = new
+        delta = max(delta, float(np.abs(step).max(initial=0.0)))
+
+        # Move the means of the penalised effects into mu: the fit is unchanged and the
+        # penalty can only fall, so this is an exact descent step along a slow direction.
+        shift = 0.0
+        if rated_c.any():
+            k = float(theta[rated_c].mean())
+            theta[rated_c] -= k
+            shift += k
+        if n_rated_i:
+            k = float(b[rated_i].mean())
+            b[rated_i] -= k
+            shift += k
+        if n_pairs:
+            k = float(g.mean())
+            g -= k
+            shift += k
+        mu[n_d > 0] += shift  # r is unchanged: every rating gained and lost the same amount
+
+        # Dimension means (unpenalised).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = np.where(n_d > 0, np.bincount(d, weights=r, minlength=n_dimensions) / n_d, 0)
+        r -= step[d]
+        mu = mu + step
+        delta = max(delta, float(np.abs(step).max(initial=0.0)))
+
+        # Variance components (Gull-MacKay fixed point with weak priors toward the defaults).
+        rss = float(r @ r)
+        h_c = float((n_c / (n_c + lam_c)).sum())
+        # Leverage of each interview effect, less the part the candidate effect already takes
+        # (exact for balanced loops), so that tau_g² is not underestimated.
+        h_g = n_p / (n_p + lam_g) * (1.0 - n_p / (n_c[pair_c] + lam_c))
+        info_b = _effective_ratings(n_p, pair_c, pair_i, lam_g, lam_c, n_c.shape[0], n_i.shape[0])
+        h_b = float((info_b / (info_b + lam_b)).sum())
+        df = float(np.count_nonzero(n_d)) + h_c + h_b + float(h_g.sum())
+        sigma2 = (rss + RESIDUAL_PRIOR_DOF * DEFAULT_RESIDUAL_VARIANCE) / max(
+            n - df + RESIDUAL_PRIOR_DOF, 1.0
+        )
+        sigma2 = max(sigma2, 1e-12)
+        old_b, old_g = lam_b, lam_g
+        if estimate_b:
+            tau_b2 = (float(b @ b) + LENIENCY_PRIOR_WEIGHT * sigma2 / DEFAULT_SHRINKAGE) / (
+                h_b + LENIENCY_PRIOR_WEIGHT
+            )
+            lam_b = _clip_shrinkage(sigma2 / max(tau_b2, 1e-300))
+        if estimate_g:
+            tau_g2 = (float(g @ g) + PAIR_PRIOR_WEIGHT * sigma2 / DEFAULT_PAIR_SHRINKAGE) / (
+                float(h_g.sum()) + PAIR_PRIOR_WEIGHT
+            )
+            lam_g = _clip_shrinkage(sigma2 / max(tau_g2, 1e-300))
+        lam_change = max(abs(lam_b - old_b) / old_b, abs(lam_g - old_g) / old_g)
+
+        if delta < tol and lam_change < tol:
+            converged = True
+            break
+
+    r = x - mu[d] - theta[c] - b[i] - g[p]
+    info_b = _effective_ratings(n_p, pair_c, pair_i, lam_g, lam_c, n_candidates, n_interviewers)
+    tau_b2 = sigma2 / lam_b
+    b_se = np.sqrt(sigma2 / (info_b + lam_b))
+    return LeniencyFit(
+        mu=mu,
+        theta=theta,
+        leniency=b,
+        leniency_se=b_se,
+        ratings_per_interviewer=n_i_int,
+        effective_ratings=info_b,
+        residual_variance=float(sigma2),
+        prior_variance=float(tau_b2),
+        shrinkage=float(lam_b),
+        pair_variance=float(sigma2 / lam_g),
+        pair_shrinkage=float(lam_g),
+        iterations=iterations,
+        converged=converged,
+        estimated=estimate_b,
+        n_ratings=n,
+    )
+
+
+def _effective_ratings(
+    n_p: FloatArray,
+    pair_c: IntArray,
+    pair_i: IntArray,
+    lam_g: float,
+    lam_c: float,
+    n_candidates: int,
+    n_interviewers: int,
+) -> FloatArray:
+    """Information behind each leniency, in independent-rating units.
+
+    An interview with ``n`` ratings tells ``n·lam_g / (n + lam_g)`` ratings' worth about the
+    interviewer (the interview effect is shared by all of them), and the part of it explained by
+    the candidate's own effect is lost (the candidate is estimated from the same ratings)."""
+    w = n_p * lam_g / (n_p + lam_g)
+    w_c = np.bincount(pair_c, weights=w, minlength=n_candidates) + lam_c
+    info = np.bincount(pair_i, weights=w * (1.0 - w / w_c[pair_c]), minlength=n_interviewers)
+    return info.astype(np.float64, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Keyed front end: the same fit over string keys
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRating:
+    """One historical rating, keyed by stable strings (ids, e-mails, slugs)."""
+
+    candidate: str
+    interviewer: str
+    dimension: str
+    value: float
+
+
+@dataclass(frozen=True)
+class InterviewerCorrection:
+    """What calibration does to one interviewer's ratings, for display."""
+
+    interviewer: str
+    leniency: float  # b_i: how much higher than their colleagues they rate the same candidate
+    correction: float  # added to each of their ratings: -leniency
+    se: float  # posterior sd of the leniency
+    n_ratings: int  # ratings it rests on
+    effective_ratings: float  # the same, discounted for ratings sharing one interview
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KeyedLeniencyFit:
+    """A :class:`LeniencyFit` with the keys its integer indices stand for."""
+
+    fit: LeniencyFit
+    candidates: tuple[str, ...]
+    interviewers: tuple[str, ...]
+    dimensions: tuple[str, ...]
+
+    def leniency_by_interviewer(self) -> dict[str, float]:
+        return {k: float(v) for k, v in zip(self.interviewers, self.fit.leniency, strict=True)}
+
+    def leniency_variance_by_interviewer(self) -> dict[str, float]:
+        return {
+            k: float(v) ** 2 for k, v in zip(self.interviewers, self.fit.leniency_se, strict=True)
+        }
+
+    def corrections(self) -> dict[str, InterviewerCorrection]:
+        return interviewer_corrections(self.fit, self.interviewers)
+
+
+def fit_history(ratings: Iterable[HistoryRating], **kwargs: Any) -> KeyedLeniencyFit:
+    """Index string keys and run :func:`fit_leniency` (keyword arguments are passed on)."""
+    cand: dict[str, int] = {}
+    inter: dict[str, int] = {}
+    dims: dict[str, int] = {}
+    ci: list[int] = []
+    ii: list[int] = []
+    di: list[int] = []
+    xs: list[float] = []
+    for rating in ratings:
+        ci.append(cand.setdefault(rating.candidate, len(cand)))
+        ii.append(inter.setdefault(rating.interviewer, len(inter)))
+        di.append(dims.setdefault(rating.dimension, len(dims)))
+        xs.append(float(rating.value))
+    fit = fit_leniency(
+        np.asarray(ci, dtype=np.intp),
+        np.asarray(ii, dtype=np.intp),
+        np.asarray(di, dtype=np.intp),
+        np.asarray(xs, dtype=np.float64),
+        len(cand),
+        len(inter),
+        len(dims),
+        **kwargs,
+    )
+    return KeyedLeniencyFit(fit, tuple(cand), tuple(inter), tuple(dims))
+
+
+def interviewer_corrections(
+    fit: LeniencyFit, interviewer_keys: Sequence[str]
+) -> dict[str, InterviewerCorrection]:
+    """Each interviewer's leniency, the correction applied and the ratings it rests on.
+    ``interviewer_keys[k]`` is the key of interviewer index ``k`` in the fit."""
+    if len(interviewer_keys) != fit.leniency.shape[0]:
+        raise ValueError("one key per fitted interviewer is needed")
+    return {
+        key: InterviewerCorrection(
+            interviewer=key,
+            leniency=float(fit.leniency[k]),
+            correction=float(-fit.leniency[k]),
+            se=float(fit.leniency_se[k]),
+            n_ratings=int(fit.ratings_per_interviewer[k]),
+            effective_ratings=float(fit.effective_ratings[k]),
+        )
+        for k, key in enumerate(interviewer_keys)
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring one loop (string keys)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoopRating:
+    """One rating in the loop being scored."""
+
+    interviewer: str
+    dimension: str
+    value: float
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    dimension: str
+    raw_mean: float
+    calibrated: float  # mean of (x - b_i)
+    se: float
+    low: float  # calibrated ± INTERVAL_Z · se
+    high: float
+    n_ratings: int
+    min_rating: float
+    max_rating: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OverallScore:
+    """Weighted mean over the rated dimensions; all ``None`` when nothing was rated."""
+
+    raw: float | None
+    calibrated: float | None
+    se: float | None
+    low: float | None
+    high: float | None
+    n_dimensions: int = 0
+    weights: dict[str, float] = field(default_factory=dict)  # renormalised, rated dims only
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoopScores:
+    dimensions: dict[str, DimensionScore]  # only dimensions with at least one rating
+    overall: OverallScore
+    corrections: dict[str, float]  # interviewer -> correction applied (-leniency)
+    interval_level: float = INTERVAL_LEVEL
+    model_version: str = MODEL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dimensions": {k: v.to_dict() for k, v in self.dimensions.items()},
+            "overall": self.overall.to_dict(),
+            "corrections": dict(self.corrections),
+            "interval_level": self.interval_level,
+            "model_version": self.model_version,
+        }
+
+
+def score_loop(
+    ratings: Sequence[LoopRating],
+    leniency: Mapping[str, float],
+    weights: Mapping[str, float],
+    residual_variance: float,
+    *,
+    leniency_variance: Mapping[str, float] | None = None,
+    pair_variance: float = 0.0,
+) -> LoopScores:
+    """Raw and calibrated scores of one candidate's loop.
+
+    * ``leniency``: interviewer key -> b_i from the fit; interviewers missing get no correction.
+    * ``weights``: dimension key -> weight (> 0). Dimensions without a rating are skipped and the
+      weights of the others renormalised; ratings of dimensions not in ``weights`` are scored
+      per dimension but do not count toward the overall score.
+    * ``residual_variance``: sigma² of the fit.
+    * ``leniency_variance``: optional interviewer -> variance of b_i (adds to the SE).
+    * ``pair_variance``: the interview-effect variance of the fit (ratings on one scorecard
+      share it, so it does not average away across dimensions).
+
+    The SE of any weighted mean ``sum_r a_r (x_r - b_r)`` is
+    ``sqrt(sigma² · sum_r a_r² + sum_i (sum_{r by i} a_r)² · (var b_i + pair_variance))``.
+    """
+    if residual_variance < 0 or pair_variance < 0:
+        raise ValueError("variances must not be negative")
+    for key, w in weights.items():
+        if not (w > 0 and math.isfinite(w)):
+            raise ValueError(f"weight of {key!r} must be positive and finite")
+    lv = leniency_variance or {}
+
+    by_dim: dict[str, list[LoopRating]] = {}
+    for rating in ratings:
+        if not math.isfinite(rating.value):
+            raise ValueError("ratings must be finite")
+        by_dim.setdefault(rating.dimension, []).append(rating)
+
+    def shared_var(interviewer: str) -> float:
+        return float(lv.get(interviewer, 0.0)) + pair_variance
+
+    def spread(coefs: list[tuple[str, float]]) -> float:
+        per_interviewer: dict[str, float] = {}
+        independent = 0.0
+        for who, a in coefs:
+            independent += a * a
+            per_interviewer[who] = per_interviewer.get(who, 0.0) + a
+        var = residual_variance * independent + sum(
+            s * s * shared_var(who) for who, s in per_interviewer.items()
+        )
+        return math.sqrt(max(var, 0.0))
+
+    dimensions: dict[str, DimensionScore] = {}
+    for dim, rs in by_dim.items():
+        n = len(rs)
+        xs = [r.value for r in rs]
+        cal = [r.value - float(leniency.get(r.interviewer, 0.0)) for r in rs]
+        calibrated = sum(cal) / n
+        se = spread([(r.interviewer, 1.0 / n) for r in rs])
+        dimensions[dim] = DimensionScore(
+            dimension=dim,
+            raw_mean=sum(xs) / n,
+            calibrated=calibrated,
+            se=se,
+            low=calibrated - INTERVAL_Z * se,
+            high=calibrated + INTERVAL_Z * se,
+            n_ratings=n,
+            min_rating=min(xs),
+            max_rating=max(xs),
+        )
+
+    counted = [dim for dim in weights if dim in dimensions]
+    total = sum(float(weights[dim]) for dim in counted)
+    if counted:
+        norm = {dim: float(weights[dim]) / total for dim in counted}
+        raw = sum(norm[dim] * dimensions[dim].raw_mean for dim in counted)
+        calibrated = sum(norm[dim] * dimensions[dim].calibrated for dim in counted)
+        coefs = [
+            (r.interviewer, norm[dim] / len(by_dim[dim])) for dim in counted for r in by_dim[dim]
+        ]
+        se = spread(coefs)
+        overall = OverallScore(
+            raw=raw,
+            calibrated=calibrated,
+            se=se,
+            low=calibrated - INTERVAL_Z * se,
+            high=calibrated + INTERVAL_Z * se,
+            n_dimensions=len(counted),
+            weights=norm,
+        )
+    else:
+        overall = OverallScore(raw=None, calibrated=None, se=None, low=None, high=None)
+
+    corrections = {r.interviewer: -float(leniency.get(r.interviewer, 0.0)) for r in ratings}
+    return LoopScores(dimensions=dimensions, overall=overall, corrections=corrections)
