@@ -376,6 +376,14 @@ class Interview(TimeStamped):
     calendar_sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: bumped on every reschedule."
     )
+    external_key = models.CharField(
+        max_length=300,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Set by imports, so importing the same history twice changes nothing.",
+    )
 
     class Meta:
         ordering = ["starts_at"]

@@ -7,4 +7,6 @@ class ScorecardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers the outbox handlers)
+        # Registers the outbox handlers. Notices render at send time, after the dispatch
+        # transaction that also stored the summary, so they can quote its recommendation.
+        from . import handlers, summaries  # noqa: F401

@@ -116,6 +116,12 @@ def seed_demo(now: datetime | None = None) -> bool:
         requisition.recruiters.add(recruiter)
         for index, row in enumerate(CANDIDATES):
             _demo_loop(requisition, interviewers, index, row, now)
+    # Calibrated summaries for every loop, as the nightly task would leave them.
+    from . import summaries
+
+    summaries.calibration_refit()
+    for loop_id in Loop.objects.values_list("pk", flat=True):
+        summaries.loop_summary_compute(loop_id=loop_id)
     return True
 
 

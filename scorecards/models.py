@@ -69,6 +69,9 @@ class ScorecardRevision(models.Model):
     )
     key_takeaways = models.TextField(blank=True)
     amendment_reason = models.TextField(blank=True)
+    imported = models.BooleanField(
+        default=False, help_text="Historical, from import_scorecards: may lack a recommendation."
+    )
     signals = models.ManyToManyField(Signal, blank=True, related_name="+")
     red_flags = models.ManyToManyField(RedFlag, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,7 +94,9 @@ class ScorecardRevision(models.Model):
                 name="revision_current_is_submitted",
             ),
             models.CheckConstraint(
-                condition=Q(submitted_at__isnull=True) | ~Q(overall_recommendation=""),
+                condition=Q(submitted_at__isnull=True)
+                | ~Q(overall_recommendation="")
+                | Q(imported=True),
                 name="revision_submitted_has_recommendation",
             ),
         ]
@@ -138,3 +143,70 @@ class DimensionRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}: {self.rating or 'n/a'}"
+
+
+class CalibrationRun(models.Model):
+    """One refit of interviewer leniency over all history; the newest is in force."""
+
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    model_version = models.CharField(max_length=40)
+    n_ratings = models.PositiveIntegerField()
+    n_interviewers = models.PositiveIntegerField()
+    residual_variance = models.FloatField()
+    pair_variance = models.FloatField()
+    prior_variance = models.FloatField()
+    shrinkage = models.FloatField()
+    estimated = models.BooleanField(help_text="False: too little history, defaults used.")
+    converged = models.BooleanField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+        get_latest_by = "fitted_at"
+
+    def __str__(self) -> str:
+        return f"Calibration of {self.fitted_at:%Y-%m-%d %H:%M} ({self.n_ratings} ratings)"
+
+
+class InterviewerCalibration(models.Model):
+    """An interviewer's fitted leniency b_i, in rating points (positive = lenient)."""
+
+    interviewer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calibration"
+    )
+    run = models.ForeignKey(CalibrationRun, on_delete=models.CASCADE, related_name="+")
+    leniency = models.FloatField()
+    leniency_se = models.FloatField()
+    ratings = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.interviewer}: {self.leniency:+.2f} over {self.ratings} ratings"
+
+
+class LoopSummary(models.Model):
+    """Computed, never typed (DESIGN §4): one per loop, replaced on every recompute."""
+
+    loop = models.OneToOneField("hiring.Loop", on_delete=models.CASCADE, related_name="summary")
+    computed_at = models.DateTimeField()
+    model_version = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=64, help_text="Hash of every input used.")
+    recommendation = models.CharField(max_length=12)
+    needs_debrief = models.BooleanField(default=False)
+    level_suggestion = models.CharField(max_length=120, blank=True)
+    scorecards_in = models.PositiveSmallIntegerField(default=0)
+    scorecards_expected = models.PositiveSmallIntegerField(default=0)
+    raw_score = models.FloatField(null=True, blank=True)
+    calibrated_score = models.FloatField(null=True, blank=True)
+    calibrated_low = models.FloatField(null=True, blank=True)
+    calibrated_high = models.FloatField(null=True, blank=True)
+    data = models.JSONField(default=dict, help_text="Scores, corrections, verdict and reasons.")
+
+    class Meta:
+        verbose_name_plural = "loop summaries"
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} for {self.loop_id}"
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [reason["code"] for reason in self.data.get("verdict", {}).get("reasons", [])]

@@ -48,3 +48,21 @@ def schedule_reminders(after_id: int = 0) -> int:
     if result.next_after is not None:
         schedule_reminders.delay(after_id=result.next_after)
     return result.scheduled
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def recompute_loop_summary(loop_id: int) -> str | None:
+    from . import summaries
+
+    if not Loop.objects.filter(pk=loop_id).exists():
+        return None
+    return summaries.loop_summary_compute(loop_id=loop_id).recommendation
+
+
+@shared_task
+def nightly_calibration() -> int:
+    """Refit leniency over all history, then refresh every open loop's summary."""
+    from . import summaries
+
+    summaries.calibration_refit()
+    return summaries.refresh_open_summaries()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -151,6 +152,10 @@ if CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "nightly-calibration": {
+        "task": "scorecards.tasks.nightly_calibration",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # The outbox is nudged after every commit; this sweep delivers what a nudge missed.
     "dispatch-outbox": {"task": "hiring.tasks.dispatch_outbox", "schedule": 60.0},
     "refresh-open-loop-statuses": {
