@@ -13,11 +13,8 @@ the hidden ones. Stops the services at the end, even on failure.
 
 from __future__ import annotations
 
-import os
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.services import running  # noqa: E402
 
 PG_PORT, REDIS_PORT = "54341", "63841"
 LOOPS, PANEL, INTERVIEWERS = 20_000, 5, 2_000
@@ -85,23 +84,6 @@ ANALYZE;
 """
 
 
-def services(action: str, directory: str) -> dict[str, str]:
-    env = os.environ | {"LOOPWISE_PG_PORT": PG_PORT, "LOOPWISE_REDIS_PORT": REDIS_PORT}
-    result = subprocess.run(
-        ["bash", "scripts/services.sh", action, directory],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(
-        line[len("export ") :].split("=", 1)
-        for line in result.stdout.splitlines()
-        if line.startswith("export ")
-    )
-
-
 def run() -> None:
     import django
     from django.core.management import call_command
@@ -142,13 +124,8 @@ def run() -> None:
 
 
 def main() -> None:
-    directory = tempfile.mkdtemp(prefix="loopwise-refit-")
-    try:
-        os.environ.update(services("start", directory))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    with running(PG_PORT, REDIS_PORT, prefix="loopwise-refit-"):
         run()
-    finally:
-        services("stop", directory)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ Stops the services at the end, even on failure.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.services import running  # noqa: E402
 
 PG_PORT, REDIS_PORT = "54340", "63840"
 INTERVIEWS_PER_LOOP = 4
@@ -39,24 +39,6 @@ OLD_LOOPS = range(5_000, 20_000)  # 60,000 ended 20-365 days ago, submitted, dec
 # the rest, 20,000 interviews, are still to come
 INTERVIEWERS, REQUISITIONS = 2_000, 20
 ZONES = ["Europe/London", "America/New_York", "Asia/Singapore", "Europe/Berlin", "UTC"]
-
-
-def services(action: str, directory: str) -> dict[str, str]:
-    env = os.environ | {"LOOPWISE_PG_PORT": PG_PORT, "LOOPWISE_REDIS_PORT": REDIS_PORT}
-    result = subprocess.run(
-        ["bash", "scripts/services.sh", action, directory],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    exports = {}
-    for line in result.stdout.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            exports[key] = value
-    return exports
 
 
 def daytime_zone() -> str:
@@ -310,10 +292,7 @@ def run() -> None:
 
 
 def main() -> None:
-    directory = tempfile.mkdtemp(prefix="loopwise-bench.")
-    try:
-        os.environ.update(services("start", directory))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    with running(PG_PORT, REDIS_PORT, prefix="loopwise-bench."):
         os.environ.setdefault("QUIET_HOURS_START", "0")  # deterministic: no quiet hours,
         os.environ.setdefault("QUIET_HOURS_END", "0")  # whenever the benchmark runs
         os.environ.setdefault("LOG_LEVEL", "ERROR")
@@ -321,8 +300,6 @@ def main() -> None:
 
         django.setup()
         run()
-    finally:
-        services("stop", directory)
 
 
 if __name__ == "__main__":

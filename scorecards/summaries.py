@@ -123,6 +123,20 @@ def loop_summary_compute(*, loop_id: int) -> LoopSummary:
     return summary
 
 
+def loop_summary_is_stale(*, loop_id: int) -> bool:
+    """True when the stored summary no longer matches its inputs or the model: missing, a
+    rating or recommendation changed since, a refit happened, or a newer model version."""
+    summary = LoopSummary.objects.filter(loop_id=loop_id).first()
+    if summary is None:
+        return True
+    loop = Loop.objects.select_related("requisition__profile__level_below").get(pk=loop_id)
+    fresh = _compute(loop)
+    return (
+        summary.fingerprint != fresh["fingerprint"]
+        or summary.model_version != fresh["model_version"]
+    )
+
+
 def _compute(loop: Loop) -> dict[str, Any]:
     profile = loop.requisition.profile
     dimensions = list(profile.dimensions.all())

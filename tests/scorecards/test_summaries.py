@@ -68,3 +68,50 @@ def test_nightly_refit_records_a_run_and_refreshes_open_summaries(world, intervi
     assert run.n_ratings == 2
     assert not run.estimated  # too little history: defaults, small corrections
     assert LoopSummary.objects.get(loop=world.loop).data["calibration_run"] == run.pk
+
+
+def test_a_stale_summary_is_detectable(world, interviewer, other_interviewer):
+    submit(world.interview, interviewer)
+    summaries.loop_summary_compute(loop_id=world.loop.pk)
+    assert not summaries.loop_summary_is_stale(loop_id=world.loop.pk)
+    # a scorecard arrives but nobody recomputed yet
+    scorecard = services.scorecard_get_or_create(
+        interview=world.other_interview, interviewer=other_interviewer
+    )
+    services.scorecard_submit(
+        scorecard=scorecard, by=other_interviewer, content=full_content(world.other_interview)
+    )
+    assert summaries.loop_summary_is_stale(loop_id=world.loop.pk)
+    summaries.loop_summary_compute(loop_id=world.loop.pk)
+    assert not summaries.loop_summary_is_stale(loop_id=world.loop.pk)
+    LoopSummary.objects.update(model_version="ridge-als-0")
+    assert summaries.loop_summary_is_stale(loop_id=world.loop.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_recomputes_leave_one_consistent_summary(world, interviewer):
+    import threading
+
+    from django.db import connection
+
+    submit(world.interview, interviewer)
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def recompute():
+        try:
+            barrier.wait()
+            summaries.loop_summary_compute(loop_id=world.loop.pk)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=recompute) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert LoopSummary.objects.filter(loop=world.loop).count() == 1
+    assert not summaries.loop_summary_is_stale(loop_id=world.loop.pk)
