@@ -8,6 +8,7 @@ class HiringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import invites  # noqa: F401  (registers the invite and nudge renderers)
         from .roles import ensure_recruiters_group
 
         # Both apps' permissions exist only once each has migrated: run after either.

@@ -1,0 +1,234 @@
+"""A recruiter, end to end in a real browser: a loop with four interviews created in the
+admin, a double-booking refused and fixed, invites sent; the e-mails go through a real SMTP
+server (aiosmtpd) and their .ics attachments parse back into the right times, UIDs, SEQUENCE
+and METHOD; a reschedule sends the update and a cancellation METHOD:CANCEL."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Group
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from hiring.models import Interview, Loop
+from hiring.notifications import deliver_due
+from hiring.roles import RECRUITERS_GROUP
+from tests.factories import (
+    CandidateFactory,
+    InterviewFactory,
+    LoopFactory,
+    RequisitionFactory,
+    UserFactory,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LONDON = ZoneInfo("Europe/London")
+DAY = datetime(2031, 3, 4)  # a Tuesday, safely in the future
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every accepted message."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def take(self) -> list[email.message.EmailMessage]:
+        taken, self.messages = self.messages, []
+        return taken
+
+
+@pytest.fixture
+def inbox(settings) -> Iterator[Inbox]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def calendar_of(message: email.message.EmailMessage) -> tuple[str, Calendar] | None:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            assert (part.get_filename() or "").endswith(".ics")
+            return str(part.get_param("method")), Calendar.from_ical(part.get_payload(decode=True))
+    return None
+
+
+def events_by_recipient(messages):
+    found = {}
+    for message in messages:
+        parsed = calendar_of(message)
+        if parsed is None:
+            continue
+        method, calendar = parsed
+        [event] = calendar.walk("VEVENT")
+        found[str(message["To"])] = (method, str(calendar["METHOD"]), event)
+    return found
+
+
+def at(hour: int) -> datetime:
+    return DAY.replace(hour=hour, tzinfo=LONDON)
+
+
+def fill_interview(page, n: int, *, title: str, start: int, who, focus: str) -> None:
+    prefix = f"#id_interviews-{n}-"
+    page.fill(prefix + "title", title)
+    page.fill(prefix + "starts_at_0", DAY.strftime("%Y-%m-%d"))
+    page.fill(prefix + "starts_at_1", f"{start:02d}:00:00")
+    page.fill(prefix + "ends_at_0", DAY.strftime("%Y-%m-%d"))
+    page.fill(prefix + "ends_at_1", f"{start + 1:02d}:00:00")
+    page.fill(prefix + "time_zone", "Europe/London")
+    page.fill(prefix + "location", f"Room {n + 1}")
+    page.select_option(prefix + "interviewers_from", label=str(who))
+    page.click(prefix + "interviewers_add")
+    page.select_option(prefix + "focus_dimensions_from", label=focus)
+    page.click(prefix + "focus_dimensions_add")
+
+
+def inline_index(page, title: str) -> int:
+    """Inline forms are listed by start time, not in the order they were typed."""
+    for n in range(4):
+        if page.input_value(f"#id_interviews-{n}-title") == title:
+            return n
+    raise AssertionError(f"no inline for {title!r}")
+
+
+def set_start(page, n: int, start: int) -> None:
+    prefix = f"#id_interviews-{n}-"
+    page.fill(prefix + "starts_at_1", f"{start:02d}:00:00")
+    page.fill(prefix + "ends_at_1", f"{start + 1:02d}:00:00")
+
+
+def test_recruiter_schedules_a_loop_and_sends_invites(
+    chromium, live_server, settings, screenshots, inbox
+):
+    # given a recruiter, a fresh candidate, four interviewers, one of them busy elsewhere
+    settings.SITE_URL = live_server.url
+    recruiter = UserFactory(username="rita", is_staff=True)
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    requisition = RequisitionFactory(title="VP of Product", recruiters=[recruiter])
+    candidate = CandidateFactory(full_name="Ada Lovelace", email="ada@example.com")
+    panel = [
+        UserFactory(username=name, first_name=name.title(), last_name="Doe")
+        for name in ("iris", "jonas", "kim", "lee")
+    ]
+    busy = panel[1]
+    InterviewFactory(loop=LoopFactory(), title="Elsewhere", interviewers=[busy], starts_at=at(10))
+    profile = requisition.profile
+    focus = [d.name for d in profile.dimensions.filter(must_have=True)] or [
+        d.name for d in profile.dimensions.all()[:4]
+    ]
+    focus = (focus * 4)[:4]
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/hiring/loop/add/")
+    page.fill("#id_username", "rita")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+
+    # when the recruiter creates the loop with four interviews, one double-booked
+    page.select_option("#id_candidate", label="Ada Lovelace")
+    page.select_option("#id_requisition", label="VP of Product")
+    for n, (title, hour) in enumerate(
+        [("Strategy", 9), ("Portfolio case", 10), ("Leadership", 11), ("Values", 13)]
+    ):
+        page.get_by_text("Add another Interview").click()
+        fill_interview(page, n, title=title, start=hour, who=panel[n], focus=focus[n])
+    page.click("input[name=_continue]")
+
+    # then the save is refused, naming who and when
+    error = page.locator(".errornote, .errorlist").filter(has_text="double-booked").first
+    expect(error).to_contain_text(f"{busy.display_name} is double-booked")
+    expect(error).to_contain_text("04 Mar 2031 10:00")
+    page.screenshot(path=str(screenshots / "recruiter-double-booking.png"), full_page=True)
+    assert not Loop.objects.filter(candidate=candidate).exists()
+
+    # when they move the interview to 14:00, the loop saves
+    set_start(page, 1, 14)
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    loop = Loop.objects.get(candidate=candidate)
+    assert loop.interviews.count() == 4
+    strategy = loop.interviews.get(title="Strategy")
+    assert strategy.starts_at == at(9)
+
+    # and sends invites from the loop page
+    page.get_by_role("button", name="Send invites").click()
+    expect(page.locator(".messagelist")).to_contain_text("Invites scheduled: 4")
+    page.screenshot(path=str(screenshots / "recruiter-loop-invited.png"), full_page=True)
+    assert deliver_due() == 5
+    invited = inbox.take()
+    assert len(invited) == 5
+    events = events_by_recipient(invited)
+    assert set(events) == {member.email for member in panel}
+    for interview in loop.interviews.all():
+        [member] = interview.interviewers.all()
+        method, calendar_method, event = events[member.email]
+        assert (method, calendar_method) == ("REQUEST", "REQUEST")
+        assert str(event["UID"]) == f"interview-{interview.pk}@localhost"
+        assert int(event["SEQUENCE"]) == 0
+        assert event.decoded("DTSTART") == interview.starts_at
+        assert event.decoded("DTEND") == interview.ends_at
+        assert event["DTSTART"].params["TZID"] == "Europe/London"
+    [schedule] = [m for m in invited if str(m["To"]) == "ada@example.com"]
+    assert calendar_of(schedule) is None
+    assert "Your interview schedule" in str(schedule["Subject"])
+
+    # when the recruiter moves "Strategy" to 08:00 and cancels "Values"
+    page.reload()
+    set_start(page, inline_index(page, "Strategy"), 8)
+    page.select_option(f"#id_interviews-{inline_index(page, 'Values')}-status", "cancelled")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("Calendar update sent")
+    page.screenshot(path=str(screenshots / "recruiter-loop-rescheduled.png"), full_page=True)
+    deliver_due()
+    changed = inbox.take()
+
+    # then Strategy's panel gets an update (same UID, SEQUENCE 1) and Values' a CANCEL
+    events = events_by_recipient(changed)
+    values = loop.interviews.get(title="Values")
+    strategy.refresh_from_db()
+    method, _, update = events[panel[0].email]
+    assert method == "REQUEST"
+    assert str(update["UID"]) == f"interview-{strategy.pk}@localhost"
+    assert int(update["SEQUENCE"]) == 1
+    assert update.decoded("DTSTART") == at(8)
+    method, calendar_method, cancel = events[panel[3].email]
+    assert (method, calendar_method) == ("CANCEL", "CANCEL")
+    assert str(cancel["UID"]) == f"interview-{values.pk}@localhost"
+    assert int(cancel["SEQUENCE"]) == 1
+    assert values.status == Interview.Status.CANCELLED
+    assert panel[1].email not in events
+    assert panel[2].email not in events
+    schedule_update = [m for m in changed if str(m["To"]) == "ada@example.com"]
+    assert len(schedule_update) == 1
+    context.close()
