@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manager_views, views
 
 app_name = "scorecards"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("interviews/<int:pk>/scorecard/draft/", views.scorecard_draft, name="scorecard_draft"),
     path("interviews/<int:pk>/scorecard/amend/", views.scorecard_amend, name="scorecard_amend"),
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),
+    # Hiring managers (issue 7)
+    path("manager/", manager_views.pipeline, name="manager_pipeline"),
+    path("manager/loops/<int:pk>/", manager_views.loop_summary, name="manager_loop"),
+    path("manager/loops/<int:pk>/decision/", manager_views.loop_decide, name="manager_decide"),
+    path("manager/requisitions/<int:pk>/compare/", manager_views.compare, name="manager_compare"),
 ]

@@ -1,0 +1,283 @@
+"""Reads for hiring managers (and recruiters reading summaries), with the access rules of
+DESIGN §6 in one place.
+
+- A requisition's pipeline, the loop summary and the comparison: its hiring manager, its
+  recruiters (read only) and superusers.
+- Recording a decision: its hiring manager and superusers only.
+
+Anything else is a 404. Scorecards are read through ``selectors.scorecards_visible_to`` so the
+blind rule still holds for a hiring manager who sat on the panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from hiring.models import Decision, Interview, Loop, Requisition, RoleProfile, User
+
+from .models import DimensionRating, LoopSummary, Scorecard, ScorecardRevision
+from .selectors import scorecards_visible_to
+from .summaries import loop_summary_compute
+
+# --- Access: one helper per object -----------------------------------------------------------
+
+
+def requisitions_for_manager(*, user: User) -> QuerySet[Requisition]:
+    """Requisitions ``user`` manages (every one for a superuser): the decider's view."""
+    if user.is_superuser:
+        return Requisition.objects.all()
+    return Requisition.objects.filter(hiring_manager=user)
+
+
+def requisitions_readable_by(*, user: User) -> QuerySet[Requisition]:
+    """Requisitions whose summaries ``user`` may read: managed or recruited for."""
+    if user.is_superuser:
+        return Requisition.objects.all()
+    return Requisition.objects.filter(
+        Q(hiring_manager=user) | Q(pk__in=Requisition.objects.filter(recruiters=user).values("pk"))
+    )
+
+
+def requisition_get_for_reader(*, user: User, pk: int) -> Requisition:
+    return get_object_or_404(
+        requisitions_readable_by(user=user).select_related("profile", "hiring_manager"), pk=pk
+    )
+
+
+def _loops(requisitions: QuerySet[Requisition]) -> QuerySet[Loop]:
+    return Loop.objects.filter(requisition__in=requisitions).select_related(
+        "candidate", "requisition__profile__level_below", "requisition__hiring_manager"
+    )
+
+
+def loop_get_for_reader(*, user: User, pk: int) -> Loop:
+    """A loop whose summary ``user`` may read (hiring manager, recruiter, superuser), or 404."""
+    return get_object_or_404(_loops(requisitions_readable_by(user=user)), pk=pk)
+
+
+def loop_get_for_manager(*, user: User, pk: int) -> Loop:
+    """A loop ``user`` may decide on (the requisition's hiring manager, superuser), or 404."""
+    return get_object_or_404(_loops(requisitions_for_manager(user=user)), pk=pk)
+
+
+# --- Pipeline --------------------------------------------------------------------------------
+
+RECOMMENDATION_LABELS = {
+    "incomplete": "Incomplete",
+    "no_hire": "No hire",
+    "hire": "Hire",
+    "strong_hire": "Strong hire",
+}
+SORTS = {
+    "candidate": ("candidate__full_name", "pk"),
+    "stage": ("status", "candidate__full_name"),
+    "recommendation": ("rec_order", "candidate__full_name"),
+    "-calibrated": ("-calibrated_sort", "candidate__full_name"),
+    "newest": ("-created_at", "pk"),
+}
+
+
+def _expected_scorecards() -> Subquery:
+    pairs = (
+        Interview.interviewers.through.objects.filter(  # type: ignore[misc]
+            interview__loop=OuterRef("pk")
+        )
+        .exclude(interview__status__in=Interview.NO_FEEDBACK_STATUSES)
+        .order_by()
+        .values("interview__loop")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(pairs, output_field=IntegerField())
+
+
+def _submitted_scorecards() -> Subquery:
+    submitted = (
+        Scorecard.objects.filter(interview__loop=OuterRef("pk"), status=Scorecard.Status.SUBMITTED)
+        .exclude(interview__status__in=Interview.NO_FEEDBACK_STATUSES)
+        .order_by()
+        .values("interview__loop")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(submitted, output_field=IntegerField())
+
+
+@dataclass
+class PipelineFilters:
+    stage: str = ""
+    recommendation: str = ""
+    needs_debrief: bool = False
+    sort: str = "stage"
+
+    @classmethod
+    def from_query(cls, query: Any) -> PipelineFilters:
+        stage = query.get("stage", "")
+        rec = query.get("recommendation", "")
+        sort = query.get("sort", "stage")
+        return cls(
+            stage=stage if stage in Loop.Status.values else "",
+            recommendation=rec if rec in RECOMMENDATION_LABELS else "",
+            needs_debrief=query.get("needs_debrief") in {"1", "on", "true", "yes"},
+            sort=sort if sort in SORTS else "stage",
+        )
+
+
+@dataclass
+class PipelineRequisition:
+    requisition: Requisition
+    loops: list[Loop] = field(default_factory=list)
+
+
+def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[PipelineRequisition]:
+    """The manager's requisitions, each with its loops annotated for the pipeline table:
+    ``scorecards_in``, ``scorecards_expected``, ``rec`` (recommendation, "incomplete" until a
+    summary says otherwise), ``debrief``, ``summary`` and ``current_decisions``. Three
+    queries however many loops."""
+    requisitions = list(requisitions_for_manager(user=user).select_related("profile"))
+    rec_order = Coalesce(
+        Subquery(LoopSummary.objects.filter(loop=OuterRef("pk")).values("recommendation")[:1]),
+        Value("incomplete"),
+    )
+    loops = (
+        _loops(requisitions_for_manager(user=user))
+        .select_related("summary")
+        .annotate(
+            scorecards_expected=Coalesce(_expected_scorecards(), 0),
+            scorecards_in=Coalesce(_submitted_scorecards(), 0),
+            rec=rec_order,
+            rec_order=rec_order,
+            calibrated_sort=Subquery(
+                LoopSummary.objects.filter(loop=OuterRef("pk")).values("calibrated_score")[:1]
+            ),
+            debrief=Exists(LoopSummary.objects.filter(loop=OuterRef("pk"), needs_debrief=True)),
+        )
+        .annotate(scorecards_owed=F("scorecards_expected") - F("scorecards_in"))
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.filter(is_current=True).select_related(
+                    "level_offered", "decided_by"
+                ),
+                to_attr="current_decisions",
+            )
+        )
+    )
+    if filters.stage:
+        loops = loops.filter(status=filters.stage)
+    if filters.recommendation:
+        loops = loops.filter(rec=filters.recommendation)
+    if filters.needs_debrief:
+        loops = loops.filter(debrief=True)
+    loops = loops.order_by(*SORTS[filters.sort])
+    by_requisition = {r.pk: PipelineRequisition(r) for r in requisitions}
+    for loop in loops:
+        by_requisition[loop.requisition_id].loops.append(loop)
+    return list(by_requisition.values())
+
+
+# --- Loop summary ----------------------------------------------------------------------------
+
+
+def summary_for_loop(*, loop: Loop) -> LoopSummary:
+    """The stored summary, or one computed now when none exists yet."""
+    try:
+        return LoopSummary.objects.get(loop=loop)
+    except LoopSummary.DoesNotExist:
+        return loop_summary_compute(loop_id=loop.pk)
+
+
+def current_revisions_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
+    """Current revisions of the loop's submitted scorecards that ``user`` may read, with
+    their ratings, signals and red flags: a fixed number of queries."""
+    visible = scorecards_visible_to(user=user).filter(
+        interview__loop=loop, status=Scorecard.Status.SUBMITTED
+    )
+    return (
+        ScorecardRevision.objects.filter(is_current=True, scorecard__in=visible)
+        .select_related("scorecard__interviewer", "scorecard__interview")
+        .prefetch_related(
+            Prefetch("ratings", queryset=DimensionRating.objects.select_related("dimension")),
+            "signals",
+            "red_flags",
+        )
+        .order_by("scorecard__interview__starts_at", "scorecard_id")
+    )
+
+
+def decisions_for_loop(*, loop: Loop) -> list[Decision]:
+    """Every decision on the loop, newest first: the current one and its history."""
+    return list(
+        Decision.objects.filter(loop=loop)
+        .select_related("level_offered", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def profile_ladder(*, profile: RoleProfile) -> list[RoleProfile]:
+    """The ladder ``profile`` sits on, most senior first (one query)."""
+    profiles = {p.pk: p for p in RoleProfile.objects.all()}
+    above: dict[int, RoleProfile] = {
+        p.level_below_id: p for p in profiles.values() if p.level_below_id is not None
+    }
+    ladder = [profile]
+    seen = {profile.pk}
+    current = profile
+    while current.pk in above and above[current.pk].pk not in seen:
+        current = above[current.pk]
+        seen.add(current.pk)
+        ladder.insert(0, current)
+    current = profile
+    while current.level_below_id and current.level_below_id not in seen:
+        current = profiles[current.level_below_id]
+        seen.add(current.pk)
+        ladder.append(current)
+    return ladder
+
+
+def summaries_for_requisition(*, requisition: Requisition) -> list[tuple[Loop, LoopSummary]]:
+    """Every loop of the requisition with its summary (computed now where missing), best
+    calibrated overall first. Withdrawn loops are left out."""
+    loops = list(
+        Loop.objects.filter(requisition=requisition)
+        .exclude(status=Loop.Status.WITHDRAWN)
+        .select_related("candidate", "summary")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.filter(is_current=True),
+                to_attr="current_decisions",
+            )
+        )
+    )
+    pairs: list[tuple[Loop, LoopSummary]] = []
+    for loop in loops:
+        try:
+            summary = loop.summary
+        except LoopSummary.DoesNotExist:
+            summary = loop_summary_compute(loop_id=loop.pk)
+        pairs.append((loop, summary))
+    pairs.sort(
+        key=lambda pair: (
+            pair[1].calibrated_score is None,
+            -(pair[1].calibrated_score or 0.0),
+            pair[0].candidate.full_name,
+        )
+    )
+    return pairs

@@ -1,0 +1,107 @@
+"""Recording a decision: the hiring manager only, a rationale always, history kept, audited,
+announced through the outbox in the same transaction."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from hiring.decisions import decision_record
+from hiring.models import AuditEvent, Decision, Loop, OutboxEvent, RoleProfile
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_hiring_manager_records_a_decision(world, hiring_manager):
+    decision = decision_record(
+        loop=world.loop, outcome="hire", rationale="Strong on strategy.", by=hiring_manager
+    )
+
+    assert decision.is_current
+    assert decision.decided_by == hiring_manager
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.DECIDED
+    event = AuditEvent.objects.get(action="decision.recorded")
+    assert event.actor == hiring_manager
+    assert event.object_id == str(decision.pk)
+    before, after = event.before or {}, event.after or {}
+    assert before["decision"] is None
+    assert after["decision"]["outcome"] == "hire"
+    assert after["loop_status"] == "decided"
+    outbox = OutboxEvent.objects.get(topic="decision.recorded")
+    assert outbox.payload["decision_id"] == decision.pk
+    assert outbox.payload["loop_id"] == world.loop.pk
+
+
+def test_a_new_decision_keeps_the_previous_one_as_history(world, hiring_manager):
+    first = decision_record(
+        loop=world.loop, outcome="hire", rationale="Strong on strategy.", by=hiring_manager
+    )
+    senior_pm = RoleProfile.objects.get(slug="senior-product-manager")
+
+    second = decision_record(
+        loop=world.loop,
+        outcome="no_hire",
+        rationale="Reference check raised concerns.",
+        level_offered=senior_pm,
+        by=hiring_manager,
+    )
+
+    first.refresh_from_db()
+    assert not first.is_current
+    assert second.is_current
+    assert second.level_offered == senior_pm
+    assert list(Decision.objects.filter(loop=world.loop).order_by("pk")) == [first, second]
+    latest = AuditEvent.objects.filter(action="decision.recorded").order_by("-pk")[0]
+    assert (latest.before or {})["decision"]["id"] == first.pk
+    assert (latest.after or {})["decision"]["level_offered"] == "senior-product-manager"
+
+
+@pytest.mark.parametrize("rationale", ["", "   "])
+def test_a_rationale_is_required(world, hiring_manager, rationale):
+    with pytest.raises(ValidationError) as error:
+        decision_record(loop=world.loop, outcome="hire", rationale=rationale, by=hiring_manager)
+    assert "rationale" in error.value.message_dict
+    assert not Decision.objects.exists()
+    assert not OutboxEvent.objects.filter(topic="decision.recorded").exists()
+
+
+def test_an_unknown_outcome_is_refused(world, hiring_manager):
+    with pytest.raises(ValidationError) as error:
+        decision_record(loop=world.loop, outcome="maybe", rationale="Hmm.", by=hiring_manager)
+    assert "outcome" in error.value.message_dict
+
+
+@pytest.mark.parametrize("persona", ["recruiter", "interviewer", "outsider"])
+def test_only_the_hiring_manager_decides(world, request, persona):
+    person = request.getfixturevalue(persona)
+    with pytest.raises(PermissionError):
+        decision_record(loop=world.loop, outcome="hire", rationale="Looks good.", by=person)
+    assert not Decision.objects.exists()
+    assert not AuditEvent.objects.filter(action="decision.recorded").exists()
+
+
+def test_another_hiring_manager_cannot_decide(world):
+    other = UserFactory(username="mara")
+    with pytest.raises(PermissionError):
+        decision_record(loop=world.loop, outcome="hire", rationale="Looks good.", by=other)
+
+
+def test_a_superuser_may_decide(world):
+    admin = UserFactory(username="ada", is_superuser=True, is_staff=True)
+    decision = decision_record(loop=world.loop, outcome="no_hire", rationale="No.", by=admin)
+    assert decision.is_current
+
+
+def test_a_failure_after_the_write_rolls_everything_back(world, hiring_manager, monkeypatch):
+    from hiring import outbox
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(outbox, "emit", broken)
+    with pytest.raises(RuntimeError):
+        decision_record(loop=world.loop, outcome="hire", rationale="Fine.", by=hiring_manager)
+    assert not Decision.objects.exists()
+    assert not AuditEvent.objects.exists()
+    world.loop.refresh_from_db()
+    assert world.loop.status != Loop.Status.DECIDED
