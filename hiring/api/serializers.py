@@ -1,0 +1,102 @@
+"""Read serializers for the hiring domain. Candidates read by a panel member carry kit fields
+only: contact data and recruiter notes come back as null."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from hiring.models import (
+    Candidate,
+    CaseExercise,
+    Decision,
+    Dimension,
+    Interview,
+    Loop,
+    Requisition,
+    RoleProfile,
+)
+
+
+class DimensionSerializer(serializers.ModelSerializer[Dimension]):
+    class Meta:
+        model = Dimension
+        fields = ["id", "name", "slug", "description", "meets_bar", "excellent", "weight",
+                  "must_have", "order"]  # fmt: skip
+
+
+class CaseExerciseSerializer(serializers.ModelSerializer[CaseExercise]):
+    class Meta:
+        model = CaseExercise
+        fields = ["id", "title", "slug", "minutes", "brief", "deliverables", "evaluates",
+                  "dimensions", "order"]  # fmt: skip
+
+
+class RoleProfileSerializer(serializers.ModelSerializer[RoleProfile]):
+    dimensions = DimensionSerializer(many=True, read_only=True)
+    case_exercises = CaseExerciseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RoleProfile
+        fields = ["id", "name", "slug", "summary", "level", "rating_scale", "bar",
+                  "dimensions", "case_exercises"]  # fmt: skip
+
+
+class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
+    class Meta:
+        model = Requisition
+        fields = ["id", "title", "profile", "hiring_manager", "status", "created_at"]
+
+
+# Only recruiters and hiring managers of the candidate's requisitions (and superusers) read these.
+PRIVATE_CANDIDATE_FIELDS = ("email", "phone", "location", "profile_url", "source",
+                            "recruiter_notes")  # fmt: skip
+
+
+class CandidateSerializer(serializers.ModelSerializer[Candidate]):
+    # May be blank: a plain string, not a URI.
+    profile_url = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Candidate
+        fields = ["id", "full_name", "current_title", "current_company",
+                  *PRIVATE_CANDIDATE_FIELDS]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {name: {"allow_null": True} for name in PRIVATE_CANDIDATE_FIELDS}
+
+    def to_representation(self, instance: Candidate) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not getattr(instance, "is_staff_view", False):
+            for name in PRIVATE_CANDIDATE_FIELDS:
+                data[name] = None
+        return data
+
+
+class CandidateKitSerializer(serializers.ModelSerializer[Candidate]):
+    class Meta:
+        model = Candidate
+        fields = ["id", "full_name", "current_title", "current_company"]
+
+
+class LoopSerializer(serializers.ModelSerializer[Loop]):
+    candidate = CandidateKitSerializer(read_only=True)
+
+    class Meta:
+        model = Loop
+        fields = ["id", "candidate", "requisition", "status", "created_at"]
+
+
+class InterviewSerializer(serializers.ModelSerializer[Interview]):
+    class Meta:
+        model = Interview
+        fields = ["id", "loop", "title", "starts_at", "ends_at", "time_zone", "location",
+                  "video_url", "status", "interviewers", "focus_dimensions",
+                  "case_exercise"]  # fmt: skip
+
+
+class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    class Meta:
+        model = Decision
+        fields = ["id", "loop", "outcome", "level_offered", "rationale", "decided_by",
+                  "decided_at", "is_current"]  # fmt: skip

@@ -1,0 +1,144 @@
+"""Scorecards in and out of the API. Reading goes through the blind-rule querysets; writing
+goes through ``scorecards.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from scorecards.models import (
+    DimensionRating,
+    InterviewerCalibration,
+    LoopSummary,
+    Recommendation,
+    Scorecard,
+    ScorecardRevision,
+)
+from scorecards.services import RatingInput, ScorecardContent
+
+
+class DimensionRatingSerializer(serializers.ModelSerializer[DimensionRating]):
+    class Meta:
+        model = DimensionRating
+        fields = ["dimension", "rating", "not_assessed", "evidence"]
+
+
+class RevisionSerializer(serializers.ModelSerializer[ScorecardRevision]):
+    ratings = DimensionRatingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ScorecardRevision
+        fields = ["id", "number", "submitted_at", "is_current", "overall_recommendation",
+                  "key_takeaways", "amendment_reason", "ratings", "signals",
+                  "red_flags"]  # fmt: skip
+
+
+class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
+    current = serializers.SerializerMethodField()
+    draft = serializers.SerializerMethodField()
+    loop = serializers.IntegerField(source="interview.loop_id", read_only=True)
+
+    class Meta:
+        model = Scorecard
+        fields = ["id", "interview", "loop", "interviewer", "status", "first_submitted_at",
+                  "last_submitted_at", "current", "draft"]  # fmt: skip
+
+    @extend_schema_field(RevisionSerializer(allow_null=True))
+    def get_current(self, scorecard: Scorecard) -> dict[str, Any] | None:
+        for revision in scorecard.revisions.all():
+            if revision.is_current:
+                return RevisionSerializer(revision).data
+        return None
+
+    @extend_schema_field(RevisionSerializer(allow_null=True))
+    def get_draft(self, scorecard: Scorecard) -> dict[str, Any] | None:
+        """The open draft: only ever shown to its author."""
+        request = self.context.get("request")
+        if request is None or scorecard.interviewer_id != request.user.pk:
+            return None
+        for revision in scorecard.revisions.all():
+            if revision.submitted_at is None:
+                return RevisionSerializer(revision).data
+        return None
+
+
+class RatingInputSerializer(serializers.Serializer[Any]):
+    dimension = serializers.IntegerField(min_value=1)
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    not_assessed = serializers.BooleanField(required=False, default=False)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScorecardContentSerializer(serializers.Serializer[Any]):
+    """What an interviewer writes: a draft may be partial, a submission must be whole."""
+
+    ratings = RatingInputSerializer(many=True, required=False, default=list)
+    overall_recommendation = serializers.ChoiceField(
+        choices=Recommendation.choices, required=False, allow_blank=True, default=""
+    )
+    key_takeaways = serializers.CharField(required=False, allow_blank=True, default="")
+    signals = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    red_flags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    amendment_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_ratings(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        seen = [item["dimension"] for item in value]
+        if len(seen) != len(set(seen)):
+            raise serializers.ValidationError("Rate each dimension once.")
+        return value
+
+    def to_content(self) -> ScorecardContent:
+        data = self.validated_data
+        return ScorecardContent(
+            ratings={
+                item["dimension"]: RatingInput(
+                    rating=item.get("rating"),
+                    not_assessed=item.get("not_assessed", False),
+                    evidence=item.get("evidence", ""),
+                )
+                for item in data["ratings"]
+            },
+            overall_recommendation=data["overall_recommendation"],
+            key_takeaways=data["key_takeaways"],
+            signal_ids=data["signals"],
+            red_flag_ids=data["red_flags"],
+            amendment_reason=data["amendment_reason"],
+        )
+
+
+class ScorecardSubmitSerializer(ScorecardContentSerializer):
+    amend = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Amend a submitted scorecard (needs amendment_reason).",
+    )
+
+
+class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
+    reasons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LoopSummary
+        fields = ["loop", "computed_at", "model_version", "recommendation", "needs_debrief",
+                  "level_suggestion", "scorecards_in", "scorecards_expected", "raw_score",
+                  "calibrated_score", "calibrated_low", "calibrated_high",
+                  "reasons"]  # fmt: skip
+
+    def get_reasons(self, summary: LoopSummary) -> list[str]:
+        return summary.reason_codes
+
+
+class InterviewerCalibrationSerializer(serializers.ModelSerializer[InterviewerCalibration]):
+    interviewer_name = serializers.CharField(source="interviewer.display_name", read_only=True)
+    fitted_at = serializers.DateTimeField(source="run.fitted_at", read_only=True)
+
+    class Meta:
+        model = InterviewerCalibration
+        fields = ["interviewer", "interviewer_name", "leniency", "leniency_se", "ratings",
+                  "fitted_at"]  # fmt: skip

@@ -1,0 +1,194 @@
+"""Scorecards, loop summaries and interviewer calibration over the API. Reads go through the
+blind-rule selectors; writes go through ``scorecards.services``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hiring.api.filters import filterset_for
+from hiring.api.permissions import request_user
+from hiring.api.schema import DocumentedErrors
+from scorecards import selectors as scorecard_selectors
+from scorecards import services
+from scorecards.models import InterviewerCalibration, Scorecard
+from scorecards.services import ScorecardContent
+from scorecards.summaries import loop_summary_compute, loop_summary_is_stale
+
+from . import selectors
+from .serializers import (
+    InterviewerCalibrationSerializer,
+    LoopSummarySerializer,
+    ScorecardContentSerializer,
+    ScorecardSerializer,
+    ScorecardSubmitSerializer,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Retry-safe: a repeated submit returns the revision the first one made instead of "
+        "submitting twice."
+    ),
+)
+
+
+class ScorecardViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Scorecard]):
+    """Scorecards the caller may read: their own, colleagues' once theirs is submitted
+    (blind rule), and every submitted one of their own requisitions."""
+
+    serializer_class = ScorecardSerializer
+    filterset_class = filterset_for(
+        Scorecard, ids=["interview", "interview__loop", "interviewer"], fields=["status"]
+    )
+    ordering_fields = ["last_submitted_at", "created_at", "id"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet[Scorecard]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Scorecard.objects.none()
+        return selectors.api_scorecards_visible_to(user=request_user(self.request))
+
+
+def _service_errors(error: DjangoValidationError) -> ValidationError:
+    """A service's refusal as a 400 with field → messages."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"non_field_errors": error.messages})
+
+
+class _OwnScorecardWrite(DocumentedErrors, APIView):
+    parser_classes = [JSONParser]
+
+    def _scorecard(self, request: Request, pk: int) -> Scorecard:
+        user = request_user(request)
+        interview = scorecard_selectors.interview_get_for_interviewer(user=user, pk=pk)
+        try:
+            return services.scorecard_get_or_create(interview=interview, interviewer=user)
+        except DjangoValidationError as error:  # pragma: no cover - the selector 404s first
+            raise NotFound() from error
+
+    def _respond(self, request: Request, scorecard: Scorecard) -> Response:
+        fresh = selectors.api_scorecards_visible_to(user=request_user(request)).get(pk=scorecard.pk)
+        return Response(
+            ScorecardSerializer(fresh, context={"request": request}).data,
+            status=status.HTTP_200_OK,
+        )
+
+
+class ScorecardDraftView(_OwnScorecardWrite):
+    @extend_schema(
+        request=ScorecardContentSerializer,
+        responses={200: ScorecardSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Save the caller's draft scorecard for an interview (partial is fine).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        scorecard = self._scorecard(request, pk)
+        serializer = ScorecardContentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.scorecard_save_draft(
+                scorecard=scorecard, content=serializer.to_content(), by=request_user(request)
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        return self._respond(request, scorecard)
+
+
+def _repeats_current(scorecard: Scorecard, content: ScorecardContent) -> bool:
+    """Whether an amendment repeats the one already current, word for word and with the same
+    reason: a retried amend request, answered with that revision instead of a second one.
+    (A first submission's retry is already a no-op in ``scorecard_submit``.)"""
+    if not content.amendment_reason.strip() or not scorecard.is_submitted:
+        return False
+    if scorecard.revisions.filter(submitted_at__isnull=True).exists():
+        return False  # an amendment is open: submitting it is a real change
+    current = (
+        scorecard.revisions.filter(is_current=True)
+        .prefetch_related("ratings", "signals", "red_flags")
+        .first()
+    )
+    if current is None:
+        return False
+    given = {
+        pk: (None if r.not_assessed else r.rating, r.not_assessed, r.evidence)
+        for pk, r in content.ratings.items()
+    }
+    stored = {r.dimension_id: (r.rating, r.not_assessed, r.evidence) for r in current.ratings.all()}
+    return (
+        given == stored
+        and current.overall_recommendation == content.overall_recommendation
+        and current.key_takeaways == content.key_takeaways
+        and current.amendment_reason == content.amendment_reason
+        and {s.pk for s in current.signals.all()} == set(content.signal_ids)
+        and {f.pk for f in current.red_flags.all()} == set(content.red_flag_ids)
+    )
+
+
+class ScorecardSubmitView(_OwnScorecardWrite):
+    @extend_schema(
+        request=ScorecardSubmitSerializer,
+        responses={200: ScorecardSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Submit the caller's scorecard for an interview, or amend it with a reason.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        scorecard = self._scorecard(request, pk)
+        serializer = ScorecardSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        content = serializer.to_content()
+        amend = serializer.validated_data["amend"]
+        if amend and _repeats_current(scorecard, content):
+            return self._respond(request, scorecard)
+        try:
+            services.scorecard_submit(
+                scorecard=scorecard, by=request_user(request), content=content, amend=amend
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        return self._respond(request, scorecard)
+
+
+class LoopSummaryView(DocumentedErrors, APIView):
+    @extend_schema(
+        responses={200: LoopSummarySerializer},
+        summary="The loop's calibrated summary (recruiters and hiring managers).",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        loop = selectors.loop_get_for_summary(user=request_user(request), pk=pk)
+        if loop_summary_is_stale(loop_id=loop.pk):
+            summary = loop_summary_compute(loop_id=loop.pk)
+        else:
+            summary = loop.summary
+        return Response(LoopSummarySerializer(summary).data)
+
+
+class InterviewerCalibrationViewSet(
+    DocumentedErrors, viewsets.ReadOnlyModelViewSet[InterviewerCalibration]
+):
+    """Interviewers' fitted leniency, for recruiters and hiring managers of their
+    requisitions; a plain interviewer gets an empty list."""
+
+    serializer_class = InterviewerCalibrationSerializer
+    filterset_class = filterset_for(InterviewerCalibration, ids=["interviewer"])
+    ordering_fields = ["leniency", "ratings", "interviewer"]
+    ordering = ["interviewer"]
+    lookup_field = "interviewer"
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[InterviewerCalibration]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return InterviewerCalibration.objects.none()
+        return selectors.calibrations_visible_to(user=request_user(self.request))
