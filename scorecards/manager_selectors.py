@@ -31,8 +31,8 @@ from django.shortcuts import get_object_or_404
 
 from hiring.models import Decision, Interview, Loop, Requisition, RoleProfile, User
 
-from .models import DimensionRating, LoopSummary, Scorecard, ScorecardRevision
-from .selectors import scorecards_visible_to
+from .models import LoopSummary, Scorecard, ScorecardRevision
+from .selectors import current_revisions_of, scorecards_visible_to
 from .summaries import loop_summary_compute
 
 # --- Access: one helper per object -----------------------------------------------------------
@@ -209,16 +209,7 @@ def current_revisions_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRe
     visible = scorecards_visible_to(user=user).filter(
         interview__loop=loop, status=Scorecard.Status.SUBMITTED
     )
-    return (
-        ScorecardRevision.objects.filter(is_current=True, scorecard__in=visible)
-        .select_related("scorecard__interviewer", "scorecard__interview")
-        .prefetch_related(
-            Prefetch("ratings", queryset=DimensionRating.objects.select_related("dimension")),
-            "signals",
-            "red_flags",
-        )
-        .order_by("scorecard__interview__starts_at", "scorecard_id")
-    )
+    return current_revisions_of(visible)
 
 
 def decisions_for_loop(*, loop: Loop) -> list[Decision]:

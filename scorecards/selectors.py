@@ -134,8 +134,14 @@ def colleague_scorecards_visible(*, user: User, loop: Loop) -> QuerySet[Scorecar
     visible = (
         scorecards_visible_to(user=user).filter(interview__loop=loop).exclude(interviewer=user)
     )
+    return current_revisions_of(visible)
+
+
+def current_revisions_of(scorecards: QuerySet[Scorecard]) -> QuerySet[ScorecardRevision]:
+    """The current revisions of ``scorecards`` with their ratings, signals and red flags
+    prefetched: a fixed number of queries however many there are."""
     return (
-        ScorecardRevision.objects.filter(is_current=True, scorecard__in=visible)
+        ScorecardRevision.objects.filter(is_current=True, scorecard__in=scorecards)
         .select_related("scorecard__interviewer", "scorecard__interview")
         .prefetch_related(
             Prefetch("ratings", queryset=DimensionRating.objects.select_related("dimension")),
