@@ -32,7 +32,6 @@ accepted that copy, and the reclaimed row delivers the first one.
 from __future__ import annotations
 
 import logging
-import random
 import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from .background import enqueue_after_commit, jittered_backoff
 from .models import Interview, Loop, Notification, Requisition, User
 
 logger = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def notify(
     except IntegrityError:
         return _existing(notification)
     if notification.due_at <= now:
-        transaction.on_commit(nudge)
+        nudge()
     return notification
 
 
@@ -279,7 +279,7 @@ def notify_many(notifications: Iterable[Notification]) -> int:
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     now = timezone.now()
     if any(row.due_at <= now for row in rows):
-        transaction.on_commit(nudge)
+        nudge()
     return len(rows)
 
 
@@ -324,19 +324,14 @@ def notification_resend(*, notification: Notification, by: User) -> Notification
                 )
         except IntegrityError:
             continue
-        transaction.on_commit(nudge)
+        nudge()
         return copy
     raise IntegrityError("Could not number the re-send; try again.")
 
 
 def nudge() -> None:
-    """Ask a worker to deliver now. If the broker is down, the beat sweep catches up."""
-    from .tasks import send_due_notifications
-
-    try:
-        send_due_notifications.delay()
-    except Exception as exc:  # broker unreachable: the row is safe in the database
-        logger.warning("notifications: could not reach the broker, the sweep will send: %s", exc)
+    """Ask a worker to deliver after commit; the beat sweep covers a broker outage."""
+    enqueue_after_commit("hiring.tasks.send_due_notifications")
 
 
 # --- Delivering ----------------------------------------------------------------------------
@@ -344,9 +339,11 @@ def nudge() -> None:
 
 def backoff(attempts: int) -> timedelta:
     """Exponential backoff with jitter (50-100 % of the step), capped."""
-    base = float(settings.NOTIFICATION_RETRY_BASE_SECONDS)
-    step = min(float(settings.NOTIFICATION_RETRY_MAX_SECONDS), base * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=step * random.uniform(0.5, 1.0))
+    return jittered_backoff(
+        attempts,
+        base_seconds=float(settings.NOTIFICATION_RETRY_BASE_SECONDS),
+        cap_seconds=float(settings.NOTIFICATION_RETRY_MAX_SECONDS),
+    )
 
 
 def is_permanent(exc: BaseException) -> bool:

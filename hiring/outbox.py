@@ -11,7 +11,6 @@ killed mid-batch leaves its events for the next one.
 from __future__ import annotations
 
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .background import enqueue_after_commit, jittered_backoff
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -55,23 +55,16 @@ def emit(topic: str, payload: dict[str, Any], *, dedupe_key: str | None = None) 
             return  # already recorded: emitting twice is one event
     else:
         OutboxEvent.objects.create(topic=topic, payload=payload, available_at=now)
-    transaction.on_commit(nudge)
+    nudge()
 
 
 def nudge() -> None:
-    """Ask a worker to dispatch now. If the broker is down the beat sweep catches up."""
-    from .tasks import dispatch_outbox
-
-    try:
-        dispatch_outbox.delay()
-    except Exception as exc:  # broker unreachable: the event is safe in the database
-        logger.warning("outbox: could not reach the broker, the sweep will deliver: %s", exc)
+    """Ask a worker to dispatch after commit; the beat sweep covers a broker outage."""
+    enqueue_after_commit("hiring.tasks.dispatch_outbox")
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with jitter, capped at an hour."""
-    base = min(3600.0, 5.0 * 2 ** (attempts - 1))
-    return timedelta(seconds=base * random.uniform(0.5, 1.0))
+    return jittered_backoff(attempts, base_seconds=5.0, cap_seconds=3600.0)
 
 
 def dispatch(limit: int = BATCH_SIZE) -> int:

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from hiring import outbox
-from hiring.models import Dimension, Interview, RedFlag, Signal, User
+from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
 
@@ -217,10 +218,6 @@ def _check_author(scorecard: Scorecard, by: User) -> None:
 def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
     """Derive a loop's stage from its interviews and scorecards. Idempotent; decided and
     withdrawn loops keep their status."""
-    from django.db.models import Count, Q
-
-    from hiring.models import Loop
-
     now = now or timezone.now()
     with transaction.atomic():
         loop = Loop.objects.select_for_update().get(pk=loop_id)

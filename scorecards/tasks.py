@@ -50,15 +50,6 @@ def schedule_reminders(after_id: int = 0) -> int:
     return result.scheduled
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def recompute_loop_summary(loop_id: int) -> str | None:
-    from . import summaries
-
-    if not Loop.objects.filter(pk=loop_id).exists():
-        return None
-    return summaries.loop_summary_compute(loop_id=loop_id).recommendation
-
-
 @shared_task
 def nightly_calibration() -> int:
     """Refit leniency over all history, then refresh every open loop's summary."""

@@ -83,3 +83,13 @@ def django_capture_on_commit():
     from django.test import TestCase
 
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def test_many_events_in_one_transaction_nudge_the_worker_once(calls):
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks() as callbacks:
+        for n in range(3):
+            outbox.emit("test.event", {"n": n})
+    assert len(callbacks) == 1
+    assert OutboxEvent.objects.count() == 3
