@@ -574,3 +574,9 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} to {self.recipient_email}"
+
+
+# Models of one app kept in two modules; re-exported so ``hiring.models`` names them all.
+from .integration_models import IdempotencyRecord as IdempotencyRecord  # noqa: E402
+from .integration_models import WebhookDelivery as WebhookDelivery  # noqa: E402
+from .integration_models import WebhookSubscription as WebhookSubscription  # noqa: E402

@@ -28,3 +28,34 @@ def send_due_notifications() -> int:
     if taken == settings.NOTIFICATION_BATCH_SIZE:
         send_due_notifications.delay()
     return taken
+
+
+@shared_task
+def deliver_webhooks() -> int:
+    """Send due webhook deliveries, a batch at a time, re-queuing while there are more. Beat
+    runs it every minute (the retries); fan-out nudges it after commit."""
+    from django.conf import settings
+
+    from . import webhooks
+
+    taken = webhooks.deliver_due(settings.WEBHOOK_BATCH_SIZE)
+    if taken == settings.WEBHOOK_BATCH_SIZE:
+        deliver_webhooks.delay()
+    return taken
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    """Forget API idempotency keys older than API_IDEMPOTENCY_HOURS."""
+    from .api import idempotency
+
+    return idempotency.purge_expired()
+
+
+@shared_task
+def anonymise_expired_candidates() -> int:
+    """Anonymise candidates whose retention ran out (DESIGN §7). Safe to run twice: an
+    anonymised candidate is never picked again."""
+    from . import privacy
+
+    return privacy.anonymise_expired()

@@ -244,6 +244,13 @@ def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
         if status != loop.status:
             loop.status = status
             loop.save(update_fields=["status", "updated_at"])
+            if status == Loop.Status.READY_FOR_DEBRIEF:
+                # Once per transition: the loop row is locked, so racing refreshes serialise
+                # and only the one that moved the status announces it.
+                outbox.emit(
+                    "loop.ready_for_debrief",
+                    {"loop_id": loop.pk, "requisition_id": loop.requisition_id},
+                )
     return status
 
 

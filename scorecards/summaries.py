@@ -14,6 +14,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hiring import outbox
 from hiring.models import Interview, Loop
 from hiring.outbox import handles
 
@@ -118,8 +119,24 @@ def loop_summary_compute(*, loop_id: int) -> LoopSummary:
             .select_related("requisition__profile__level_below")
             .get(pk=loop_id)
         )
+        before = (
+            LoopSummary.objects.filter(loop=loop).values("recommendation", "needs_debrief").first()
+        )
         summary_fields = _compute(loop)
         summary, _ = LoopSummary.objects.update_or_create(loop=loop, defaults=summary_fields)
+        after = {"recommendation": summary.recommendation, "needs_debrief": summary.needs_debrief}
+        if before != after:
+            # Under the loop's lock: one event per change, however many recomputes race.
+            outbox.emit(
+                "loop.recommendation_changed",
+                {
+                    "loop_id": loop.pk,
+                    "requisition_id": loop.requisition_id,
+                    "recommendation": summary.recommendation,
+                    "needs_debrief": summary.needs_debrief,
+                    "previous": before,
+                },
+            )
     return summary
 
 

@@ -168,6 +168,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # rows that have fallen due and send what is due.
     "schedule-reminders": {"task": "scorecards.tasks.schedule_reminders", "schedule": 60.0},
     "send-due-notifications": {"task": "hiring.tasks.send_due_notifications", "schedule": 60.0},
+    # Webhook deliveries are rows too; commits nudge the sender, this sweep retries.
+    "deliver-webhooks": {"task": "hiring.tasks.deliver_webhooks", "schedule": 60.0},
+    "purge-idempotency-keys": {"task": "hiring.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    # Personal data (DESIGN §7): candidates past retention are anonymised nightly.
+    "anonymise-expired-candidates": {
+        "task": "hiring.tasks.anonymise_expired_candidates",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 
@@ -191,6 +199,23 @@ NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600,
 # A row stays claimed this long before another worker may take it over. Keep it well above
 # the longest SMTP conversation (EMAIL_TIMEOUT per step), or a slow send gets a twin.
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300, minimum=1)
+
+# Webhooks (hiring.webhooks): retried with backoff up to a cap, then marked failed.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600, minimum=1)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 50, minimum=1)
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120, minimum=1)
+# Plain-http receivers are for development; production settings turn this off.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)
+
+# The REST API keeps the first answer to a POST with an Idempotency-Key this long.
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
+
+# Personal data (hiring.privacy): a decided candidate is anonymised this long after the
+# decision (0 turns the automatic anonymisation off).
+CANDIDATE_RETENTION_DAYS = env_int("CANDIDATE_RETENTION_DAYS", 730, minimum=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
