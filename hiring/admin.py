@@ -612,3 +612,4 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 from . import notifications_admin  # noqa: E402, F401
+from . import webhooks_admin  # noqa: E402, F401

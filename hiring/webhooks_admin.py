@@ -1,0 +1,1 @@
+"""Admin for webhook subscriptions and their delivery log."""
