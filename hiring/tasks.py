@@ -47,9 +47,9 @@ def deliver_webhooks() -> int:
 @shared_task
 def purge_idempotency_keys() -> int:
     """Forget API idempotency keys older than API_IDEMPOTENCY_HOURS."""
-    from .api import idempotency
+    from .api.idempotency import purge_expired
 
-    return idempotency.purge_expired()
+    return purge_expired()
 
 
 @shared_task

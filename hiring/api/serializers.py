@@ -100,3 +100,20 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
         model = Decision
         fields = ["id", "loop", "outcome", "level_offered", "rationale", "decided_by",
                   "decided_at", "is_current"]  # fmt: skip
+
+
+class DecisionRecordSerializer(serializers.Serializer[Decision]):
+    """What a hiring manager sends to record a decision; the rules are in
+    ``hiring.decisions.decision_record``."""
+
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    rationale = serializers.CharField(
+        max_length=5000, help_text="Why this decision, in a sentence or two."
+    )
+    level_offered = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=RoleProfile.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The role profile's slug, when the level offered differs from the opening.",
+    )

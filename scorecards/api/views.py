@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser
@@ -14,7 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hiring.api import idempotency
 from hiring.api.filters import filterset_for
+from hiring.api.idempotency import idempotent
 from hiring.api.permissions import request_user
 from hiring.api.schema import DocumentedErrors
 from scorecards import selectors as scorecard_selectors
@@ -30,17 +31,6 @@ from .serializers import (
     ScorecardContentSerializer,
     ScorecardSerializer,
     ScorecardSubmitSerializer,
-)
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Retry-safe: a repeated submit returns the revision the first one made instead of "
-        "submitting twice."
-    ),
 )
 
 
@@ -90,10 +80,11 @@ class _OwnScorecardWrite(DocumentedErrors, APIView):
 class ScorecardDraftView(_OwnScorecardWrite):
     @extend_schema(
         request=ScorecardContentSerializer,
-        responses={200: ScorecardSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        responses={200: ScorecardSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
+        parameters=[idempotency.PARAMETER],
         summary="Save the caller's draft scorecard for an interview (partial is fine).",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         scorecard = self._scorecard(request, pk)
         serializer = ScorecardContentSerializer(data=request.data)
@@ -140,10 +131,11 @@ def _repeats_current(scorecard: Scorecard, content: ScorecardContent) -> bool:
 class ScorecardSubmitView(_OwnScorecardWrite):
     @extend_schema(
         request=ScorecardSubmitSerializer,
-        responses={200: ScorecardSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        responses={200: ScorecardSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
+        parameters=[idempotency.PARAMETER],
         summary="Submit the caller's scorecard for an interview, or amend it with a reason.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         scorecard = self._scorecard(request, pk)
         serializer = ScorecardSubmitSerializer(data=request.data)
