@@ -32,7 +32,7 @@ from django.shortcuts import get_object_or_404
 from hiring.models import Decision, Interview, Loop, Requisition, RoleProfile, User
 
 from .models import LoopSummary, Scorecard, ScorecardRevision
-from .selectors import current_revisions_of, scorecards_visible_to
+from .selectors import current_revisions_of, scorecards_visible_to, summary_withheld
 from .summaries import loop_summary_compute
 
 # --- Access: one helper per object -----------------------------------------------------------
@@ -91,6 +91,7 @@ SORTS = {
     "-calibrated": ("-calibrated_sort", "candidate__full_name"),
     "newest": ("-created_at", "pk"),
 }
+SCORE_SORTS = {"recommendation", "-calibrated"}
 
 
 def _expected_scorecards() -> Subquery:
@@ -167,6 +168,7 @@ def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[Pipeli
                 LoopSummary.objects.filter(loop=OuterRef("pk")).values("calibrated_score")[:1]
             ),
             debrief=Exists(LoopSummary.objects.filter(loop=OuterRef("pk"), needs_debrief=True)),
+            withheld=summary_withheld(user),
         )
         .annotate(scorecards_owed=F("scorecards_expected") - F("scorecards_in"))
         .prefetch_related(
@@ -181,11 +183,15 @@ def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[Pipeli
     )
     if filters.stage:
         loops = loops.filter(status=filters.stage)
+    # A summary withheld by the blind rule must not leak through a filter or a sort either.
     if filters.recommendation:
-        loops = loops.filter(rec=filters.recommendation)
+        loops = loops.filter(rec=filters.recommendation, withheld=False)
     if filters.needs_debrief:
-        loops = loops.filter(debrief=True)
-    loops = loops.order_by(*SORTS[filters.sort])
+        loops = loops.filter(debrief=True, withheld=False)
+    order: tuple[str, ...] = SORTS[filters.sort]
+    if filters.sort in SCORE_SORTS:
+        order = ("withheld", *order)
+    loops = loops.order_by(*order)
     by_requisition = {r.pk: PipelineRequisition(r) for r in requisitions}
     for loop in loops:
         by_requisition[loop.requisition_id].loops.append(loop)
@@ -242,12 +248,16 @@ def profile_ladder(*, profile: RoleProfile) -> list[RoleProfile]:
     return ladder
 
 
-def summaries_for_requisition(*, requisition: Requisition) -> list[tuple[Loop, LoopSummary]]:
+def summaries_for_requisition(
+    *, requisition: Requisition, user: User
+) -> list[tuple[Loop, LoopSummary]]:
     """Every loop of the requisition with its summary (computed now where missing), best
-    calibrated overall first. Withdrawn loops are left out."""
+    calibrated overall first; loops whose summary the blind rule hides from ``user``
+    (``loop.withheld``) come last, unranked. Withdrawn loops are left out."""
     loops = list(
         Loop.objects.filter(requisition=requisition)
         .exclude(status=Loop.Status.WITHDRAWN)
+        .annotate(withheld=summary_withheld(user))
         .select_related("candidate", "summary")
         .prefetch_related(
             Prefetch(
@@ -264,11 +274,13 @@ def summaries_for_requisition(*, requisition: Requisition) -> list[tuple[Loop, L
         except LoopSummary.DoesNotExist:
             summary = loop_summary_compute(loop_id=loop.pk)
         pairs.append((loop, summary))
-    pairs.sort(
-        key=lambda pair: (
-            pair[1].calibrated_score is None,
-            -(pair[1].calibrated_score or 0.0),
-            pair[0].candidate.full_name,
-        )
-    )
+    pairs.sort(key=_rank)
     return pairs
+
+
+def _rank(pair: tuple[Loop, LoopSummary]) -> tuple[bool, bool, float, str]:
+    loop, summary = pair
+    if loop.withheld:  # type: ignore[attr-defined]
+        return (True, True, 0.0, loop.candidate.full_name)  # by name: no hint of the score
+    score = summary.calibrated_score
+    return (False, score is None, -(score or 0.0), loop.candidate.full_name)

@@ -18,11 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hiring.decisions import decision_record, may_decide
-from hiring.models import Decision, Loop, RoleProfile, User
+from hiring.models import Decision, Interview, Loop, RoleProfile, User
 
 from . import charts
 from . import manager_selectors as ms
 from .models import LoopSummary, Recommendation, ScorecardRevision
+from .selectors import interviews_owing_summary
 
 RECOMMENDATION_WORDS = ms.RECOMMENDATION_LABELS
 
@@ -265,10 +266,25 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
     }
 
 
+def _render_withheld(request: HttpRequest, loop: Loop, owed: list[Interview]) -> HttpResponse:
+    """The blind rule on the summary page: the reader sits on the panel and owes a scorecard,
+    so the scores, reasons and the decision form wait until it is in."""
+    context = {
+        "loop": loop,
+        "owed": owed,
+        "decisions": ms.decisions_for_loop(loop=loop),
+    }
+    status = 403 if request.method == "POST" else 200
+    return render(request, "scorecards/manager/loop_summary_withheld.html", context, status=status)
+
+
 def _render_summary(
     request: HttpRequest, loop: Loop, form: DecisionForm | None = None, status: int = 200
 ) -> HttpResponse:
     user = _user(request)
+    owed = interviews_owing_summary(user=user, loop=loop)
+    if owed:
+        return _render_withheld(request, loop, owed)
     summary = ms.summary_for_loop(loop=loop)
     context = _summary_context(user, loop, summary)
     if context["may_decide"] and form is None:
@@ -291,6 +307,9 @@ def loop_summary(request: HttpRequest, pk: int) -> HttpResponse:
 def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     loop = ms.loop_get_for_manager(user=user, pk=pk)
+    owed = interviews_owing_summary(user=user, loop=loop)
+    if owed:
+        return _render_withheld(request, loop, owed)
     form = DecisionForm(request.POST, ladder=ms.profile_ladder(profile=loop.requisition.profile))
     if form.is_valid():
         try:
@@ -319,6 +338,7 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
 class CompareColumn:
     loop: Loop
     summary: LoopSummary
+    withheld: bool
     recommendation: str
     scores: dict[str, dict[str, Any]]
     flags: list[str]
@@ -334,7 +354,12 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     dimensions = list(profile.dimensions.all())
     bar = float(profile.bar)
     columns: list[CompareColumn] = []
-    for loop, summary in ms.summaries_for_requisition(requisition=requisition):
+    for loop, summary in ms.summaries_for_requisition(requisition=requisition, user=_user(request)):
+        current_decisions: list[Decision] = getattr(loop, "current_decisions", [])
+        current = current_decisions[0] if current_decisions else None
+        if loop.withheld:  # type: ignore[attr-defined]
+            columns.append(CompareColumn(loop, summary, True, "", {}, [], current))
+            continue
         dims = summary.data.get("scores", {}).get("dimensions", {})
         verdict = summary.data.get("verdict", {})
         people = summary.data.get("interviewers", {})
@@ -351,12 +376,11 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
             flags.append(
                 f"Partial: {summary.scorecards_in} of {summary.scorecards_expected} scorecards"
             )
-        current_decisions: list[Decision] = getattr(loop, "current_decisions", [])
-        current = current_decisions[0] if current_decisions else None
         columns.append(
             CompareColumn(
                 loop=loop,
                 summary=summary,
+                withheld=False,
                 recommendation=RECOMMENDATION_WORDS.get(
                     summary.recommendation, summary.recommendation
                 ),
@@ -376,7 +400,9 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "dimension": d,
-            "cells": [column.scores.get(d.slug) for column in columns],
+            "cells": [
+                "withheld" if column.withheld else column.scores.get(d.slug) for column in columns
+            ],
         }
         for d in dimensions
     ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -77,6 +78,39 @@ def _my_interviews_in_loop(user: User) -> QuerySet[Interview]:
     return Interview.objects.filter(loop=OuterRef("interview__loop"), interviewers=user).exclude(
         status__in=Interview.NO_FEEDBACK_STATUSES
     )
+
+
+def _owed_in_loop(user: User, loop: Any) -> QuerySet[Interview]:
+    """``user``'s interviews in ``loop`` (an id or an OuterRef) whose scorecard is not in."""
+    return (
+        Interview.objects.filter(loop=loop, interviewers=user)
+        .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+        .exclude(
+            Exists(
+                Scorecard.objects.filter(
+                    interview=OuterRef("pk"), interviewer=user, status=Scorecard.Status.SUBMITTED
+                )
+            )
+        )
+    )
+
+
+def summary_withheld(user: User) -> Exists | Value:
+    """For a Loop queryset: whether its summary is hidden from ``user``, who sits on its panel
+    and still owes a scorecard. The blind rule applied to the summary: scores and reasons are
+    made of colleagues' ratings, so a hiring manager or recruiter on the panel sees them only
+    after submitting, like any interviewer."""
+    if user.is_superuser:
+        return Value(False)
+    return Exists(_owed_in_loop(user, OuterRef("pk")))
+
+
+def interviews_owing_summary(*, user: User, loop: Loop) -> list[Interview]:
+    """The interviews of ``user`` that keep ``loop``'s summary hidden from them (none for a
+    superuser): submit these and the summary appears."""
+    if user.is_superuser:
+        return []
+    return list(_owed_in_loop(user, loop.pk).order_by("starts_at"))
 
 
 def scorecards_visible_to(*, user: User) -> QuerySet[Scorecard]:

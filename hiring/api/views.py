@@ -4,16 +4,9 @@ answers 404 (DESIGN §6)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import viewsets
 
-from hiring.decisions import decision_record
 from hiring.models import (
     Candidate,
     CaseExercise,
@@ -24,14 +17,12 @@ from hiring.models import (
     RoleProfile,
 )
 
-from . import idempotency, selectors
+from . import selectors
 from .filters import filterset_for
-from .idempotency import idempotent
 from .permissions import request_user
 from .schema import DocumentedErrors
 from .serializers import (
     CandidateSerializer,
-    DecisionRecordSerializer,
     DecisionSerializer,
     InterviewSerializer,
     LoopSerializer,
@@ -91,37 +82,6 @@ class LoopViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Loop]):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Loop.objects.none()
         return selectors.loops_visible_to(user=request_user(self.request))
-
-    @extend_schema(
-        request=DecisionRecordSerializer,
-        responses={201: DecisionSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
-        parameters=[idempotency.PARAMETER],
-        summary="Record the hiring decision on a loop (its requisition's hiring manager).",
-        description=(
-            "The previous decision, if any, stays in the history (`is_current` false). "
-            "A recruiter who can read the loop gets 403; anyone else 404."
-        ),
-    )
-    @action(detail=True, methods=["post"], url_path="decisions", filterset_class=None)
-    @idempotent
-    def record_decision(self, request: Request, pk: str | None = None) -> Response:
-        loop = self.get_object()
-        serializer = DecisionRecordSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            decision = decision_record(
-                loop=loop,
-                by=request_user(request),
-                outcome=serializer.validated_data["outcome"],
-                rationale=serializer.validated_data["rationale"],
-                level_offered=serializer.validated_data.get("level_offered"),
-            )
-        except PermissionError as error:
-            raise PermissionDenied(str(error)) from error
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from error
-        visible = selectors.decisions_visible_to(user=request_user(request)).get(pk=decision.pk)
-        return Response(DecisionSerializer(visible).data, status=status.HTTP_201_CREATED)
 
 
 class InterviewViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Interview]):

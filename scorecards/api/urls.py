@@ -21,6 +21,7 @@ paths = [
         name="scorecard-submit",
     ),
     path("loops/<int:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
+    path("loops/<int:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
 ]
 
 urlpatterns = [*paths, *router.urls]

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiring.api import idempotency
+from hiring.api import selectors as hiring_selectors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
 from hiring.api.permissions import request_user
 from hiring.api.schema import DocumentedErrors
+from hiring.api.serializers import DecisionRecordSerializer, DecisionSerializer
+from hiring.decisions import decision_record, may_decide
+from hiring.models import Loop, User
 from scorecards import selectors as scorecard_selectors
 from scorecards import services
 from scorecards.models import InterviewerCalibration, Scorecard
@@ -157,9 +162,15 @@ class LoopSummaryView(DocumentedErrors, APIView):
     @extend_schema(
         responses={200: LoopSummarySerializer},
         summary="The loop's calibrated summary (recruiters and hiring managers).",
+        description=(
+            "A recruiter or hiring manager who sits on the loop's panel gets 403 until their "
+            "own scorecard is in (the blind rule)."
+        ),
     )
     def get(self, request: Request, pk: int) -> Response:
-        loop = selectors.loop_get_for_summary(user=request_user(request), pk=pk)
+        user = request_user(request)
+        loop = selectors.loop_get_for_summary(user=user, pk=pk)
+        _refuse_while_owing(user, loop)
         if loop_summary_is_stale(loop_id=loop.pk):
             summary = loop_summary_compute(loop_id=loop.pk)
         else:
@@ -184,3 +195,47 @@ class InterviewerCalibrationViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return InterviewerCalibration.objects.none()
         return selectors.calibrations_visible_to(user=request_user(self.request))
+
+
+def _refuse_while_owing(user: User, loop: Loop) -> None:
+    """The blind rule on summaries and decisions: whoever sits on the loop's panel sees its
+    scores, and decides, only once their own scorecard is in."""
+    if scorecard_selectors.interviews_owing_summary(user=user, loop=loop):
+        raise PermissionDenied(
+            "You sit on this loop's panel: submit your own scorecard first, then the summary "
+            "and the decision open up."
+        )
+
+
+class LoopDecisionView(DocumentedErrors, APIView):
+    @extend_schema(
+        request=DecisionRecordSerializer,
+        responses={201: DecisionSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
+        parameters=[idempotency.PARAMETER],
+        summary="Record the hiring decision on a loop (its requisition's hiring manager).",
+        description=(
+            "The previous decision, if any, stays in the history (`is_current` false). "
+            "Whoever else can read the loop gets 403 with the reason; anyone else 404."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        user = request_user(request)
+        loop = get_object_or_404(hiring_selectors.loops_visible_to(user=user), pk=pk)
+        serializer = DecisionRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not may_decide(user=user, loop=loop):
+            raise PermissionDenied("Only the requisition's hiring manager can record a decision.")
+        _refuse_while_owing(user, loop)
+        try:
+            decision = decision_record(
+                loop=loop,
+                by=user,
+                outcome=serializer.validated_data["outcome"],
+                rationale=serializer.validated_data["rationale"],
+                level_offered=serializer.validated_data.get("level_offered"),
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        visible = hiring_selectors.decisions_visible_to(user=user).get(pk=decision.pk)
+        return Response(DecisionSerializer(visible).data, status=status.HTTP_201_CREATED)

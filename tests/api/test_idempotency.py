@@ -43,7 +43,8 @@ def test_a_retried_decision_with_the_same_key_is_recorded_once(world, hiring_man
 
     assert first.status_code == again.status_code == 201, first.json()
     assert first.json() == again.json()
-    assert first.json()["outcome"] == "hire" and first.json()["is_current"] is True
+    assert first.json()["outcome"] == "hire"
+    assert first.json()["is_current"] is True
     assert "Idempotent-Replayed" not in first.headers
     assert again.headers["Idempotent-Replayed"] == "true"
     assert Decision.objects.filter(loop=world.loop).count() == 1
@@ -71,9 +72,7 @@ def test_the_same_key_with_another_body_is_refused_and_changes_nothing(
     assert list(Decision.objects.values_list("outcome", flat=True)) == ["hire"]
 
 
-def test_a_refused_request_releases_its_key_for_the_corrected_retry(
-    world, hiring_manager, api_as
-):
+def test_a_refused_request_releases_its_key_for_the_corrected_retry(world, hiring_manager, api_as):
     client = api_as(hiring_manager)
 
     refused = client.post(decide_url(world.loop.pk), {"outcome": "hire", "rationale": "  "},
