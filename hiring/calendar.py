@@ -20,6 +20,7 @@ from .notifications import zone
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"
 
 
 def domain() -> str:
@@ -44,6 +45,32 @@ def _address(email: str, name: str, *, role: str | None = None) -> vCalAddress:
     return address
 
 
+def _calendar(method: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Loopwise//Interview loops//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(interview: Interview, *, uid: str, summary: str, cancelled: bool) -> Event:
+    tz = zone(interview.time_zone)
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", interview.calendar_sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", interview.starts_at.astimezone(tz))
+    event.add("dtend", interview.ends_at.astimezone(tz))
+    event.add("summary", summary)
+    if interview.location:
+        event.add("location", interview.location)
+    elif interview.video_url:
+        event.add("location", interview.video_url)
+    event.add("organizer", _address(organizer_email(), "Loopwise"))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
 def interview_calendar(
     *,
     interview: Interview,
@@ -53,38 +80,60 @@ def interview_calendar(
     description: str = "",
     url: str = "",
 ) -> bytes:
-    """The ``.ics`` for one interview, as sent to ``attendees``."""
-    tz = zone(interview.time_zone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Loopwise//Interview loops//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    event = Event()
-    event.add("uid", uid_for(interview))
-    event.add("sequence", interview.calendar_sequence)
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", interview.starts_at.astimezone(tz))
-    event.add("dtend", interview.ends_at.astimezone(tz))
-    event.add("summary", summary)
+    """The ``.ics`` for one interview, as sent to the panel ``attendees``."""
+    calendar = _calendar(method)
+    event = _event(interview, uid=uid_for(interview), summary=summary, cancelled=method == CANCEL)
     if description:
         event.add("description", description)
-    if interview.location:
-        event.add("location", interview.location)
-    elif interview.video_url:
-        event.add("location", interview.video_url)
     if interview.video_url:
         event.add("url", interview.video_url)
     elif url:
         event.add("url", url)
-    event.add("organizer", _address(organizer_email(), "Loopwise"))
     for attendee in attendees:
         event.add(
             "attendee", _address(attendee.email, attendee.display_name, role="REQ-PARTICIPANT")
         )
-    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def candidate_uid_for(interview: Interview) -> str:
+    """The candidate's copy of an interview is another event than the panel's invite: it
+    carries no kit link, and must not merge with it in a shared calendar."""
+    return f"interview-{interview.pk}-candidate@{domain()}"
+
+
+def schedule_calendar(
+    *, interviews: Iterable[Interview], cancelled: Iterable[Interview], title: str
+) -> bytes:
+    """The candidate's schedule as one ``.ics`` (METHOD:PUBLISH, nothing to answer): an
+    event per scheduled interview, and the cancelled ones as STATUS:CANCELLED so a calendar
+    that imported an earlier schedule drops them. SEQUENCE follows each interview's, so a
+    later schedule updates the earlier events in place."""
+    calendar = _calendar(PUBLISH)
+    for interview, is_cancelled in [
+        *((i, False) for i in interviews),
+        *((i, True) for i in cancelled),
+    ]:
+        event = _event(
+            interview,
+            uid=candidate_uid_for(interview),
+            summary=f"Interview: {interview.title} ({title})",
+            cancelled=is_cancelled,
+        )
+        if interview.video_url:
+            event.add("url", interview.video_url)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def schedule_attachment(*, loop_id: int, ics: bytes) -> MIMEText:
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", PUBLISH)
+    part.add_header("Content-Disposition", "attachment", filename=f"interviews-{loop_id}.ics")
+    return part
 
 
 def attachment(*, interview: Interview, ics: bytes, method: str) -> MIMEText:

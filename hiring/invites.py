@@ -163,10 +163,17 @@ def render_candidate_schedule(notification: Notification) -> RenderedEmail | Non
         "requisition": loop.requisition.title,
         "slots": slots,
     }
+    ics = calendar.schedule_calendar(
+        interviews=interviews,
+        # a calendar holding them from an earlier schedule marks them cancelled
+        cancelled=loop.interviews.filter(status=Interview.Status.CANCELLED),
+        title=loop.requisition.title,
+    )
     return RenderedEmail.from_templates(
         "hiring/emails/candidate_schedule",
         context,
         subject=f"Your interview schedule: {loop.requisition.title}",
+        attachments=[calendar.schedule_attachment(loop_id=loop.pk, ics=ics)],
     )
 
 

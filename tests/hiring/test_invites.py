@@ -96,7 +96,48 @@ def test_the_candidate_gets_the_schedule_without_interviewer_only_content(upcomi
         for dimension in upcoming.requisition.profile.dimensions.all():
             assert dimension.name not in text
             assert dimension.meets_bar[:40] not in text
-    assert ics_of(message) is None
+
+
+def test_the_candidates_schedule_carries_a_calendar_that_later_schedules_update(
+    upcoming, recruiter
+):
+    # given invites sent and delivered
+    services.loop_send_invites(loop=upcoming.loop, by=recruiter)
+    deliver_due()
+    candidate = upcoming.loop.candidate
+    [message] = mails_to(candidate.email)
+    method, calendar = ics_of(message)
+    # then one PUBLISH calendar holds both interviews, with nothing interviewer-only in it
+    assert method == "PUBLISH"
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    first, second = upcoming.interview, upcoming.other_interview
+    assert set(events) == {
+        f"interview-{first.pk}-candidate@localhost",
+        f"interview-{second.pk}-candidate@localhost",
+    }
+    event = events[f"interview-{first.pk}-candidate@localhost"]
+    assert event.decoded("DTSTART") == first.starts_at
+    assert event.decoded("DTEND") == first.ends_at
+    assert str(event["LOCATION"]) == "Room 4, 1 Canal St"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    raw = calendar.to_ical().decode()
+    assert "ATTENDEE" not in raw
+    assert "/interviews/" not in raw
+    for dimension in upcoming.requisition.profile.dimensions.all():
+        assert dimension.name not in raw
+
+    # when the second interview is cancelled, the next schedule marks it cancelled, same UID
+    mail.outbox.clear()
+    services.interview_set_status(interview=second, status="cancelled", by=recruiter)
+    deliver_due()
+    [update] = mails_to(candidate.email)
+    _, calendar = ics_of(update)
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    cancelled = events[f"interview-{second.pk}-candidate@localhost"]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > 0
+    assert str(events[f"interview-{first.pk}-candidate@localhost"]["STATUS"]) == "CONFIRMED"
 
 
 def test_pressing_send_invites_twice_sends_once(upcoming, recruiter):
