@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hiring import outbox
+from hiring import outbox, privacy
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
@@ -176,11 +176,19 @@ def scorecard_submit(
         if errors:
             raise ValidationError(errors)
         now = timezone.now()
+        previous = locked.revisions.filter(is_current=True).first()
         locked.revisions.filter(is_current=True).update(is_current=False)
         draft.submitted_at = now
         draft.is_current = True
         draft.save(update_fields=["submitted_at", "is_current", "updated_at"])
         _mark_submitted(locked, now)
+        privacy.audit(
+            action="scorecard.amended" if previous else "scorecard.submitted",
+            obj=locked,
+            by=by,
+            before=privacy.revision_snapshot(previous) if previous else None,
+            after=privacy.revision_snapshot(draft),
+        )
         outbox.emit(
             "scorecard.submitted",
             {
@@ -328,5 +336,16 @@ def scorecard_discard_amendment(*, scorecard: Scorecard, by: User) -> None:
     _check_author(scorecard, by)
     with transaction.atomic():
         locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
-        if locked.is_submitted:
-            locked.revisions.filter(submitted_at__isnull=True).delete()
+        if not locked.is_submitted:
+            return
+        draft = locked.revisions.filter(submitted_at__isnull=True).first()
+        if draft is None:
+            return
+        privacy.audit(
+            action="scorecard.amendment_discarded",
+            obj=locked,
+            by=by,
+            before=privacy.revision_snapshot(draft),
+            after=None,
+        )
+        draft.delete()
