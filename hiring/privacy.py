@@ -24,8 +24,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import AuditEvent, Candidate, Decision, Interview, Loop, Notification, User
@@ -443,22 +443,26 @@ def _placeholder_email(candidate: Candidate) -> str:
 
 def expired_candidates(now: datetime) -> QuerySet[Candidate]:
     """Not yet anonymised, every loop decided or withdrawn, the last of those closings older
-    than CANDIDATE_RETENTION_DAYS (a decision by its date, a withdrawal by the loop's)."""
+    than CANDIDATE_RETENTION_DAYS. A loop closed when its current decision was recorded, or
+    (withdrawn, or imported history decided without a Decision row) at its last change."""
     cutoff = now - timedelta(days=settings.CANDIDATE_RETENTION_DAYS)
-    last_decision = Decision.objects.filter(loop__candidate=OuterRef("pk"), is_current=True)
-    last_withdrawal = Loop.objects.filter(candidate=OuterRef("pk"), status=Loop.Status.WITHDRAWN)
+    decided_at = Decision.objects.filter(loop=OuterRef("pk"), is_current=True).values("decided_at")[
+        :1
+    ]
+    last_closing = (
+        Loop.objects.filter(candidate=OuterRef("pk"))
+        .annotate(closed_at=Coalesce(Subquery(decided_at), F("updated_at")))
+        .order_by("-closed_at")
+        .values("closed_at")[:1]
+    )
     open_loops = Loop.objects.filter(candidate=OuterRef("pk")).exclude(
         status__in=(Loop.Status.DECIDED, Loop.Status.WITHDRAWN)
     )
     return (
         Candidate.objects.filter(anonymised_at__isnull=True)
         .filter(Exists(Loop.objects.filter(candidate=OuterRef("pk"))), ~Exists(open_loops))
-        .annotate(
-            _closed_at=Greatest(
-                Subquery(last_decision.order_by("-decided_at").values("decided_at")[:1]),
-                Subquery(last_withdrawal.order_by("-updated_at").values("updated_at")[:1]),
-            )
-        )
+        # one subquery, no GREATEST: SQLite's returns NULL as soon as one side is NULL
+        .annotate(_closed_at=Subquery(last_closing))
         .filter(_closed_at__lt=cutoff)
     )
 
