@@ -428,13 +428,22 @@ def test_retention_anonymises_candidates_decided_long_enough_ago(hiring_manager,
         updated_at=timezone.now() - timedelta(days=800)
     )
     withdrawn = Candidate.objects.get(loops=withdrawn_loop)
+    # imported history: decided, no Decision row; it closed when it was last changed
+    imported_loop = LoopFactory(status=Loop.Status.DECIDED)
+    Loop.objects.filter(pk=imported_loop.pk).update(
+        updated_at=timezone.now() - timedelta(days=800)
+    )
+    imported = Candidate.objects.get(loops=imported_loop)
+    # the decision's date counts, not a later touch of the loop
+    Loop.objects.filter(candidate=old).update(updated_at=timezone.now())
 
-    assert privacy.anonymise_expired() == 2
+    assert privacy.anonymise_expired() == 3
 
-    for candidate in (old, recent, still_open, withdrawn):
+    for candidate in (old, recent, still_open, withdrawn, imported):
         candidate.refresh_from_db()
     assert old.anonymised_at
     assert withdrawn.anonymised_at
+    assert imported.anonymised_at
     assert old.full_name == f"Anonymised candidate #{old.pk}"
     assert recent.anonymised_at is None
     assert still_open.anonymised_at is None
