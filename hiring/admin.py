@@ -16,7 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import notifications, scheduling, selectors, services
+from . import admin_forms, notifications, scheduling, selectors, services
+from .admin_forms import FORMFIELD_OVERRIDES
 from .models import (
     Candidate,
     CaseExercise,
@@ -173,6 +174,7 @@ class InterviewForm(forms.ModelForm):
 
     class Meta:
         model = Interview
+        formfield_callback = admin_forms.formfield
         fields = (
             "title",
             "status",
@@ -256,6 +258,7 @@ class InterviewFormSet(BaseInlineFormSet):
 
 
 class InterviewInline(admin.StackedInline):
+    formfield_overrides = FORMFIELD_OVERRIDES
     model = Interview
     form = InterviewForm
     formset = InterviewFormSet
@@ -501,6 +504,8 @@ class LoopAdmin(admin.ModelAdmin):
 @admin.register(Interview)
 class InterviewAdmin(admin.ModelAdmin):
     """Interviews across loops, for the no-show and cancel actions."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
 
     list_display = ("title", "loop", "starts_at", "status", "calendar_sequence")
     list_filter = ("status",)

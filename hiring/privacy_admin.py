@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from . import privacy
+from .admin_forms import FORMFIELD_OVERRIDES
 from .models import (
     AuditEvent,
     Candidate,
@@ -41,6 +42,8 @@ class CandidateAdmin(ImportExportModelAdmin):
     imported when any row is bad) and export of what the list shows. Personal data (DESIGN
     §7): every save and delete is audited, one candidate's data exports as JSON, and an
     erase on request anonymises them; an anonymised candidate is read-only."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
 
     change_form_template = "admin/hiring/candidate/change_form.html"
     list_display = (
