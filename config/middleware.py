@@ -1,12 +1,14 @@
-"""A strict Content-Security-Policy for Loopwise's own pages: every script and style is a
-file served by the app, so nothing inline and nothing from another origin is allowed. The
-Django admin is left to its own defaults."""
+"""Loopwise's own middleware: a strict Content-Security-Policy for its pages (every script and
+style is a file served by the app, so nothing inline and nothing from another origin; the
+Django admin is left to its own defaults), and each person's own time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,3 +34,27 @@ class ContentSecurityPolicyMiddleware:
         elif not request.path.startswith("/admin/"):
             response.headers.setdefault("Content-Security-Policy", POLICY)
         return response
+
+
+class UserTimeZoneMiddleware:
+    """Show times in the signed-in person's own time zone (``User.time_zone``): the admin's
+    lists and forms, and any page that renders a datetime without naming its zone. Forms
+    that take wall-clock times in another zone (an interview's) convert explicitly."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = getattr(getattr(request, "user", None), "time_zone", "") or ""
+        try:
+            zone = ZoneInfo(name) if name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None  # a bad value on the profile: fall back to the server's zone
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -252,3 +252,27 @@ def test_the_services_refuse_a_recruiter_of_another_requisition(world, other_rec
         services.interview_set_status(
             interview=world.interview, status="cancelled", by=other_recruiter
         )
+
+
+def test_the_loop_list_shows_times_in_the_recruiters_own_time_zone(client, world, recruiter):
+    # given a recruiter in Singapore and the next interview at 09:00 UTC on 1 December 2026
+    recruiter.time_zone = "Asia/Singapore"
+    recruiter.save(update_fields=["time_zone"])
+    start = timezone.now().replace(year=2030, month=12, day=1, hour=9, minute=0, second=0)
+    Interview.objects.filter(pk=world.interview.pk).update(
+        starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    Interview.objects.filter(pk=world.other_interview.pk).update(
+        starts_at=start + timedelta(days=1), ends_at=start + timedelta(days=1, hours=1)
+    )
+    client.force_login(recruiter)
+
+    # when they open the loop list, the next interview reads 17:00, their wall-clock time
+    html = client.get(LIST).content.decode()
+    assert "Dec. 1, 2030, 5 p.m." in html
+    assert "9 a.m." not in html
+
+    # and a colleague in UTC sees the same instant as 09:00
+    recruiter.time_zone = "UTC"
+    recruiter.save(update_fields=["time_zone"])
+    assert "Dec. 1, 2030, 9 a.m." in client.get(LIST).content.decode()
