@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import outbox
-from .models import AuditEvent, Decision, Loop, RoleProfile, User
+from . import outbox, privacy
+from .models import Decision, Loop, RoleProfile, User
 
 
 def may_decide(*, user: User, loop: Loop) -> bool:
@@ -81,11 +81,11 @@ def decision_record(
         locked.status = Loop.Status.DECIDED
         locked.save(update_fields=["status", "updated_at"])
         loop.status = locked.status
-        AuditEvent.objects.create(
-            actor=by,
+        privacy.audit(
             action="decision.recorded",
-            object_type="hiring.decision",
-            object_id=str(decision.pk),
+            obj=decision,
+            by=by,
+            candidate_id=locked.candidate_id,
             before={"loop_status": status_before, "decision": _snapshot(previous)},
             after={"loop_status": locked.status, "decision": _snapshot(decision)},
         )

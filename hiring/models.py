@@ -441,6 +441,14 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
+    candidate = models.ForeignKey(
+        "Candidate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        help_text="Whose personal data this is about: their trail, export and erasure.",
+    )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)

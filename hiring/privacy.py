@@ -8,18 +8,20 @@ masked (scorecard evidence, takeaways, amendment reasons, decision rationales, i
 titles, notification subjects) and the audit trail about them is scrubbed too, while
 ratings, recommendations and decisions stay so calibration keeps its history.
 
-Scorecards live in an app that depends on this one, so their models are looked up by name
-(``apps.get_model``) instead of imported: the dependency stays one-way at import time.
+Every audit event names the candidate it is about, so a trail, an export or an erasure
+finds it without knowing what kind of object changed. Data that other apps keep about a
+candidate (the scorecards) is exported and scrubbed by a ``Holder`` those apps register from
+their ``AppConfig.ready``: ``hiring`` never imports them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,12 +50,29 @@ PERSONAL_FIELDS = ("full_name", "email", *BLANKED_FIELDS)
 SNAPSHOT_FIELDS = (*PERSONAL_FIELDS, "time_zone", "anonymised_at")
 
 CANDIDATE = "hiring.candidate"
-DECISION = "hiring.decision"
-SCORECARD = "scorecards.scorecard"
 
 
-def _scorecard_model(name: str) -> Any:
-    return apps.get_model("scorecards", name)
+@dataclass(frozen=True)
+class Holder:
+    """Personal data about candidates that another app keeps, registered from its
+    ``AppConfig.ready`` with ``register_holder``.
+
+    - ``related``: querysets of its rows about the candidate (e-mails about them count too);
+    - ``export``: its records about the candidate, by interview id;
+    - ``scrub``: rewrite its free text about the candidate through the given masking
+      function (use ``scrub_rows``)."""
+
+    name: str
+    related: Callable[[Candidate], list[QuerySet[Any]]]
+    export: Callable[[Candidate], dict[int, list[dict[str, Any]]]]
+    scrub: Callable[[Candidate, Callable[[str], str]], None]
+
+
+_holders: dict[str, Holder] = {}
+
+
+def register_holder(holder: Holder) -> None:
+    _holders[holder.name] = holder
 
 
 # --- The audit trail -----------------------------------------------------------------------
@@ -64,16 +83,21 @@ def audit(
     action: str,
     obj: models.Model,
     by: User | None,
+    candidate_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record who did what to ``obj``, from what to what. Call it inside the transaction
-    of the change, so the trail and the change commit (or roll back) together."""
+    """Record who did what to ``obj``, from what to what, and whose personal data it is
+    (``candidate_id``; a candidate's own events need not say). Call it inside the
+    transaction of the change, so the trail and the change commit (or roll back) together."""
+    if isinstance(obj, Candidate):
+        candidate_id = obj.pk
     return AuditEvent.objects.create(
         actor=by,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
+        candidate_id=candidate_id,
         before=before,
         after=after,
     )
@@ -95,29 +119,6 @@ def changes(
         return None, after
     changed = [key for key in after if before.get(key) != after[key]]
     return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
-
-
-def revision_snapshot(revision: Any) -> dict[str, Any]:
-    """A scorecard revision's content (``scorecards.ScorecardRevision``), as audited and
-    exported. Prefetch ``ratings__dimension``, ``signals`` and ``red_flags`` for lists."""
-    return {
-        "revision": revision.number,
-        "submitted_at": _json(revision.submitted_at),
-        "overall_recommendation": revision.overall_recommendation,
-        "key_takeaways": revision.key_takeaways,
-        "amendment_reason": revision.amendment_reason,
-        "ratings": [
-            {
-                "dimension": rating.dimension.slug,
-                "rating": rating.rating,
-                "not_assessed": rating.not_assessed,
-                "evidence": rating.evidence,
-            }
-            for rating in revision.ratings.all()
-        ],
-        "signals": sorted(signal.text for signal in revision.signals.all()),
-        "red_flags": sorted(flag.text for flag in revision.red_flags.all()),
-    }
 
 
 # --- Who may act ---------------------------------------------------------------------------
@@ -174,10 +175,6 @@ def candidate_delete(*, candidate: Candidate, by: User) -> None:
 def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
     """Everything Loopwise holds about one candidate, as JSON-ready data. Audited."""
     _check_may_act(user=by, candidate=candidate)
-    revision_model = _scorecard_model("ScorecardRevision")
-    submitted = revision_model.objects.filter(submitted_at__isnull=False).prefetch_related(
-        "ratings__dimension", "signals", "red_flags"
-    )
     loops = (
         Loop.objects.filter(candidate=candidate)
         .select_related("requisition")
@@ -185,16 +182,14 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
             models.Prefetch(
                 "interviews",
                 Interview.objects.select_related("case_exercise").prefetch_related(
-                    "interviewers",
-                    "focus_dimensions",
-                    "scorecards__interviewer",
-                    models.Prefetch("scorecards__revisions", submitted),
+                    "interviewers", "focus_dimensions"
                 ),
             ),
             models.Prefetch("decisions", Decision.objects.select_related("level_offered")),
         )
         .order_by("created_at", "pk")
     )
+    held = {name: holder.export(candidate) for name, holder in _holders.items()}
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "candidate": {
@@ -203,7 +198,7 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
             "created_at": _json(candidate.created_at),
             "updated_at": _json(candidate.updated_at),
         },
-        "loops": [_loop_export(loop) for loop in loops],
+        "loops": [_loop_export(loop, held) for loop in loops],
     }
     data["audit_events"] = [
         {
@@ -233,7 +228,7 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
     return data
 
 
-def _loop_export(loop: Loop) -> dict[str, Any]:
+def _loop_export(loop: Loop, held: dict[str, dict[int, list[dict[str, Any]]]]) -> dict[str, Any]:
     return {
         "id": loop.pk,
         "requisition": loop.requisition.title,
@@ -252,17 +247,7 @@ def _loop_export(loop: Loop) -> dict[str, Any]:
                 "panel": [user.display_name for user in interview.interviewers.all()],
                 "focus_dimensions": [d.slug for d in interview.focus_dimensions.all()],
                 "case_exercise": str(interview.case_exercise or "") or None,
-                "scorecards": [
-                    {
-                        "id": scorecard.pk,
-                        "interviewer": scorecard.interviewer.display_name,
-                        "status": scorecard.status,
-                        "submitted_revisions": [
-                            revision_snapshot(r) for r in scorecard.revisions.all()
-                        ],
-                    }
-                    for scorecard in interview.scorecards.all()
-                ],
+                **{name: records.get(interview.pk, []) for name, records in held.items()},
             }
             for interview in loop.interviews.all()
         ],
@@ -281,33 +266,22 @@ def _loop_export(loop: Loop) -> dict[str, Any]:
 
 
 def audit_events_about(candidate: Candidate) -> QuerySet[AuditEvent]:
-    """The trail of the candidate, their scorecards and the decisions on their loops."""
-    scorecard_model = _scorecard_model("Scorecard")
-    scorecard_ids = scorecard_model.objects.filter(interview__loop__candidate=candidate)
-    decision_ids = Decision.objects.filter(loop__candidate=candidate)
-    return AuditEvent.objects.filter(
-        Q(object_type=CANDIDATE, object_id=str(candidate.pk))
-        | Q(object_type=SCORECARD, object_id__in=[str(pk) for pk in _ids(scorecard_ids)])
-        | Q(object_type=DECISION, object_id__in=[str(pk) for pk in _ids(decision_ids)])
-    )
-
-
-def _ids(queryset: QuerySet[Any]) -> list[int]:
-    return list(queryset.values_list("pk", flat=True))
+    """The trail of the candidate: their record, their scorecards, the decisions on them."""
+    return AuditEvent.objects.filter(candidate=candidate)
 
 
 def notifications_about(candidate: Candidate) -> QuerySet[Notification]:
-    """E-mails about the candidate's loops, interviews and scorecards, or sent to them."""
-    scorecard_model = _scorecard_model("Scorecard")
-    objects: list[tuple[type[models.Model], QuerySet[Any]]] = [
-        (Loop, Loop.objects.filter(candidate=candidate)),
-        (Interview, Interview.objects.filter(loop__candidate=candidate)),
-        (scorecard_model, scorecard_model.objects.filter(interview__loop__candidate=candidate)),
+    """E-mails about the candidate's loops, interviews (and what other apps hold about them,
+    such as scorecards), or sent to them."""
+    related: list[QuerySet[Any]] = [
+        Loop.objects.filter(candidate=candidate),
+        Interview.objects.filter(loop__candidate=candidate),
+        *(queryset for holder in _holders.values() for queryset in holder.related(candidate)),
     ]
-    types = ContentType.objects.get_for_models(*(model for model, _ in objects))
+    types = ContentType.objects.get_for_models(*(queryset.model for queryset in related))
     about = Q(recipient_email__iexact=candidate.email)
-    for model, queryset in objects:
-        about |= Q(content_type=types[model], object_id__in=queryset.values("pk"))
+    for queryset in related:
+        about |= Q(content_type=types[queryset.model], object_id__in=queryset.values("pk"))
     return Notification.objects.filter(about)
 
 
@@ -355,7 +329,7 @@ def _bounded(word: str) -> str:
     return f"{start}{escaped}{end}"
 
 
-def _scrub_rows(
+def scrub_rows(
     queryset: QuerySet[Any], fields: tuple[str, ...], scrub: Callable[[Any], Any]
 ) -> None:
     """Rewrite ``fields`` of every row through ``scrub``: one read, one bulk write."""
@@ -372,16 +346,12 @@ def _scrub_rows(
 
 def _scrub_history(candidate: Candidate, scrubber: _Scrubber) -> None:
     """Mask the candidate in everything written about them, audit trail included."""
-    revision_model = _scorecard_model("ScorecardRevision")
-    rating_model = _scorecard_model("DimensionRating")
-    revisions = revision_model.objects.filter(scorecard__interview__loop__candidate=candidate)
-    _scrub_rows(revisions, ("key_takeaways", "amendment_reason"), scrubber.text)
-    ratings = rating_model.objects.filter(revision__scorecard__interview__loop__candidate=candidate)
-    _scrub_rows(ratings, ("evidence",), scrubber.text)
-    _scrub_rows(Decision.objects.filter(loop__candidate=candidate), ("rationale",), scrubber.text)
-    _scrub_rows(Interview.objects.filter(loop__candidate=candidate), ("title",), scrubber.text)
-    _scrub_rows(notifications_about(candidate), ("subject", "last_error"), scrubber.text)
-    _scrub_rows(audit_events_about(candidate), ("before", "after"), scrubber.snapshot)
+    for holder in _holders.values():
+        holder.scrub(candidate, scrubber.text)
+    scrub_rows(Decision.objects.filter(loop__candidate=candidate), ("rationale",), scrubber.text)
+    scrub_rows(Interview.objects.filter(loop__candidate=candidate), ("title",), scrubber.text)
+    scrub_rows(notifications_about(candidate), ("subject", "last_error"), scrubber.text)
+    scrub_rows(audit_events_about(candidate), ("before", "after"), scrubber.snapshot)
 
 
 def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:

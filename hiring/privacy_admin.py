@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +22,6 @@ from .admin_forms import FORMFIELD_OVERRIDES
 from .models import (
     AuditEvent,
     Candidate,
-    Decision,
     User,
 )
 from .resources import CandidateResource
@@ -189,11 +186,6 @@ class CandidateAdmin(ImportExportModelAdmin):
         return None
 
 
-def _keys(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """Primary keys as text, to match ``AuditEvent.object_id`` in a subquery."""
-    return queryset.annotate(key=Cast("pk", CharField())).values("key")
-
-
 class AuditCandidateFilter(admin.SimpleListFilter):
     """``?candidate=<id>``: the trail of one candidate, their scorecards and decisions."""
 
@@ -208,10 +200,10 @@ class AuditCandidateFilter(admin.SimpleListFilter):
         value = self.value()
         if not value or not value.isdigit():
             return queryset
-        candidate = Candidate.objects.filter(pk=value).first()
-        if candidate is None:  # deleted: its own rows remain
-            return queryset.filter(object_type=privacy.CANDIDATE, object_id=value)
-        return queryset & privacy.audit_events_about(candidate)
+        # a deleted candidate's link is gone; their own rows still name them
+        return queryset.filter(
+            Q(candidate_id=value) | Q(object_type=privacy.CANDIDATE, object_id=value)
+        )
 
 
 @admin.register(AuditEvent)
@@ -229,16 +221,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if user.is_superuser:
             return qs
-        candidates = privacy.candidates_for_recruiter(user=user)
-        scorecards = apps.get_model("scorecards", "Scorecard").objects.filter(
-            interview__loop__candidate__in=candidates
-        )
-        decisions = Decision.objects.filter(loop__candidate__in=candidates)
-        return qs.filter(
-            Q(object_type=privacy.CANDIDATE, object_id__in=_keys(candidates))
-            | Q(object_type=privacy.SCORECARD, object_id__in=_keys(scorecards))
-            | Q(object_type=privacy.DECISION, object_id__in=_keys(decisions))
-        )
+        return qs.filter(candidate__in=privacy.candidates_for_recruiter(user=user))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may view candidates may read their trail (scoped by get_queryset).

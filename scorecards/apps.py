@@ -9,4 +9,10 @@ class ScorecardsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the outbox handlers. Notices render at send time, after the dispatch
         # transaction that also stored the summary, so they can quote its recommendation.
+        # What scorecards hold about candidates, for their export, erasure and retention.
+        from hiring import privacy
+
         from . import handlers, summaries  # noqa: F401
+        from .privacy import HOLDER
+
+        privacy.register_holder(HOLDER)

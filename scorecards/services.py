@@ -16,6 +16,7 @@ from hiring import outbox, privacy
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
+from .privacy import revision_snapshot
 
 
 @dataclass
@@ -186,8 +187,9 @@ def scorecard_submit(
             action="scorecard.amended" if previous else "scorecard.submitted",
             obj=locked,
             by=by,
-            before=privacy.revision_snapshot(previous) if previous else None,
-            after=privacy.revision_snapshot(draft),
+            candidate_id=_candidate_id(locked),
+            before=revision_snapshot(previous) if previous else None,
+            after=revision_snapshot(draft),
         )
         outbox.emit(
             "scorecard.submitted",
@@ -216,6 +218,12 @@ def _mark_submitted(scorecard: Scorecard, now: datetime) -> None:
         scorecard.first_submitted_at = now
     scorecard.status = Scorecard.Status.SUBMITTED
     scorecard.save(update_fields=["status", "first_submitted_at", "last_submitted_at"])
+
+
+def _candidate_id(scorecard: Scorecard) -> int:
+    return Loop.objects.values_list("candidate_id", flat=True).get(
+        interviews=scorecard.interview_id
+    )
 
 
 def _check_author(scorecard: Scorecard, by: User) -> None:
@@ -345,7 +353,8 @@ def scorecard_discard_amendment(*, scorecard: Scorecard, by: User) -> None:
             action="scorecard.amendment_discarded",
             obj=locked,
             by=by,
-            before=privacy.revision_snapshot(draft),
+            candidate_id=_candidate_id(locked),
+            before=revision_snapshot(draft),
             after=None,
         )
         draft.delete()

@@ -47,6 +47,7 @@ start() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --daemonize yes --pidfile "$dir/redis/redis.pid" --dir "$dir/redis" --logfile "$dir/redis/redis.log"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "$REDIS_PORT" >"$dir/redis/port"  # stop finds its own Redis, whatever the caller's env
   echo "export DATABASE_URL=postgres://loopwise@127.0.0.1:$PG_PORT/loopwise"
   echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
   echo "export LOOPWISE_SERVICES_DIR=$dir"
@@ -56,7 +57,10 @@ start() {
 stop() {
   local dir=$1 bin
   bin=$(pg_bin)
-  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  # The port this DIR's Redis was started on: never another checkout's default.
+  if [ -f "$dir/redis/port" ]; then
+    redis-cli -p "$(cat "$dir/redis/port")" shutdown nosave >/dev/null 2>&1 || true
+  fi
   if [ -d "$dir/pg/data" ]; then
     as_postgres "$bin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
   fi

@@ -430,9 +430,7 @@ def test_retention_anonymises_candidates_decided_long_enough_ago(hiring_manager,
     withdrawn = Candidate.objects.get(loops=withdrawn_loop)
     # imported history: decided, no Decision row; it closed when it was last changed
     imported_loop = LoopFactory(status=Loop.Status.DECIDED)
-    Loop.objects.filter(pk=imported_loop.pk).update(
-        updated_at=timezone.now() - timedelta(days=800)
-    )
+    Loop.objects.filter(pk=imported_loop.pk).update(updated_at=timezone.now() - timedelta(days=800))
     imported = Candidate.objects.get(loops=imported_loop)
     # the decision's date counts, not a later touch of the loop
     Loop.objects.filter(candidate=old).update(updated_at=timezone.now())
@@ -522,3 +520,34 @@ def test_two_workers_sweeping_at_once_anonymise_each_candidate_once(hiring_manag
     assert sum(counts) == len(expired)
     for candidate in expired:
         assert len(events(candidate, "candidate.anonymised")) == 1
+
+
+def test_the_migration_links_earlier_events_to_their_candidate(world, hiring_manager):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("hiring.migrations.0007_auditevent_candidate")
+    decision = decision_record(
+        loop=world.loop, outcome="hire", rationale="Strong.", by=hiring_manager
+    )
+    candidate = world.loop.candidate
+    # as written before events named their candidate
+    AuditEvent.objects.update(candidate=None)
+    own = AuditEvent.objects.create(
+        action="candidate.changed", object_type="hiring.candidate", object_id=str(candidate.pk)
+    )
+    stray = AuditEvent.objects.create(
+        action="candidate.changed", object_type="hiring.candidate", object_id="999999"
+    )
+
+    migration.link_existing_events(apps, None)
+
+    assert (
+        AuditEvent.objects.get(object_type="hiring.decision", object_id=str(decision.pk)).candidate
+        == candidate
+    )
+    own.refresh_from_db()
+    stray.refresh_from_db()
+    assert own.candidate == candidate
+    assert stray.candidate is None
