@@ -5,7 +5,8 @@ worker. ``dispatch()`` (a task, and a beat sweep every minute for when the nudge
 runs each event's handlers inside a transaction and marks it processed there too, so an
 event is handled to completion once or not at all. Handlers only write rows (summaries,
 notifications) or enqueue further work on commit; they must be idempotent, because a worker
-killed mid-batch leaves its events for the next one.
+killed mid-batch leaves its events for the next one. Topics in ``WEBHOOK_EVENTS`` are also
+fanned out to the webhook subscriptions (``hiring.webhooks``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import webhooks
 from .background import enqueue_after_commit, jittered_backoff
 from .models import OutboxEvent
 
@@ -87,6 +89,9 @@ def _handle(event: OutboxEvent) -> None:
         with transaction.atomic():
             for handler in _handlers.get(event.topic, []):
                 handler(event.payload)
+            if event.topic in webhooks.TOPICS:
+                # With the handlers: fanned out exactly once, together with the event.
+                webhooks.fan_out(event)
     except Exception as exc:
         event.attempts += 1
         event.last_error = f"{type(exc).__name__}: {exc}"

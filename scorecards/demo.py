@@ -13,7 +13,19 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from hiring.models import Candidate, Interview, Loop, Requisition, RoleProfile, User
+from hiring import webhooks
+from hiring.integration_models import WEBHOOK_EVENTS
+from hiring.models import (
+    Candidate,
+    Interview,
+    Loop,
+    OutboxEvent,
+    Requisition,
+    RoleProfile,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hiring.roles import RECRUITERS_GROUP
 
 from . import services
@@ -122,7 +134,45 @@ def seed_demo(now: datetime | None = None) -> bool:
     summaries.calibration_refit()
     for loop_id in Loop.objects.values_list("pk", flat=True):
         summaries.loop_summary_compute(loop_id=loop_id)
+    _demo_webhooks(now)
     return True
+
+
+def _demo_webhooks(now: datetime) -> None:
+    """A paused subscription (its URL is an example: nothing is sent) with a short delivery
+    log of the demo's first events, so the admin shows what a working integration leaves."""
+    subscription = WebhookSubscription.objects.create(
+        name="Demo ATS (paused)",
+        url="https://ats.example.com/loopwise/webhooks",
+        events=[name for name, _ in WEBHOOK_EVENTS],
+        is_active=False,
+        created_by=User.objects.get(username=ADMIN.username),
+    )
+    events = OutboxEvent.objects.filter(topic__in=subscription.events).order_by("id")[:3]
+    rows = [webhooks.deliveries_for(event, [subscription])[0] for event in events]
+    # (answers, delivered?): the first went through, the second after a retry, the last
+    # found the receiver down for maintenance and gave up (see "Retry now").
+    outcomes = [([200], True), ([503, 200], True), ([503, 503, 503], False)]
+    for row, (answers, delivered) in zip(rows, outcomes, strict=False):
+        log = [
+            {
+                "at": (now + timedelta(minutes=attempt)).isoformat(),
+                "status": status,
+                "response": "ok" if status == 200 else "Service Unavailable",
+                "ms": 80 + 15 * attempt,
+            }
+            for attempt, status in enumerate(answers)
+        ]
+        row.attempts = len(answers)
+        row.attempt_log = log
+        row.response_status = answers[-1]
+        if delivered:
+            row.status = WebhookDelivery.Status.DELIVERED
+            row.delivered_at = now + timedelta(minutes=len(answers) - 1)
+        else:
+            row.status = WebhookDelivery.Status.FAILED
+            row.last_error = "HTTP 503: Service Unavailable"
+    WebhookDelivery.objects.bulk_create(rows)
 
 
 def _demo_loop(
