@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import webhooks
+from hiring import privacy, webhooks
+from hiring.decisions import decision_record
 from hiring.integration_models import WEBHOOK_EVENTS
 from hiring.models import (
     Candidate,
+    Decision,
     Interview,
     Loop,
     OutboxEvent,
@@ -95,6 +98,7 @@ EVIDENCE = {
     1: "Below the bar: generic answers and no example that held up to follow-up questions.",
 }
 RECOMMENDATION = {4: "strong_yes", 3: "yes", 2: "no", 1: "strong_no"}
+BRUNO = "bruno.costa@example.com"
 
 
 def _user(person: DemoPerson, **extra: bool) -> User:
@@ -131,11 +135,62 @@ def seed_demo(now: datetime | None = None) -> bool:
     # Calibrated summaries for every loop, as the nightly task would leave them.
     from . import summaries
 
+    with transaction.atomic():
+        _demo_manager_on_panel(requisition, manager, now)
+        _demo_personal_data(requisition, recruiter, manager, now)
     summaries.calibration_refit()
     for loop_id in Loop.objects.values_list("pk", flat=True):
         summaries.loop_summary_compute(loop_id=loop_id)
+    # As the nightly retention sweep would leave it: the long-decided candidate anonymised.
+    privacy.anonymise_expired(now=now)
     _demo_webhooks(now)
     return True
+
+
+def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:
+    """The hiring manager met Bruno Costa too and has not written it up: the blind rule hides
+    Bruno's summary from them until they do."""
+    loop = Loop.objects.get(requisition=requisition, candidate__email=BRUNO)
+    start = (now - timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0)
+    interview = Interview.objects.create(
+        loop=loop,
+        title="Hiring manager conversation",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=45),
+        time_zone="America/New_York",
+        video_url=f"https://meet.example.com/loopwise-{loop.pk}-hm",
+    )
+    interview.interviewers.add(manager)
+    interview.focus_dimensions.set(requisition.profile.dimensions.filter(slug="communication"))
+
+
+def _demo_personal_data(
+    requisition: Requisition, recruiter: User, manager: User, now: datetime
+) -> None:
+    """DESIGN §7: an edit in Amara's audit trail, Farid erased at his request, and Gustav,
+    decided more than the retention period ago, for the retention sweep to anonymise."""
+    amara = Candidate.objects.get(email="amara.diallo@example.com")
+    amara.phone, amara.location = "+351 21 000 0000", "Lisbon"
+    amara.recruiter_notes = "Three months' notice; open to relocating."
+    privacy.candidate_save(candidate=amara, by=recruiter)
+    amara.location = "London"
+    privacy.candidate_save(candidate=amara, by=recruiter)
+    farid = Candidate.objects.get(email="farid.haddad@example.com")
+    privacy.candidate_erase(
+        candidate=farid, by=recruiter, reason="The candidate asked us to delete their data."
+    )
+    gustav = Candidate.objects.create(
+        full_name="Gustav Lind",
+        email="gustav.lind@example.com",
+        current_title="Head of Product",
+        source="Inbound",
+    )
+    loop = Loop.objects.create(candidate=gustav, requisition=requisition)
+    decision = decision_record(
+        loop=loop, outcome="no_hire", rationale="Not the scale we need yet.", by=manager
+    )
+    long_ago = now - timedelta(days=settings.CANDIDATE_RETENTION_DAYS + 30)
+    Decision.objects.filter(pk=decision.pk).update(decided_at=long_ago)
 
 
 def _demo_webhooks(now: datetime) -> None:

@@ -196,3 +196,28 @@ def test_a_worker_on_the_filesystem_broker_runs_tasks(embedded, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_the_demo_shows_retention_and_erasure_on_sqlite(embedded):
+    # the retention sweep ran on SQLite: the long-decided candidate is anonymised, and the
+    # candidate who asked is erased; nothing of either is left in the candidate table
+    script = (
+        "from hiring.models import Candidate;"
+        "print(sorted(Candidate.objects.filter(anonymised_at__isnull=False)"
+        ".values_list('full_name', flat=True)));"
+        "print(Candidate.objects.filter(full_name__icontains='Gustav').exists(),"
+        " Candidate.objects.filter(email__icontains='farid').exists())"
+    )
+    anonymised, leftovers = manage(embedded, "shell", "-c", script).strip().splitlines()[-2:]
+    assert "Anonymised candidate #" in anonymised
+    assert "Erased candidate #" in anonymised
+    assert leftovers == "False False"
+
+
+def test_the_hiring_manager_on_a_panel_waits_for_their_own_scorecard(server):
+    browser = Browser(server)
+    browser.login("/login/", "manager")
+    status, page = browser.get("/manager/")
+    assert status == 200
+    assert "Hidden until your scorecard is in" in page  # Bruno Costa: the manager owes one
+    assert "Amara Diallo" in page
