@@ -16,8 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import admin_forms, notifications, scheduling, selectors, services
-from .admin_forms import FORMFIELD_OVERRIDES
+from . import admin_common, notifications, scheduling, selectors, services
+from .admin_common import FORMFIELD_OVERRIDES, request_user
 from .models import (
     Candidate,
     CaseExercise,
@@ -31,12 +31,6 @@ from .models import (
     Signal,
     User,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @admin.register(User)
@@ -174,7 +168,7 @@ class InterviewForm(forms.ModelForm):
 
     class Meta:
         model = Interview
-        formfield_callback = admin_forms.formfield
+        formfield_callback = admin_common.formfield
         fields = (
             "title",
             "status",
@@ -354,7 +348,7 @@ class LoopAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
         qs = super().get_queryset(request)
-        user = _user(request)
+        user = request_user(request)
         if not user.is_superuser:
             qs = qs.filter(requisition__recruiters=user)
         now = timezone.now()
@@ -407,7 +401,7 @@ class LoopAdmin(admin.ModelAdmin):
         return str(getattr(obj, "_recommendation", None) or "—")
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        user = _user(request)
+        user = request_user(request)
         if db_field.name == "requisition":
             kwargs["queryset"] = selectors.requisitions_for_recruiter(user=user)
         if db_field.name == "candidate":
@@ -420,7 +414,7 @@ class LoopAdmin(admin.ModelAdmin):
         if formset.model is not Interview:
             super().save_formset(request, form, formset, change)
             return
-        user = _user(request)
+        user = request_user(request)
         ended: list[tuple[Interview, str]] = []
         moved: list[tuple[Interview, set[int]]] = []
         for inline_form in formset.forms:
@@ -455,7 +449,7 @@ class LoopAdmin(admin.ModelAdmin):
     # --- Actions and buttons -------------------------------------------------------------
 
     def _run(self, request: HttpRequest, loops: Any, verb: str, run: Any) -> None:
-        user = _user(request)
+        user = request_user(request)
         done = 0
         for loop in loops:
             try:
@@ -516,7 +510,7 @@ class InterviewAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
-        user = _user(request)
+        user = request_user(request)
         qs = super().get_queryset(request)
         return qs if user.is_superuser else qs.filter(loop__requisition__recruiters=user)
 
@@ -524,7 +518,7 @@ class InterviewAdmin(admin.ModelAdmin):
         return False  # interviews are added on their loop's page
 
     def _mark(self, request: HttpRequest, queryset: QuerySet[Interview], status: str) -> None:
-        user = _user(request)
+        user = request_user(request)
         done = 0
         for interview in queryset.select_related("loop"):
             try:

@@ -38,3 +38,17 @@ def enqueue_after_commit(task_name: str) -> None:
 
     send.task_name = task_name  # type: ignore[attr-defined]
     transaction.on_commit(send)
+
+
+SOON = timedelta(minutes=2)
+
+
+def enqueue_retry(task_name: str, delay: timedelta) -> None:
+    """A short retry gets its own nudge, a countdown of at most ``SOON`` (never an ETA hours
+    ahead: scheduled work is rows); anything longer waits for the beat sweep of the task."""
+    if delay > SOON:
+        return
+    try:
+        current_app.send_task(task_name, countdown=max(delay.total_seconds(), 0.0))
+    except Exception as exc:  # broker unreachable: the sweep catches up
+        logger.warning("could not schedule the retry nudge %s: %s", task_name, exc)

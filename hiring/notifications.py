@@ -50,7 +50,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from .background import enqueue_after_commit, jittered_backoff
+from .background import enqueue_after_commit, enqueue_retry, jittered_backoff
 from .models import Interview, Loop, Notification, Requisition, User
 
 logger = logging.getLogger(__name__)
@@ -520,17 +520,4 @@ def _failed_attempt(notification: Notification, exc: Exception, *, permanent: bo
         "notifications: %s failed (%s), retrying at %s", notification.pk, error, retry_at
     )
     if _finish(notification, status=Notification.Status.PENDING, due_at=retry_at, last_error=error):
-        _nudge_at(retry_at - now)
-
-
-def _nudge_at(delay: timedelta) -> None:
-    """A short retry gets its own nudge (a countdown of at most two minutes: never an ETA
-    hours ahead); anything longer waits for the beat sweep."""
-    if delay > timedelta(minutes=2):
-        return
-    from .tasks import send_due_notifications
-
-    try:
-        send_due_notifications.apply_async(countdown=max(delay.total_seconds(), 0.0))
-    except Exception as exc:
-        logger.warning("notifications: could not schedule the retry nudge: %s", exc)
+        enqueue_retry("hiring.tasks.send_due_notifications", retry_at - now)

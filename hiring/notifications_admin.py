@@ -15,14 +15,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from . import notifications
+from .admin_common import ReadOnlyLog, request_user
 from .models import Notification, User
 from .roles import RECRUITERS_GROUP
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _is_recruiter(request: HttpRequest) -> bool:
@@ -70,7 +65,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyLog, admin.ModelAdmin):
     list_display = (
         "recipient_email",
         "reason",
@@ -134,7 +129,7 @@ class NotificationAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        user = _user(request)
+        user = request_user(request)
         queryset = super().get_queryset(request)
         if user.is_superuser:
             return queryset
@@ -156,15 +151,6 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description="about")
     def about(self, obj: Notification) -> str:
         suffix = f" #{obj.sequence}" if obj.sequence else ""
@@ -177,7 +163,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-send the selected notifications", permissions=["resend"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        user = _user(request)
+        user = request_user(request)
         done, refused = 0, 0
         for notification in queryset:
             try:

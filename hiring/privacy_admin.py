@@ -18,19 +18,12 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from . import privacy
-from .admin_forms import FORMFIELD_OVERRIDES
+from .admin_common import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
 from .models import (
     AuditEvent,
     Candidate,
-    User,
 )
 from .resources import CandidateResource
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @admin.register(Candidate)
@@ -61,7 +54,9 @@ class CandidateAdmin(ImportExportModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(pk__in=privacy.candidates_for_recruiter(user=_user(request)).values("pk"))
+            .filter(
+                pk__in=privacy.candidates_for_recruiter(user=request_user(request)).values("pk")
+            )
         )
 
     @admin.display(description="personal data", ordering="anonymised_at")
@@ -77,7 +72,10 @@ class CandidateAdmin(ImportExportModelAdmin):
         return ["anonymised_at"]
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": _user(request)}
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "user": request_user(request),
+        }
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request)
@@ -88,14 +86,14 @@ class CandidateAdmin(ImportExportModelAdmin):
     # --- Saving and deleting: audited ----------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: Any) -> None:
-        privacy.candidate_save(candidate=obj, by=_user(request))
+        privacy.candidate_save(candidate=obj, by=request_user(request))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        privacy.candidate_delete(candidate=obj, by=_user(request))
+        privacy.candidate_delete(candidate=obj, by=request_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
         for candidate in queryset.order_by("pk"):
-            privacy.candidate_delete(candidate=candidate, by=_user(request))
+            privacy.candidate_delete(candidate=candidate, by=request_user(request))
 
     # --- Export and erase ----------------------------------------------------------------
 
@@ -122,7 +120,7 @@ class CandidateAdmin(ImportExportModelAdmin):
         return candidate
 
     def _download(self, request: HttpRequest, candidate: Candidate) -> HttpResponse:
-        data = privacy.candidate_export(candidate=candidate, by=_user(request))
+        data = privacy.candidate_export(candidate=candidate, by=request_user(request))
         response = HttpResponse(
             json.dumps(data, indent=2, ensure_ascii=False),
             content_type="application/json; charset=utf-8",
@@ -175,7 +173,7 @@ class CandidateAdmin(ImportExportModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/hiring/candidate/erase.html", context)
-        user = _user(request)
+        user = request_user(request)
         erased = 0
         for candidate in candidates:
             try:
@@ -207,7 +205,7 @@ class AuditCandidateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyLog, admin.ModelAdmin):
     """The personal-data trail (DESIGN §7), read-only. Recruiters see the events about
     their own candidates, those candidates' scorecards and decisions."""
 
@@ -217,7 +215,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     readonly_fields = ("at", "actor", "action", "object_type", "object_id", "before", "after")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        user = _user(request)
+        user = request_user(request)
         qs = super().get_queryset(request)
         if user.is_superuser:
             return qs
@@ -233,12 +231,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         return super().has_module_permission(request) or request.user.has_perm(
             "hiring.view_candidate"
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -53,7 +53,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from .background import enqueue_after_commit, jittered_backoff
+from .background import enqueue_after_commit, enqueue_retry, jittered_backoff
 from .integration_models import WEBHOOK_EVENTS
 from .models import Decision, Loop, OutboxEvent, WebhookDelivery, WebhookSubscription
 
@@ -478,7 +478,7 @@ def _deliver(delivery: WebhookDelivery) -> None:
             next_attempt_at__lt=retry_at,
         ).update(next_attempt_at=retry_at)
     if held:
-        _nudge_at(retry_at - now)
+        enqueue_retry("hiring.tasks.deliver_webhooks", retry_at - now)
 
 
 def _logged(delivery: WebhookDelivery, entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -487,16 +487,3 @@ def _logged(delivery: WebhookDelivery, entry: dict[str, Any]) -> list[dict[str, 
 
 def _ms_since(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
-
-
-def _nudge_at(delay: timedelta) -> None:
-    """A short retry gets its own nudge (a countdown of at most two minutes: never an ETA
-    hours ahead); anything longer waits for the beat sweep."""
-    if delay > timedelta(minutes=2):
-        return
-    from .tasks import deliver_webhooks
-
-    try:
-        deliver_webhooks.apply_async(countdown=max(delay.total_seconds(), 0.0))
-    except Exception as exc:
-        logger.warning("webhooks: could not schedule the retry nudge: %s", exc)

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from . import webhooks
+from .admin_common import ReadOnlyLog
 from .integration_models import WEBHOOK_EVENTS, new_webhook_secret
 from .models import User, WebhookDelivery, WebhookSubscription
 
@@ -182,7 +183,7 @@ class WebhookSubscriptionAdmin(SuperuserOnly):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(SuperuserOnly):
+class WebhookDeliveryAdmin(ReadOnlyLog, SuperuserOnly):
     """The delivery log: read-only, but for "Retry now"."""
 
     list_display = (
@@ -216,15 +217,6 @@ class WebhookDeliveryAdmin(SuperuserOnly):
         "attempt_log_pretty",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return _superuser(request)

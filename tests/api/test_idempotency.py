@@ -4,18 +4,17 @@ body is refused; keys expire."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from hiring.api import idempotency
 from hiring.models import Decision, IdempotencyRecord, RoleProfile
 from hiring.tasks import purge_idempotency_keys
 from scorecards.models import ScorecardRevision
+from tests.concurrency import at_once
 
 from .conftest import submit_payload
 
@@ -173,26 +172,16 @@ def test_two_concurrent_identical_amendments_with_one_key_amend_once(world, inte
                        format="json").status_code == 200  # fmt: skip
     amendment = submit_payload(world.interview, rating=2, amend=True,
                                amendment_reason="Reference call changed my view")  # fmt: skip
-    barrier = threading.Barrier(2)
-    answers, errors = [], []
+    answers = at_once(
+        lambda client: client.post(
+            submit_url(world.interview.pk),
+            amendment,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="amend-race",
+        ),
+        prepare=lambda: api_as(interviewer),
+    )
 
-    def amend() -> None:
-        try:
-            barrier.wait()
-            answers.append(api_as(interviewer).post(submit_url(world.interview.pk), amendment,
-                           format="json", HTTP_IDEMPOTENCY_KEY="amend-race"))  # fmt: skip
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=amend) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].json() == answers[1].json()
     assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]

@@ -5,7 +5,6 @@ decided candidates after CANDIDATE_RETENTION_DAYS, history included."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
@@ -26,6 +25,7 @@ from hiring.tasks import anonymise_expired_candidates
 from scorecards import exports, services
 from scorecards.models import DimensionRating, ScorecardRevision
 from scorecards.services import RatingInput, ScorecardContent
+from tests.concurrency import at_once
 from tests.factories import (
     CandidateFactory,
     InterviewFactory,
@@ -497,26 +497,8 @@ def test_a_new_candidate_without_loops_is_never_anonymised(settings):
 def test_two_workers_sweeping_at_once_anonymise_each_candidate_once(hiring_manager, settings):
     settings.CANDIDATE_RETENTION_DAYS = 730
     expired = [decided(hiring_manager, 800) for _ in range(6)]
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[Exception] = []
+    counts = at_once(lambda _: privacy.anonymise_expired(batch_size=2))
 
-    def sweep() -> None:
-        try:
-            barrier.wait()
-            counts.append(privacy.anonymise_expired(batch_size=2))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sum(counts) == len(expired)
     for candidate in expired:
         assert len(events(candidate, "candidate.anonymised")) == 1

@@ -6,12 +6,10 @@ was accepted exactly once (by its Message-ID) and nothing else was."""
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from hiring import notifications
@@ -20,6 +18,7 @@ from hiring.tasks import dispatch_outbox, send_due_notifications
 from scorecards import reminders, services
 from scorecards.tasks import schedule_reminders
 from tests.celery_worker import wait_for
+from tests.concurrency import at_once
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
 from tests.reliability.conftest import FAULT_COUNTS, SmtpSink
 from tests.scorecards.test_services import full_content
@@ -108,28 +107,14 @@ def test_two_sweeps_in_two_threads_send_each_message_once(smtp_sink):
     overdue_panel(20)
 
     # when two sweepers run the reminder sweep and then the delivery sweep at the same time
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
+    def sweeper(_: None) -> None:
+        reminders.schedule_due_reminders()
+        while notifications.deliver_due(5):
+            pass
 
-    def sweeper() -> None:
-        try:
-            barrier.wait()
-            reminders.schedule_due_reminders()
-            while notifications.deliver_due(5):
-                pass
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    at_once(sweeper)
 
     # then each e-mail arrived once
-    assert errors == []
     assert Notification.objects.count() == 21
     assert_once_each("two sweeps, two threads", smtp_sink)
 

@@ -5,20 +5,19 @@ event was accepted (answered 200) once, by its Loopwise-Delivery id, and nothing
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from hiring import webhooks
 from hiring.decisions import decision_record
 from hiring.models import Loop, OutboxEvent, WebhookDelivery
 from tests.celery_worker import wait_for
+from tests.concurrency import at_once
 from tests.hiring.test_webhooks import ALL_EVENTS, Receiver, dispatch_all, serve, submit, subscribe
 
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -211,27 +210,13 @@ def test_two_sweepers_at_once_send_each_delivery_once(receiver):
     pings = [webhooks.send_ping(subscription) for _ in range(20)]
 
     # when two sweepers in two threads send them at the same time, in small batches
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
+    def sweeper(_: None) -> None:
+        while webhooks.deliver_due(3):
+            pass
 
-    def sweeper() -> None:
-        try:
-            barrier.wait()
-            while webhooks.deliver_due(3):
-                pass
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    at_once(sweeper)
 
     # then the receiver accepted each one once, and each row says so after one attempt
-    assert errors == []
     assert sorted(receiver.deliveries()) == sorted(str(p.event_id) for p in pings)
     assert len(receiver.requests) == 20
     assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("delivered", 1)}

@@ -1,14 +1,12 @@
 """Drafts never lose input; submission is validated, single and revisioned."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from scorecards import services
 from scorecards.models import ScorecardRevision
 from scorecards.services import RatingInput, ScorecardContent
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -152,24 +150,7 @@ def test_two_threads_submitting_at_once_make_one_submission(world, interviewer):
     scorecard = services.scorecard_get_or_create(interview=world.interview, interviewer=interviewer)
     content = full_content(world.interview)
     services.scorecard_save_draft(scorecard=scorecard, content=content, by=interviewer)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    results = at_once(lambda _: services.scorecard_submit(scorecard=scorecard, by=interviewer).pk)
 
-    def submit():
-        try:
-            barrier.wait()
-            results.append(services.scorecard_submit(scorecard=scorecard, by=interviewer).pk)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert len(set(results)) == 1
     assert scorecard.revisions.filter(submitted_at__isnull=False).count() == 1

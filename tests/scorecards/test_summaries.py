@@ -8,6 +8,7 @@ from scorecards import services, summaries
 from scorecards.models import CalibrationRun, LoopSummary
 from scorecards.services import RatingInput
 from scorecards.tasks import nightly_calibration
+from tests.concurrency import at_once
 from tests.scorecards.test_services import full_content
 
 pytestmark = pytest.mark.django_db
@@ -90,28 +91,8 @@ def test_a_stale_summary_is_detectable(world, interviewer, other_interviewer):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_recomputes_leave_one_consistent_summary(world, interviewer):
-    import threading
-
-    from django.db import connection
 
     submit(world.interview, interviewer)
-    barrier = threading.Barrier(3)
-    errors = []
-
-    def recompute():
-        try:
-            barrier.wait()
-            summaries.loop_summary_compute(loop_id=world.loop.pk)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=recompute) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(lambda _: summaries.loop_summary_compute(loop_id=world.loop.pk), threads=3)
     assert LoopSummary.objects.filter(loop=world.loop).count() == 1
     assert not summaries.loop_summary_is_stale(loop_id=world.loop.pk)
