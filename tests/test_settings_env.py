@@ -41,3 +41,25 @@ def test_own_pages_carry_a_strict_content_security_policy(client, db):
     policy = client.get("/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_an_empty_database_url_means_the_embedded_sqlite(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": "",
+        "LOOPWISE_VAR_DIR": str(tmp_path),
+    }
+    script = "import django; django.setup(); from django.conf import settings as s; "
+    script += "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        str(tmp_path / "loopwise.sqlite3"),
+    ]

@@ -69,7 +69,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'loopwise.sqlite3'}"),
+        # Empty counts as unset (as for REDIS_URL): the embedded SQLite database.
+        env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'loopwise.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
