@@ -235,7 +235,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loopwise API",
-    "DESCRIPTION": "Interview loops, scorecards and calibrated hire recommendations.",
+    # Shown at the top of Swagger UI and Redoc: auth, errors, idempotency and webhooks.
+    "DESCRIPTION": (BASE_DIR / "config" / "api.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc are served by the app itself: no CDN.

@@ -220,3 +220,9 @@ def test_redoc_renders_under_the_apps_own_policy(chromium, live_server):
     refused = [v for v in violations if "https://" not in v and "worker from 'blob:" not in v]
     assert not refused, "\n".join(violations)
     context.close()
+
+
+def test_the_schema_explains_idempotency_and_webhooks(api_as, recruiter):
+    info = api_as(recruiter).get("/api/v1/schema/?format=json").json()["info"]
+    for term in ("Idempotency-Key", "Loopwise-Signature", "HMAC-SHA256", "decision.recorded"):
+        assert term in info["description"]
