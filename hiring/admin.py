@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -345,6 +346,9 @@ class LoopAdmin(admin.ModelAdmin):
     fieldsets = ((None, {"fields": ("candidate", "requisition", "status")}),)
     inlines = [InterviewInline]
     actions = ["send_invites", "nudge", "withdraw"]
+    # The blind rule lives in the scorecards app, which sets this from its AppConfig.ready:
+    # an annotation, per loop, of whether its recommendation is hidden from the user.
+    recommendation_withheld: ClassVar[Callable[[User], Any] | None] = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
         qs = super().get_queryset(request)
@@ -382,6 +386,8 @@ class LoopAdmin(admin.ModelAdmin):
         )
         if _has_summary():
             qs = qs.annotate(_recommendation=F("summary__recommendation"))
+        if LoopAdmin.recommendation_withheld is not None:
+            qs = qs.annotate(_withheld=LoopAdmin.recommendation_withheld(user))
         return qs
 
     @admin.display(description="next interview", ordering="_next_interview")
@@ -398,6 +404,8 @@ class LoopAdmin(admin.ModelAdmin):
 
     @admin.display(description="recommendation")
     def recommendation(self, obj: Any) -> str:
+        if getattr(obj, "_withheld", False):
+            return "hidden until your scorecard is in"
         return str(getattr(obj, "_recommendation", None) or "—")
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:

@@ -22,7 +22,11 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "user": ("view",),
         "notification": ("view",),
     },
-    "scorecards": {"scorecard": ("view",)},
+    "scorecards": {
+        "scorecard": ("view",),
+        "loopsummary": ("view",),
+        "interviewercalibration": ("view",),
+    },
 }
 
 

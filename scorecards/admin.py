@@ -1,5 +1,8 @@
-"""Scorecards in the admin are for reading: interviewers write them through their own
-pages. Recruiters see submitted scorecards of their requisitions only (DESIGN §6)."""
+"""Scorecards, loop summaries and interviewer calibration in the admin are for reading:
+interviewers write scorecards through their own pages, summaries and calibration are
+computed. Recruiters see those of their own requisitions, with the blind rule (DESIGN §6):
+one who sits on a loop's panel sees its colleagues' scorecards and its summary only after
+submitting their own."""
 
 from __future__ import annotations
 
@@ -8,10 +11,21 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
+from hiring.admin_common import ReadOnlyLog, request_user
 from hiring.models import User
+from hiring.selectors import loops_visible_to_staff
 
-from .models import DimensionRating, Scorecard, ScorecardRevision
+from .api.selectors import calibrations_visible_to
+from .models import (
+    DimensionRating,
+    InterviewerCalibration,
+    LoopSummary,
+    Scorecard,
+    ScorecardRevision,
+)
+from .selectors import scorecards_visible_to, summary_withheld
 
 
 class RevisionInline(admin.StackedInline):
@@ -56,9 +70,8 @@ class ScorecardAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if user.is_superuser:
             return qs
-        return qs.filter(
-            interview__loop__requisition__recruiters=user, status=Scorecard.Status.SUBMITTED
-        )
+        visible = scorecards_visible_to(user=user).filter(status=Scorecard.Status.SUBMITTED)
+        return qs.filter(interview__loop__requisition__recruiters=user, pk__in=visible.values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -91,3 +104,76 @@ class DimensionRatingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(LoopSummary)
+class LoopSummaryAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """Every loop's calibrated summary at a glance; the full page, with reasons and charts,
+    is the hiring manager's (``View on site``)."""
+
+    list_display = (
+        "candidate",
+        "requisition",
+        "recommendation",
+        "needs_debrief",
+        "calibrated_score",
+        "scorecards",
+        "computed_at",
+    )
+    list_filter = ("recommendation", "needs_debrief")
+    list_select_related = ("loop__candidate", "loop__requisition")
+    search_fields = ("loop__candidate__full_name",)
+    fields = readonly_fields = (
+        "loop",
+        "recommendation",
+        "needs_debrief",
+        "level_suggestion",
+        "scorecards_in",
+        "scorecards_expected",
+        "raw_score",
+        "calibrated_score",
+        "calibrated_low",
+        "calibrated_high",
+        "computed_at",
+        "model_version",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LoopSummary]:
+        user = request_user(request)
+        loops = (
+            loops_visible_to_staff(user=user)
+            .annotate(withheld=summary_withheld(user))
+            .filter(withheld=False)
+        )
+        return super().get_queryset(request).filter(loop__in=loops.values("pk"))
+
+    def get_view_on_site_url(self, obj: LoopSummary | None = None) -> str | None:
+        return reverse("scorecards:manager_loop", args=[obj.loop_id]) if obj else None
+
+    @admin.display(description="candidate", ordering="loop__candidate__full_name")
+    def candidate(self, obj: LoopSummary) -> str:
+        return str(obj.loop.candidate)
+
+    @admin.display(description="requisition", ordering="loop__requisition__title")
+    def requisition(self, obj: LoopSummary) -> str:
+        return str(obj.loop.requisition)
+
+    @admin.display(description="scorecards in")
+    def scorecards(self, obj: LoopSummary) -> str:
+        return f"{obj.scorecards_in}/{obj.scorecards_expected}"
+
+
+@admin.register(InterviewerCalibration)
+class InterviewerCalibrationAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """Each interviewer's fitted leniency (positive = lenient), for the interviewers on the
+    loops of one's own requisitions."""
+
+    list_display = ("interviewer", "leniency", "leniency_se", "ratings")
+    list_select_related = ("interviewer",)
+    ordering = ("-leniency",)
+    search_fields = ("interviewer__email", "interviewer__last_name")
+    readonly_fields = ("interviewer", "leniency", "leniency_se", "ratings", "run")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewerCalibration]:
+        visible = calibrations_visible_to(user=request_user(request))
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))

@@ -16,3 +16,10 @@ class ScorecardsConfig(AppConfig):
         from .privacy import HOLDER
 
         privacy.register_holder(HOLDER)
+
+        # The blind rule on the recruiter's loop list: no recommendation while one owes.
+        from hiring.admin import LoopAdmin
+
+        from .selectors import summary_withheld
+
+        LoopAdmin.recommendation_withheld = staticmethod(summary_withheld)
