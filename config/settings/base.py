@@ -3,6 +3,7 @@ environment through ``config.env``; see the configuration table in README.md."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -219,6 +220,30 @@ API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 # decision (0 turns the automatic anonymisation off).
 CANDIDATE_RETENTION_DAYS = env_int("CANDIDATE_RETENTION_DAYS", 730, minimum=0)
 
+
+def _rate(name: str, default: str) -> str:
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 600/min or 50/s.")
+    return value
+
+
+# API rate limits, per user (token or session) and per address for anonymous calls: a
+# runaway integration gets 429 with Retry-After instead of starving everyone else.
+API_THROTTLE_USER = _rate("API_THROTTLE_USER", "1200/min")
+API_THROTTLE_ANON = _rate("API_THROTTLE_ANON", "60/min")
+
+# The throttles count in the cache: Redis when there is one, so every web process shares
+# the count; otherwise each process counts for itself.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+    | {"KEY_PREFIX": "loopwise"}
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -232,6 +257,11 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": API_THROTTLE_USER, "anon": API_THROTTLE_ANON},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loopwise API",

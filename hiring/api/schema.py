@@ -1,7 +1,7 @@
 """The OpenAPI description of the API's error answers, so clients (and the schemathesis
 run in the test suite) know every status a call may return: 400 for invalid input or
 filters, 401/403 without valid credentials (or a session write without its CSRF token),
-404 for anything the caller may not see or that does not exist."""
+404 for anything the caller may not see or that does not exist, 429 past the rate limit."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ ERRORS = {
     "401": "No valid credentials.",
     "403": "Not signed in, or a session write without its CSRF token.",
     "404": "Not found, or not visible to the caller.",
+    "429": "Too many requests: wait the seconds in the Retry-After header.",
 }
 
 
