@@ -36,8 +36,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -306,6 +308,32 @@ def url_refusal(url: str) -> str | None:
     return "Only http(s) URLs with a host can receive webhooks."
 
 
+def address_refusal(url: str) -> str | None:
+    """Why ``url`` may not receive webhooks because of where it points, or None: unless
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS, a host that is or resolves to a loopback, private,
+    link-local or otherwise internal address is refused, so a subscription cannot be used
+    to reach the servers behind Loopwise. Checked on save and again before every attempt (a
+    name may change its address); a name that does not resolve is left to the attempt, which
+    fails and is retried like any unreachable receiver."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, ValueError, UnicodeError):
+        return None
+    for address in found:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return (
+                f"{host} points to an internal address ({ip}); webhooks go to public "
+                "addresses only (WEBHOOK_ALLOW_PRIVATE_NETWORKS is off)."
+            )
+    return None
+
+
 # --- Delivering ----------------------------------------------------------------------------
 
 
@@ -428,7 +456,8 @@ def _excerpt(answer: bytes) -> str:
 
 
 def _deliver(delivery: WebhookDelivery) -> None:
-    refusal = url_refusal(delivery.subscription.url)
+    url = delivery.subscription.url
+    refusal = url_refusal(url) or address_refusal(url)
     if refusal is not None:  # never sent: an operator fixes the URL, then "Retry now"
         log = _logged(delivery, {"at": _iso(timezone.now()), "error": refusal, "ms": 0})
         _finish(delivery, status=WebhookDelivery.Status.FAILED, last_error=refusal, attempt_log=log)

@@ -63,7 +63,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     def clean_url(self) -> str:
         url = str(self.cleaned_data["url"])
-        refusal = webhooks.url_refusal(url)
+        refusal = webhooks.url_refusal(url) or webhooks.address_refusal(url)
         if refusal is not None:
             raise forms.ValidationError(refusal)
         return url

@@ -33,3 +33,5 @@ X_FRAME_OPTIONS = "DENY"
 
 # Webhook receivers must speak https in production unless the operator says otherwise.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# ...and must be public addresses: a subscription is no way into the servers behind Loopwise.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)

@@ -505,3 +505,42 @@ def test_the_demo_shows_a_paused_subscription_with_a_short_log(client):
     client.force_login(User.objects.get(username=ADMIN.username))
     page = client.get(CHANGELISTS[1]).content.decode()
     assert "Demo ATS (paused)" in page
+
+
+def test_internal_addresses_are_refused_when_private_networks_are_off(receiver, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    subscription = subscribe(receiver)  # the test receiver listens on 127.0.0.1
+
+    delivery = webhooks.send_ping(subscription)
+    webhooks.deliver_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert "internal address (127.0.0.1)" in delivery.last_error
+    assert receiver.requests == []
+
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    webhooks.retry_now([delivery])
+    webhooks.deliver_due()
+    assert receiver.deliveries() == [str(delivery.event_id)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://localhost/hooks",
+        "https://10.1.2.3/hooks",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/hooks",
+    ],
+)
+def test_the_subscription_form_refuses_internal_addresses(settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    form = WebhookSubscriptionForm(data={"name": "ATS", "url": url, "events": ALL_EVENTS})
+    assert not form.is_valid()
+    assert "internal address" in form.errors["url"][0]
+
+
+def test_a_public_address_passes_the_check(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    assert webhooks.address_refusal("https://93.184.216.34/hooks") is None
