@@ -81,7 +81,7 @@ REMINDER_REASONS = frozenset(
 
 # Modules (per installed app) that register renderers; imported before the first delivery so
 # a worker knows every reason whatever imported it.
-RENDERER_MODULES = ("invites",)
+RENDERER_MODULES = ("invites", "webhooks")
 
 
 # --- Rendering -----------------------------------------------------------------------------

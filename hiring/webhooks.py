@@ -52,12 +52,23 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from . import notifications
 from .background import enqueue_after_commit, enqueue_retry, jittered_backoff
 from .integration_models import WEBHOOK_EVENTS
-from .models import Decision, Loop, OutboxEvent, WebhookDelivery, WebhookSubscription
+from .models import (
+    Decision,
+    Loop,
+    Notification,
+    OutboxEvent,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from .notifications import RenderedEmail
 
 logger = logging.getLogger(__name__)
 
@@ -481,13 +492,14 @@ def _deliver(delivery: WebhookDelivery) -> None:
     error = f"HTTP {status}: {answer}" if status is not None else answer
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         logger.error("webhooks: giving up on %s: %s", delivery.pk, error)
-        _finish(
+        if _finish(
             delivery,
             status=WebhookDelivery.Status.FAILED,
             response_status=status,
             last_error=error,
             attempt_log=log,
-        )
+        ):
+            alert_failure(delivery.subscription)
         return
     retry_at = now + backoff(delivery.attempts)
     logger.warning("webhooks: %s failed (%s), retrying at %s", delivery.pk, error, retry_at)
@@ -516,3 +528,55 @@ def _logged(delivery: WebhookDelivery, entry: dict[str, Any]) -> list[dict[str, 
 
 def _ms_since(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
+
+
+# --- Telling whoever runs the integration ------------------------------------------------
+
+FAILED_REASON = "webhook.failed"
+
+
+def alert_failure(subscription: WebhookSubscription) -> None:
+    """A delivery was given up: e-mail the subscription's creator (or, without one, every
+    active superuser), at most once a day per subscription (the notification's unique key
+    takes the day as its sequence)."""
+    creator = subscription.created_by
+    people = (
+        [creator]
+        if creator is not None and creator.is_active
+        else list(User.objects.filter(is_superuser=True, is_active=True).order_by("pk"))
+    )
+    day = timezone.now().date().toordinal()
+    for person in people:
+        notifications.notify(
+            reason=FAILED_REASON,
+            obj=subscription,
+            recipient_email=person.email,
+            recipient=person,
+            sequence=day,
+        )
+
+
+@notifications.renders(FAILED_REASON)
+def render_failure_alert(notification: Notification) -> RenderedEmail | None:
+    """Rendered when sent: nothing to say if every failed delivery was retried since."""
+    subscription = WebhookSubscription.objects.filter(pk=notification.object_id).first()
+    if subscription is None:
+        return None
+    failed = subscription.deliveries.filter(status=WebhookDelivery.Status.FAILED)
+    latest = failed.order_by("-id").first()
+    if latest is None:
+        return None
+    log = reverse("admin:hiring_webhookdelivery_changelist")
+    query = f"?subscription__id__exact={subscription.pk}&status__exact=failed"
+    context = {
+        "recipient": notification.recipient,
+        "subscription": subscription,
+        "failed": failed.count(),
+        "latest": latest,
+        "link": f"{settings.SITE_URL}{log}{query}",
+    }
+    return RenderedEmail.from_templates(
+        "hiring/emails/webhook_failed",
+        context,
+        subject=f"Webhook deliveries failed: {subscription.name}",
+    )

@@ -24,7 +24,13 @@ from django.utils import timezone
 from hiring import outbox, webhooks
 from hiring.decisions import decision_record
 from hiring.integration_models import WEBHOOK_EVENTS
-from hiring.models import OutboxEvent, User, WebhookDelivery, WebhookSubscription
+from hiring.models import (
+    Notification,
+    OutboxEvent,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hiring.roles import RECRUITERS_GROUP
 from hiring.webhooks_admin import WebhookSubscriptionForm
 from scorecards import services
@@ -544,3 +550,41 @@ def test_the_subscription_form_refuses_internal_addresses(settings, url):
 def test_a_public_address_passes_the_check(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
     assert webhooks.address_refusal("https://93.184.216.34/hooks") is None
+
+
+def test_whoever_runs_the_integration_hears_once_a_day_when_deliveries_fail(
+    receiver, settings, admin_user
+):
+    from django.core import mail
+
+    from hiring import notifications
+
+    # given a receiver that answers 500 and no retries
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.script = [500, 500, 500]
+    subscription = subscribe(receiver, created_by=admin_user)
+
+    # when two deliveries are given up the same day
+    first = webhooks.send_ping(subscription)
+    webhooks.deliver_due()
+    webhooks.send_ping(subscription)
+    webhooks.deliver_due()
+
+    # then the subscription's creator gets one e-mail saying so, with a link to the log
+    assert WebhookDelivery.objects.filter(status="failed").count() == 2
+    notifications.deliver_due()
+    [message] = mail.outbox
+    assert message.to == [admin_user.email]
+    assert message.subject == "Webhook deliveries failed: ATS"
+    assert "2 webhook events" in message.body
+    assert "HTTP 500" in message.body
+    assert "/admin/hiring/webhookdelivery/?subscription__id__exact=" in message.body
+
+    # and once every failed delivery was retried, an alert still waiting would say nothing
+    webhooks.retry_now(WebhookDelivery.objects.all())
+    receiver.script = []
+    webhooks.deliver_due()
+    first.refresh_from_db()
+    assert first.status == "delivered"
+    [alert] = Notification.objects.filter(reason=webhooks.FAILED_REASON)
+    assert webhooks.render_failure_alert(alert) is None
