@@ -65,6 +65,12 @@ class CandidateAdmin(ImportExportModelAdmin):
             return "held"
         return f"anonymised {obj.anonymised_at:%Y-%m-%d}"
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An anonymised candidate opens as a view: no Save button to bring data back with.
+        if obj is not None and obj.anonymised_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.anonymised_at is not None:
             # Nothing typed here may bring personal data back by accident.
