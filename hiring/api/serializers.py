@@ -60,7 +60,7 @@ class CandidateSerializer(serializers.ModelSerializer[Candidate]):
 
     class Meta:
         model = Candidate
-        fields = ["id", "full_name", "current_title", "current_company",
+        fields = ["id", "full_name", "current_title", "current_company", "anonymised_at",
                   *PRIVATE_CANDIDATE_FIELDS]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {name: {"allow_null": True} for name in PRIVATE_CANDIDATE_FIELDS}
@@ -116,4 +116,10 @@ class DecisionRecordSerializer(serializers.Serializer[Decision]):
         required=False,
         allow_null=True,
         help_text="The role profile's slug, when the level offered differs from the opening.",
+    )
+
+
+class CandidateEraseSerializer(serializers.Serializer[Candidate]):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why, for the audit trail (say, the candidate's request)."
     )

@@ -4,9 +4,18 @@ answers 404 (DESIGN §6)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from hiring import privacy
 from hiring.models import (
     Candidate,
     CaseExercise,
@@ -17,11 +26,13 @@ from hiring.models import (
     RoleProfile,
 )
 
-from . import selectors
+from . import idempotency, selectors
 from .filters import filterset_for
+from .idempotency import idempotent
 from .permissions import request_user
 from .schema import DocumentedErrors
 from .serializers import (
+    CandidateEraseSerializer,
     CandidateSerializer,
     DecisionSerializer,
     InterviewSerializer,
@@ -70,6 +81,55 @@ class CandidateViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Candidate
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Candidate.objects.none()
         return selectors.candidates_visible_to(user=request_user(self.request))
+
+    # Personal data (DESIGN §7): the same services as the admin's buttons, for an ATS or
+    # HRIS that relays a candidate's request. Whoever may read the candidate but is not one
+    # of their recruiters gets 403 with the reason; anyone else 404.
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Everything Loopwise holds about the candidate, as JSON (recruiters).",
+        description=(
+            "The candidate's fields, loops, interviews, submitted scorecards, decisions, "
+            "audit trail and the e-mails about them. Each export is itself audited."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="personal-data", filterset_class=None)
+    def personal_data(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        try:
+            data = privacy.candidate_export(candidate=candidate, by=request_user(request))
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response(data)
+
+    @extend_schema(
+        request=CandidateEraseSerializer,
+        responses={200: CandidateSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
+        parameters=[idempotency.PARAMETER],
+        summary="Erase the candidate's personal data at their request (recruiters).",
+        description=(
+            "Anonymises the candidate at once, history included; ratings and decisions stay "
+            "for calibration. Erasing an erased candidate changes nothing."
+        ),
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def erase(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        serializer = CandidateEraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            privacy.candidate_erase(
+                candidate=candidate,
+                by=request_user(request),
+                reason=serializer.validated_data["reason"],
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(CandidateSerializer(self.get_queryset().get(pk=candidate.pk)).data)
 
 
 class LoopViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Loop]):
