@@ -393,3 +393,24 @@ def test_the_score_chart_draws_the_bar_and_prints_intervals():
     assert "Bar 3.00" in svg
     assert "3.20 (2.70\u20133.70) \u00b7 raw 3.50 \u00b7 at/above bar" in svg
     assert "Strategy (must-have)" in svg
+
+
+def test_the_summary_shows_times_in_the_managers_own_time_zone(
+    client, world, hiring_manager, interviewer, other_interviewer
+):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from hiring.decisions import decision_record
+
+    complete(world, interviewer, other_interviewer)
+    hiring_manager.time_zone = "America/New_York"
+    hiring_manager.save(update_fields=["time_zone"])
+    with time_machine.travel(datetime(2026, 12, 1, 15, 0, tzinfo=UTC), tick=False):
+        decision_record(loop=world.loop, outcome="hire", rationale="Strong.", by=hiring_manager)
+    client.force_login(hiring_manager)
+
+    html = client.get(summary_url(world.loop)).content.decode()
+
+    assert "1 Dec 2026, 10:00 EST" in html  # 15:00 UTC, on the manager's own clock
