@@ -226,3 +226,11 @@ def test_the_schema_explains_idempotency_and_webhooks(api_as, recruiter):
     info = api_as(recruiter).get("/api/v1/schema/?format=json").json()["info"]
     for term in ("Idempotency-Key", "Loopwise-Signature", "HMAC-SHA256", "decision.recorded"):
         assert term in info["description"]
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/loops/{id}/decisions/" in target.read_text()
