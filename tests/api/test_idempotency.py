@@ -196,3 +196,13 @@ def test_the_schema_documents_the_header_and_the_422(api_as, recruiter):
     assert idempotency.HEADER in [p["name"] for p in operation["parameters"]]
     assert "422" in operation["responses"]
     assert "403" in operation["responses"]
+
+
+def test_every_post_of_the_api_takes_an_idempotency_key(api_as, recruiter):
+    schema = api_as(recruiter).get("/api/v1/schema/?format=json").json()
+    posts = {path: ops["post"] for path, ops in schema["paths"].items() if "post" in ops}
+
+    assert len(posts) >= 4  # draft, submit, decisions, erase
+    for path, operation in posts.items():
+        names = [p["name"] for p in operation.get("parameters", [])]
+        assert idempotency.HEADER in names, path
