@@ -5,7 +5,6 @@ hiring manager on the panel sees the summary only once their own scorecard is in
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -14,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -27,6 +26,7 @@ from scorecards import summaries
 from scorecards.models import DimensionRating
 from tests.factories import InterviewFactory
 from tests.hiring.test_privacy import submit as submit_with_evidence
+from tests.http_server import http_server
 from tests.scorecards.test_summaries import submit
 
 pytestmark = [
@@ -103,25 +103,9 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     running = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            with contextlib.suppress(OSError):
-                running.handle(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    running.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(running.handle) as url:
+        running.url = url
         yield running
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- 1. Personal data ----------------------------------------------------------------------

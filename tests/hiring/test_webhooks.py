@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -35,6 +35,7 @@ from hiring.roles import RECRUITERS_GROUP
 from hiring.webhooks_admin import WebhookSubscriptionForm
 from scorecards import services
 from tests.factories import UserFactory
+from tests.http_server import http_server
 from tests.scorecards.test_services import full_content
 
 pytestmark = pytest.mark.django_db
@@ -106,26 +107,12 @@ class Receiver:
 @contextlib.contextmanager
 def serve(**options: Any) -> Iterator[Receiver]:
     receiver = Receiver(**options)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            with contextlib.suppress(OSError):
-                receiver.handle(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield receiver
+        with http_server(receiver.handle) as url:
+            receiver.url = url
+            yield receiver
     finally:
         receiver.release.set()
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
