@@ -349,6 +349,13 @@ class LoopAdmin(admin.ModelAdmin):
     # The blind rule lives in the scorecards app, which sets this from its AppConfig.ready:
     # an annotation, per loop, of whether its recommendation is hidden from the user.
     recommendation_withheld: ClassVar[Callable[[User], Any] | None] = None
+    # Where the loop's calibrated summary lives (the scorecards app's page): "View on site".
+    summary_url: ClassVar[Callable[[Loop], str] | None] = None
+
+    def get_view_on_site_url(self, obj: Loop | None = None) -> str | None:
+        if obj is None or LoopAdmin.summary_url is None:
+            return None
+        return LoopAdmin.summary_url(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
         qs = super().get_queryset(request)

@@ -7,19 +7,23 @@ class ScorecardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the outbox handlers. Notices render at send time, after the dispatch
-        # transaction that also stored the summary, so they can quote its recommendation.
-        # What scorecards hold about candidates, for their export, erasure and retention.
+        """Plug what this app knows into ``hiring``, which never imports it."""
+        from django.urls import reverse
+
         from hiring import privacy
-
-        from . import handlers, summaries  # noqa: F401
-        from .privacy import HOLDER
-
-        privacy.register_holder(HOLDER)
-
-        # The blind rule on the recruiter's loop list: no recommendation while one owes.
         from hiring.admin import LoopAdmin
 
+        # Registers the outbox handlers. Notices render at send time, after the dispatch
+        # transaction that also stored the summary, so they can quote its recommendation.
+        from . import handlers, summaries  # noqa: F401
+        from .privacy import HOLDER
         from .selectors import summary_withheld
 
+        # What scorecards hold about candidates, for their export, erasure and retention.
+        privacy.register_holder(HOLDER)
+        # The recruiter's loop list: no recommendation while one owes a scorecard in the
+        # loop (the blind rule), and "View on site" opens the calibrated summary.
         LoopAdmin.recommendation_withheld = staticmethod(summary_withheld)
+        LoopAdmin.summary_url = staticmethod(
+            lambda loop: reverse("scorecards:manager_loop", args=[loop.pk])
+        )

@@ -276,3 +276,11 @@ def test_the_loop_list_shows_times_in_the_recruiters_own_time_zone(client, world
     recruiter.time_zone = "UTC"
     recruiter.save(update_fields=["time_zone"])
     assert "Dec. 1, 2030, 9 a.m." in client.get(LIST).content.decode()
+
+
+def test_the_loop_page_links_to_its_calibrated_summary(client, world, recruiter):
+    client.force_login(recruiter)
+
+    page = client.get(f"{LIST}{world.loop.pk}/change/").content.decode()
+
+    assert f'href="/manager/loops/{world.loop.pk}/"' in page  # "View on site"
