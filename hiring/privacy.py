@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import selectors
 from .models import AuditEvent, Candidate, Decision, Interview, Loop, Notification, User
 
 MASK = "[candidate]"
@@ -124,17 +125,8 @@ def changes(
 # --- Who may act ---------------------------------------------------------------------------
 
 
-def candidates_for_recruiter(*, user: User) -> QuerySet[Candidate]:
-    """Candidates in a loop of one of the user's requisitions (everyone, for a superuser)."""
-    if user.is_superuser:
-        return Candidate.objects.all()
-    return Candidate.objects.filter(
-        Exists(Loop.objects.filter(candidate=OuterRef("pk"), requisition__recruiters=user))
-    )
-
-
 def _check_may_act(*, user: User, candidate: Candidate) -> None:
-    if not candidates_for_recruiter(user=user).filter(pk=candidate.pk).exists():
+    if not selectors.candidates_for_recruiter(user=user).filter(pk=candidate.pk).exists():
         raise PermissionDenied("Only a recruiter of this candidate's requisitions may do this.")
 
 

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
-from . import privacy
+from . import privacy, selectors
 from .admin_common import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
 from .models import (
     AuditEvent,
@@ -55,7 +55,7 @@ class CandidateAdmin(ImportExportModelAdmin):
             super()
             .get_queryset(request)
             .filter(
-                pk__in=privacy.candidates_for_recruiter(user=request_user(request)).values("pk")
+                pk__in=selectors.candidates_for_recruiter(user=request_user(request)).values("pk")
             )
         )
 
@@ -225,7 +225,7 @@ class AuditEventAdmin(ReadOnlyLog, admin.ModelAdmin):
         qs = super().get_queryset(request)
         if user.is_superuser:
             return qs
-        return qs.filter(candidate__in=privacy.candidates_for_recruiter(user=user))
+        return qs.filter(candidate__in=selectors.candidates_for_recruiter(user=user))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may view candidates may read their trail (scoped by get_queryset).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Loop, Requisition, User
+from .models import Candidate, Loop, Requisition, User
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,16 @@ def requisitions_for_recruiter(*, user: User) -> QuerySet[Requisition]:
     if user.is_superuser:
         return Requisition.objects.all()
     return Requisition.objects.filter(recruiters=user)
+
+
+def candidates_for_recruiter(*, user: User) -> QuerySet[Candidate]:
+    """Candidates in a loop of one of the user's requisitions (everyone, for a superuser):
+    whose data the user may edit, export or erase."""
+    if user.is_superuser:
+        return Candidate.objects.all()
+    return Candidate.objects.filter(
+        Exists(Loop.objects.filter(candidate=OuterRef("pk"), requisition__recruiters=user))
+    )
 
 
 def loops_visible_to_staff(*, user: User) -> QuerySet[Loop]:

@@ -4,14 +4,12 @@ answers 404 (DESIGN §6)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,6 +25,7 @@ from hiring.models import (
 )
 
 from . import idempotency, selectors
+from .errors import service_errors
 from .filters import filterset_for
 from .idempotency import idempotent
 from .permissions import request_user
@@ -97,11 +96,7 @@ class CandidateViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Candidate
     @action(detail=True, methods=["get"], url_path="personal-data", filterset_class=None)
     def personal_data(self, request: Request, pk: str | None = None) -> Response:
         candidate = self.get_object()
-        try:
-            data = privacy.candidate_export(candidate=candidate, by=request_user(request))
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from error
-        return Response(data)
+        return Response(privacy.candidate_export(candidate=candidate, by=request_user(request)))
 
     @extend_schema(
         request=CandidateEraseSerializer,
@@ -125,10 +120,8 @@ class CandidateViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Candidate
                 by=request_user(request),
                 reason=serializer.validated_data["reason"],
             )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from error
         except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from error
+            raise service_errors(error) from error
         return Response(CandidateSerializer(self.get_queryset().get(pk=candidate.pk)).data)
 
 

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from hiring.api import idempotency
 from hiring.api import selectors as hiring_selectors
+from hiring.api.errors import service_errors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
 from hiring.api.permissions import request_user
@@ -56,13 +57,6 @@ class ScorecardViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Scorecard
         return selectors.api_scorecards_visible_to(user=request_user(self.request))
 
 
-def _service_errors(error: DjangoValidationError) -> ValidationError:
-    """A service's refusal as a 400 with field → messages."""
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"non_field_errors": error.messages})
-
-
 class _OwnScorecardWrite(DocumentedErrors, APIView):
     parser_classes = [JSONParser]
 
@@ -99,7 +93,7 @@ class ScorecardDraftView(_OwnScorecardWrite):
                 scorecard=scorecard, content=serializer.to_content(), by=request_user(request)
             )
         except DjangoValidationError as error:
-            raise _service_errors(error) from error
+            raise service_errors(error) from error
         return self._respond(request, scorecard)
 
 
@@ -154,7 +148,7 @@ class ScorecardSubmitView(_OwnScorecardWrite):
                 scorecard=scorecard, by=request_user(request), content=content, amend=amend
             )
         except DjangoValidationError as error:
-            raise _service_errors(error) from error
+            raise service_errors(error) from error
         return self._respond(request, scorecard)
 
 
@@ -236,6 +230,6 @@ class LoopDecisionView(DocumentedErrors, APIView):
                 level_offered=serializer.validated_data.get("level_offered"),
             )
         except DjangoValidationError as error:
-            raise _service_errors(error) from error
+            raise service_errors(error) from error
         visible = hiring_selectors.decisions_visible_to(user=user).get(pk=decision.pk)
         return Response(DecisionSerializer(visible).data, status=status.HTTP_201_CREATED)
