@@ -4,6 +4,7 @@ environment through ``config.env``; see the configuration table in README.md."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "hiring",
     "scorecards",
+    "axes",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,6 +90,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",  # magic links in e-mails, scoped to one scorecard
 ]
@@ -94,6 +101,29 @@ SESAME_TOKEN_NAME = "sesame"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in protection (django-axes, signin.protection): after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is refused for
+# LOGIN_COOLOFF_MINUTES after its latest attempt, on /login/ and /admin/login/ alike. A
+# success resets the count; a superuser unlocks early in the admin (Access attempts).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0: the connection's
+# own address is the client's. Behind one TLS proxy, 1.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# Username *and* address: one address cannot lock everyone out, and a stranger elsewhere
+# cannot lock a colleague out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "signin.protection.client_ip"
+AXES_LOCKOUT_CALLABLE = "signin.protection.lockout_response"
+AXES_WHITELIST_CALLABLE = "signin.protection.is_magic_link"  # magic links are not passwords
+# Only failed attempts are kept, and only until the first sign-in after their cool-off: no
+# log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # signin.admin registers the attempts, with an Unlock action
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -1,0 +1,42 @@
+"""Failed sign-ins in the admin: who is locked out, until when, and an Unlock action.
+
+Axes' own admin registers three models; Loopwise keeps only the attempts (the access and
+failure logs are off, see AXES_DISABLE_ACCESS_LOG), with an action that says what deleting
+an attempt does. Only people given axes' permissions see it: superusers, never the
+Recruiters group (hiring.roles)."""
+
+from __future__ import annotations
+
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "locked"]
+    list_filter = ["attempt_time"]
+    actions = ["unlock"]
+
+    @admin.display(description="Locked out")
+    def locked(self, obj: AccessAttempt) -> str:
+        """Until when, counted as axes counts: the cool-off runs from the latest failure."""
+        until = obj.attempt_time + settings.AXES_COOLOFF_TIME
+        if obj.failures_since_start < settings.AXES_FAILURE_LIMIT or until <= timezone.now():
+            return "no"
+        return f"until {date_format(timezone.localtime(until), 'DATETIME_FORMAT')}"
+
+    @admin.action(description="Unlock: forget these failed sign-ins", permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        # Axes counts the rows: once they are gone the person may sign in again at once.
+        people = sorted({f"{a.username} from {a.ip_address}" for a in queryset})
+        queryset.delete()
+        self.message_user(request, f"Unlocked: {'; '.join(people)}.", messages.SUCCESS)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # written by axes only; viewing and deleting (unlocking) are what's left
