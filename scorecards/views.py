@@ -66,15 +66,22 @@ def _interviewer_page(
         def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
             user = _acting_user(request, pk)
             if user is None:
+                link_expired = magic_links.grant_expired(request.session, interview_id=pk)
                 if json:
                     return JsonResponse(
                         {
-                            "error": "You have been signed out. Sign in again in another tab, "
-                            "then save your draft.",
+                            "error": (
+                                "Your e-mail link has expired."
+                                if link_expired
+                                else "You have been signed out."
+                            )
+                            + " Sign in again in another tab, then save your draft.",
                             "login_url": reverse("login"),
                         },
                         status=401,
                     )
+                if link_expired:
+                    return _magic_link_expired(request)
                 return redirect_to_login(request.get_full_path())
             interview = selectors.interview_get_for_interviewer(user=user, pk=pk)
             return view(request, interview, user)
@@ -366,5 +373,20 @@ def magic_link(request: HttpRequest, pk: int) -> HttpResponse:
             {"link_user": link_user},
             status=403,
         )
-    magic_links.grant_interview(request.session, user=link_user, interview_id=pk)
+    magic_links.grant_interview(
+        request.session,
+        user=link_user,
+        interview_id=pk,
+        until=magic_links.link_valid_until(request),
+    )
     return redirect(kit_url)
+
+
+def _magic_link_expired(request: HttpRequest) -> HttpResponse:
+    """The page instead of an interview page once the link it was opened from has expired."""
+    return render(
+        request,
+        "scorecards/magic_link_expired.html",
+        {"login_url": f"{reverse('login')}?next={request.path}"},
+        status=403,
+    )

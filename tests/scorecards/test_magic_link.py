@@ -99,7 +99,62 @@ def test_the_grant_expires_with_the_link_lifetime(client, world, interviewer):
     kit = f"/interviews/{world.interview.pk}/kit/"
     assert client.get(kit).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESAME_MAX_AGE + 60)):
-        assert client.get(kit).status_code == 302
+        assert client.get(kit).status_code == 403
+
+
+def test_a_link_opened_late_grants_only_what_is_left_of_its_validity(client, world, interviewer):
+    issued = timezone.now()
+    expires = issued + timedelta(seconds=settings.SESAME_MAX_AGE)
+    with time_machine.travel(issued, tick=False):
+        url = local(magic_link_url(interview=world.interview, interviewer=interviewer))
+    kit = f"/interviews/{world.interview.pk}/kit/"
+    form = f"/interviews/{world.interview.pk}/scorecard/"
+
+    # opened on its last day, an hour before it expires
+    with time_machine.travel(expires - timedelta(hours=1), tick=False):
+        assert client.get(url).status_code == 302
+    with time_machine.travel(expires - timedelta(minutes=30), tick=False):
+        assert client.get(kit).status_code == 200
+        assert client.get(form).status_code == 200
+
+    # a minute after the link's own expiry the grant is over, however recently it was opened
+    with time_machine.travel(expires + timedelta(minutes=1), tick=False):
+        for page in (kit, form):
+            response = client.get(page)
+            text = " ".join(response.content.decode().split())
+            assert response.status_code == 403, page
+            assert "Your e-mail link has expired" in text
+            assert "Sign in with your username and password to carry on" in text
+            assert "ask the recruiter to send you a new link" in text
+            assert f'href="/login/?next={page}"' in text
+        # the draft autosave says so too, and nothing is saved
+        draft = client.post(f"{form}draft/", complete_post(world.interview, action=""))
+        assert draft.status_code == 401
+        assert draft.json()["error"].startswith("Your e-mail link has expired.")
+        assert not ScorecardRevision.objects.exists()
+        # and the link itself no longer opens anything
+        assert client.get(url).status_code == 403
+
+
+def test_a_newer_link_for_the_same_interview_lasts_as_long_as_the_newer_link(
+    client, world, interviewer
+):
+    first_sent = timezone.now()
+    age = timedelta(seconds=settings.SESAME_MAX_AGE)
+    with time_machine.travel(first_sent, tick=False):
+        first = local(magic_link_url(interview=world.interview, interviewer=interviewer))
+        assert client.get(first).status_code == 302
+    with time_machine.travel(first_sent + age / 2, tick=False):
+        second = local(magic_link_url(interview=world.interview, interviewer=interviewer))
+        assert client.get(second).status_code == 302
+        # opening the older link again does not cut the newer one's time short
+        assert client.get(first).status_code == 302
+
+    kit = f"/interviews/{world.interview.pk}/kit/"
+    with time_machine.travel(first_sent + age + timedelta(hours=1), tick=False):
+        assert client.get(kit).status_code == 200
+    with time_machine.travel(first_sent + age / 2 + age + timedelta(minutes=1), tick=False):
+        assert client.get(kit).status_code == 403
 
 
 def test_a_password_change_ends_the_grant(client, world, interviewer):
