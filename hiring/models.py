@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from . import limits
 from .validators import validate_time_zone
 
 DEFAULT_SCALE_LABELS = {
@@ -54,7 +55,7 @@ class RoleProfile(TimeStamped):
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    summary = models.TextField(blank=True)
+    summary = limits.LimitedTextField(blank=True, max_length=limits.ROLE_SUMMARY)
     level = models.PositiveSmallIntegerField(
         default=1, help_text="Rank on the career ladder: higher is more senior."
     )
@@ -133,10 +134,17 @@ class RoleProfile(TimeStamped):
         return self.name
 
     def clean(self) -> None:
-        if self.scale_labels and len(self.scale_labels) != self.rating_scale:
+        labels = self.scale_labels
+        if not labels:
+            return
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise ValidationError({"scale_labels": 'Give a list of labels, like ["Low", "High"].'})
+        if len(labels) != self.rating_scale:
             raise ValidationError(
                 {"scale_labels": f"Give exactly {self.rating_scale} labels, one per point."}
             )
+        for label in labels:
+            limits.check_lengths(scale_labels=(label, limits.SCALE_LABEL))
 
     def labels(self) -> list[str]:
         return list(self.scale_labels) or DEFAULT_SCALE_LABELS[self.rating_scale]
@@ -149,9 +157,15 @@ class Dimension(models.Model):
     profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="dimensions")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120)
-    description = models.TextField(blank=True, help_text="The question this dimension answers.")
-    meets_bar = models.TextField("what 'meets bar' looks like")
-    excellent = models.TextField("what 'excellent' looks like")
+    description = limits.LimitedTextField(
+        blank=True, max_length=limits.RUBRIC_TEXT, help_text="The question this dimension answers."
+    )
+    meets_bar = limits.LimitedTextField(
+        "what 'meets bar' looks like", max_length=limits.RUBRIC_TEXT
+    )
+    excellent = limits.LimitedTextField(
+        "what 'excellent' looks like", max_length=limits.RUBRIC_TEXT
+    )
     weight = models.DecimalField(
         max_digits=4,
         decimal_places=2,
@@ -180,9 +194,15 @@ class CaseExercise(models.Model):
     title = models.CharField(max_length=160)
     slug = models.SlugField(max_length=160)
     minutes = models.PositiveSmallIntegerField()
-    brief = models.TextField(help_text="What the candidate is given.")
-    deliverables = models.TextField(help_text="What the candidate must produce.")
-    evaluates = models.TextField(blank=True, help_text="What the interviewer evaluates.")
+    brief = limits.LimitedTextField(
+        max_length=limits.RUBRIC_TEXT, help_text="What the candidate is given."
+    )
+    deliverables = limits.LimitedTextField(
+        max_length=limits.RUBRIC_TEXT, help_text="What the candidate must produce."
+    )
+    evaluates = limits.LimitedTextField(
+        blank=True, max_length=limits.RUBRIC_TEXT, help_text="What the interviewer evaluates."
+    )
     dimensions = models.ManyToManyField(Dimension, related_name="case_exercises", blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -297,7 +317,9 @@ class Candidate(TimeStamped):
     current_company = models.CharField(max_length=200, blank=True)
     profile_url = models.URLField(blank=True)
     source = models.CharField(max_length=120, blank=True)
-    recruiter_notes = models.TextField(blank=True, help_text="Never shown to interviewers.")
+    recruiter_notes = limits.LimitedTextField(
+        blank=True, max_length=limits.RECRUITER_NOTES, help_text="Never shown to interviewers."
+    )
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -414,7 +436,7 @@ class Decision(models.Model):
     level_offered = models.ForeignKey(
         RoleProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    rationale = models.TextField()
+    rationale = limits.LimitedTextField(max_length=limits.DECISION_RATIONALE)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="decisions")
     decided_at = models.DateTimeField()
     is_current = models.BooleanField(default=True)

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from import_export import resources
 
-from . import privacy
+from . import limits, privacy
 from .models import Candidate, User
 
 CANDIDATE_COLUMNS = (
@@ -23,6 +23,12 @@ CANDIDATE_COLUMNS = (
     "profile_url",
     "source",
 )
+# Each column's length, checked with the plain message of ``hiring.limits``.
+COLUMN_LIMITS: dict[str, int] = {
+    column: limit
+    for column in CANDIDATE_COLUMNS
+    if (limit := getattr(Candidate._meta.get_field(column), "max_length", None)) is not None
+}
 
 
 class CandidateResource(resources.ModelResource):
@@ -66,6 +72,26 @@ class CandidateResource(resources.ModelResource):
         if existing is not None and existing.anonymised_at is not None:
             raise ValidationError(f"{email} belongs to an anonymised candidate.")
         return existing
+
+    def validate_instance(
+        self,
+        instance: Any,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
+        """The model's validation, with a cell over its column's length reported as the
+        pages report it (model validation then skips that column)."""
+        errors = dict(import_validation_errors or {})
+        too_long = limits.length_errors(
+            **{
+                column: (value, limit)
+                for column, limit in COLUMN_LIMITS.items()
+                if column not in errors and isinstance(value := getattr(instance, column), str)
+            }
+        )
+        for column, message in too_long.items():
+            errors[column] = ValidationError(message, code="max_length")
+        super().validate_instance(instance, errors, validate_unique)
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
         self._before = None if new else privacy.candidate_snapshot(instance)

@@ -1,6 +1,7 @@
 """The scorecard form: built from the interview's focus dimensions and its profile's scale,
-signals and red flags. It only checks that what was posted is one of the offered choices;
-completeness is the services' rule (``submission_errors``), mapped back onto these fields."""
+signals and red flags. It only checks that what was posted is one of the offered choices and
+that no text is over its limit (``hiring.limits``); completeness is the services' rule
+(``submission_errors``), mapped back onto these fields."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from hiring import limits
+from hiring.limits import LimitedCharField
 from hiring.models import Dimension, RoleProfile, Signal
 
 from .models import Recommendation, ScorecardRevision
@@ -36,8 +39,9 @@ class ScorecardForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    key_takeaways = forms.CharField(
+    key_takeaways = LimitedCharField(
         label="Key takeaways",
+        max_length=limits.KEY_TAKEAWAYS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the hiring manager should remember from this interview.",
@@ -52,8 +56,9 @@ class ScorecardForm(forms.Form):
             self.fields[f"rating_{dimension.pk}"] = forms.ChoiceField(
                 label=dimension.name, choices=scale, required=False, widget=forms.RadioSelect
             )
-            self.fields[f"evidence_{dimension.pk}"] = forms.CharField(
+            self.fields[f"evidence_{dimension.pk}"] = LimitedCharField(
                 label=f"Evidence for {dimension.name}",
+                max_length=limits.EVIDENCE,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 4}),
                 help_text="What the candidate said or did that supports your rating.",
@@ -62,8 +67,9 @@ class ScorecardForm(forms.Form):
         self.fields["weak_signals"] = self._checkboxes("Weak signals", kit.weak_signals)
         self.fields["red_flags"] = self._checkboxes("Red flags", kit.red_flags)
         if amending:
-            self.fields["amendment_reason"] = forms.CharField(
+            self.fields["amendment_reason"] = LimitedCharField(
                 label="Why are you amending this scorecard?",
+                max_length=limits.AMENDMENT_REASON,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text="Required. Everyone who reads the history sees it.",

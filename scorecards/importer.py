@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -19,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from hiring import limits, privacy
 from hiring.models import Candidate, Dimension, Interview, Loop, Requisition, RoleProfile, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
@@ -35,6 +37,15 @@ COLUMNS = (
     "recommendation",
 )
 RECOMMENDATIONS = {choice.value for choice in Recommendation}
+KEY_LENGTH = Interview._meta.get_field("external_key").max_length or 0
+USERNAME_LENGTH = User._meta.get_field("username").max_length or 0
+# What the database holds for each text column: a longer value is a bad row, not a crash.
+COLUMN_LIMITS: dict[str, int] = {
+    "candidate_email": Candidate._meta.get_field("email").max_length or 0,
+    "candidate_name": Candidate._meta.get_field("full_name").max_length or 0,
+    "requisition": Requisition._meta.get_field("title").max_length or 0,
+    "interviewer_email": User._meta.get_field("email").max_length or 0,
+}
 
 
 class ImportRejected(Exception):
@@ -57,7 +68,7 @@ class Group:
 
     @property
     def key(self) -> str:
-        return "import:" + "|".join(
+        key = "import:" + "|".join(
             [
                 self.candidate_email,
                 self.requisition,
@@ -65,6 +76,10 @@ class Group:
                 self.interviewed_on.isoformat(),
             ]
         )
+        if len(key) <= KEY_LENGTH:
+            return key
+        # Long e-mails and titles together outgrow the column: their digest is as stable.
+        return "import:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass
@@ -84,6 +99,10 @@ def _validate(reader: Iterable[dict[str, str]]) -> tuple[list[Group], list[str]]
     for number, row in enumerate(reader, start=2):
         problems: list[str] = []
         values = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        for column, message in limits.length_errors(
+            **{column: (values[column], limit) for column, limit in COLUMN_LIMITS.items()}
+        ).items():
+            problems.append(f"{column}: {message}")
         for column in ("candidate_email", "interviewer_email"):
             try:
                 validate_email(values[column])
@@ -196,10 +215,18 @@ def import_scorecards(stream: TextIO) -> ImportResult:
 def _user(email: str) -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User.objects.create_user(username=email, email=email)
+        user = User.objects.create_user(username=_username(email), email=email)
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def _username(email: str) -> str:
+    """The e-mail, or for one longer than a username may be, its start and a digest."""
+    if len(email) <= USERNAME_LENGTH:
+        return email
+    digest = hashlib.sha256(email.encode()).hexdigest()[:12]
+    return f"{email[: USERNAME_LENGTH - len(digest) - 1]}-{digest}"
 
 
 def _write(group: Group) -> None:
@@ -207,6 +234,13 @@ def _write(group: Group) -> None:
     if candidate is None:
         candidate = Candidate.objects.create(
             full_name=group.candidate_name, email=group.candidate_email, source="Imported"
+        )
+        # Audited like the admin's import; the actor is the command line (no user).
+        privacy.audit(
+            action="candidate.imported",
+            obj=candidate,
+            by=None,
+            after={**privacy.candidate_snapshot(candidate), "via": "import_scorecards"},
         )
     requisition, _ = Requisition.objects.get_or_create(
         title=group.requisition,
@@ -252,4 +286,17 @@ def _write(group: Group) -> None:
             scale_max=group.profile.rating_scale,
         )
         for dimension, value in group.ratings.items()
+    )
+    privacy.audit(
+        action="scorecard.imported",
+        obj=scorecard,
+        by=None,
+        candidate_id=candidate.pk,
+        after={
+            "interviewer": interviewer.email,
+            "interviewed_on": group.interviewed_on.isoformat(),
+            "ratings": {d.slug: v for d, v in group.ratings.items()},
+            "recommendation": group.recommendation,
+            "via": "import_scorecards",
+        },
     )

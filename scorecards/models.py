@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from hiring import limits
 from hiring.models import Dimension, Interview, RedFlag, Signal
 
 
@@ -67,8 +68,8 @@ class ScorecardRevision(models.Model):
     overall_recommendation = models.CharField(
         max_length=10, choices=Recommendation.choices, blank=True
     )
-    key_takeaways = models.TextField(blank=True)
-    amendment_reason = models.TextField(blank=True)
+    key_takeaways = limits.LimitedTextField(blank=True, max_length=limits.KEY_TAKEAWAYS)
+    amendment_reason = limits.LimitedTextField(blank=True, max_length=limits.AMENDMENT_REASON)
     imported = models.BooleanField(
         default=False, help_text="Historical, from import_scorecards: may lack a recommendation."
     )
@@ -120,7 +121,7 @@ class DimensionRating(models.Model):
     dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     not_assessed = models.BooleanField(default=False)
-    evidence = models.TextField(blank=True)
+    evidence = limits.LimitedTextField(blank=True, max_length=limits.EVIDENCE)
     scale_max = models.PositiveSmallIntegerField(default=4)
 
     class Meta:

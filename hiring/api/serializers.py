@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 
+from hiring import limits
 from hiring.models import (
     Candidate,
     CaseExercise,
@@ -17,6 +19,18 @@ from hiring.models import (
     Requisition,
     RoleProfile,
 )
+
+
+class LimitedCharField(serializers.CharField):
+    """Text with a limit from ``hiring.limits``: ``maxLength`` in the schema, and over it the
+    same message as the pages, counted the same way."""
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        super().__init__(max_length=max_length, **kwargs)
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, MaxLengthValidator)),
+            limits.MaxChars(max_length),
+        ]
 
 
 class DimensionSerializer(serializers.ModelSerializer[Dimension]):
@@ -107,8 +121,8 @@ class DecisionRecordSerializer(serializers.Serializer[Decision]):
     ``hiring.decisions.decision_record``."""
 
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    rationale = serializers.CharField(
-        max_length=5000, help_text="Why this decision, in a sentence or two."
+    rationale = LimitedCharField(
+        max_length=limits.DECISION_RATIONALE, help_text="Why this decision, in a sentence or two."
     )
     level_offered = serializers.SlugRelatedField(
         slug_field="slug",
@@ -120,6 +134,7 @@ class DecisionRecordSerializer(serializers.Serializer[Decision]):
 
 
 class CandidateEraseSerializer(serializers.Serializer[Candidate]):
-    reason = serializers.CharField(
-        max_length=500, help_text="Why, for the audit trail (say, the candidate's request)."
+    reason = LimitedCharField(
+        max_length=limits.ERASE_REASON,
+        help_text="Why, for the audit trail (say, the candidate's request).",
     )

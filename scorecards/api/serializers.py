@@ -8,6 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hiring import limits
+from hiring.api.serializers import LimitedCharField
 from scorecards.models import (
     DimensionRating,
     InterviewerCalibration,
@@ -68,7 +70,9 @@ class RatingInputSerializer(serializers.Serializer[Any]):
     dimension = serializers.IntegerField(min_value=1)
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     not_assessed = serializers.BooleanField(required=False, default=False)
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = LimitedCharField(
+        max_length=limits.EVIDENCE, required=False, allow_blank=True, default=""
+    )
 
 
 class ScorecardContentSerializer(serializers.Serializer[Any]):
@@ -78,14 +82,18 @@ class ScorecardContentSerializer(serializers.Serializer[Any]):
     overall_recommendation = serializers.ChoiceField(
         choices=Recommendation.choices, required=False, allow_blank=True, default=""
     )
-    key_takeaways = serializers.CharField(required=False, allow_blank=True, default="")
+    key_takeaways = LimitedCharField(
+        max_length=limits.KEY_TAKEAWAYS, required=False, allow_blank=True, default=""
+    )
     signals = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list
     )
     red_flags = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list
     )
-    amendment_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    amendment_reason = LimitedCharField(
+        max_length=limits.AMENDMENT_REASON, required=False, allow_blank=True, default=""
+    )
 
     def validate_ratings(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen = [item["dimension"] for item in value]
