@@ -8,19 +8,20 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import admin_common, notifications, scheduling, selectors, services
-from .admin_common import FORMFIELD_OVERRIDES, request_user
+from . import access, admin_common, notifications, scheduling, services, stages
+from .admin_common import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
 from .models import (
-    Candidate,
     CaseExercise,
     Decision,
     Dimension,
@@ -34,6 +35,23 @@ from .models import (
 )
 
 
+class PolicyAdmin(admin.ModelAdmin):
+    """Asks ``hiring.access`` which rows the user sees and whether they may change one;
+    the model permissions of the Recruiters group only open the admin's menus."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        visible = access.visible(request_user(request), self.model)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or access.can(request_user(request), "change", obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        locked = access.readonly_fields(request_user(request), self.model)
+        return (*super().get_readonly_fields(request, obj), *sorted(locked))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
@@ -41,6 +59,16 @@ class UserAdmin(DjangoUserAdmin):
         ("Loopwise", {"fields": ("time_zone",)}),
     )
     list_display = ("username", "email", "first_name", "last_name", "time_zone", "is_staff")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        visible = access.visible(request_user(request), User)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request_user(request).is_superuser:
+            return super().get_fieldsets(request, obj)
+        # A recruiter looks people up to staff panels: no password hash, groups or flags.
+        return ((None, {"fields": ("username", "first_name", "last_name", "email", "time_zone")}),)
 
 
 class DimensionInline(admin.TabularInline):
@@ -77,7 +105,9 @@ class RedFlagInline(admin.TabularInline):
 
 
 @admin.register(RoleProfile)
-class RoleProfileAdmin(admin.ModelAdmin):
+class RoleProfileAdmin(PolicyAdmin):
+    """The rubric: read by recruiters, written by administrators only (DESIGN §6)."""
+
     list_display = ("name", "level", "level_below", "rating_scale", "bar", "dimension_count")
     list_select_related = ("level_below",)
     prepopulated_fields = {"slug": ("name",)}
@@ -106,13 +136,26 @@ class RoleProfileAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoleProfile]:
         return super().get_queryset(request).annotate(_dimensions=Count("dimensions"))
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and request_user(request).is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and request_user(request).is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and request_user(request).is_superuser
+
     @admin.display(description="dimensions", ordering="_dimensions")
     def dimension_count(self, obj: Any) -> int:
         return int(obj._dimensions)
 
 
 @admin.register(Requisition)
-class RequisitionAdmin(admin.ModelAdmin):
+class RequisitionAdmin(PolicyAdmin):
+    """A recruiter edits their requisitions' title, status and reminder settings; who staffs
+    it (hiring manager, recruiters) and its role profile are an administrator's."""
+
     list_display = ("title", "profile", "hiring_manager", "status", "open_loops")
     list_filter = ("status", "profile")
     list_select_related = ("profile", "hiring_manager")
@@ -120,11 +163,17 @@ class RequisitionAdmin(admin.ModelAdmin):
     filter_horizontal = ("recruiters",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Requisition]:
-        user = request.user
-        assert isinstance(user, User)
-        return selectors.requisitions_for_recruiter(user=user).annotate(
-            _open_loops=Count("loops", filter=Q(loops__status__in=Loop.OPEN_STATUSES))
+        recruited = access.requisitions_recruited(request_user(request))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=recruited.values("pk"))
+            .annotate(_open_loops=Count("loops", filter=Q(loops__status__in=Loop.OPEN_STATUSES)))
         )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A new requisition is staffed as it is created: an administrator's job.
+        return super().has_add_permission(request) and request_user(request).is_superuser
 
     @admin.display(description="open loops", ordering="_open_loops")
     def open_loops(self, obj: Any) -> int:
@@ -313,23 +362,8 @@ def _overdue_interviews(now: Any) -> QuerySet[Interview]:
     )
 
 
-def _candidates_for_new_loop(user: User) -> QuerySet[Candidate]:
-    """Candidates in the recruiter's own loops, and those in no loop yet (just added or
-    imported), so a recruiter can start a first loop without seeing anyone else's."""
-    if user.is_superuser:
-        return Candidate.objects.all()
-    return Candidate.objects.filter(
-        Q(loops__requisition__recruiters=user) | Q(loops__isnull=True)
-    ).distinct()
-
-
-def _has_summary() -> bool:
-    """The scorecards app adds ``Loop.summary``; until it does, the column stays empty."""
-    return any(field.name == "summary" for field in Loop._meta.get_fields())
-
-
 @admin.register(Loop)
-class LoopAdmin(admin.ModelAdmin):
+class LoopAdmin(PolicyAdmin):
     change_form_template = "admin/hiring/loop/change_form.html"
     list_display = (
         "candidate",
@@ -344,11 +378,10 @@ class LoopAdmin(admin.ModelAdmin):
     list_select_related = ("candidate", "requisition")
     search_fields = ("candidate__full_name", "candidate__email")
     fieldsets = ((None, {"fields": ("candidate", "requisition", "status")}),)
+    # The stage follows the interviews, a decision or a withdrawal (hiring.stages): never typed.
+    readonly_fields = ("status",)
     inlines = [InterviewInline]
-    actions = ["send_invites", "nudge", "withdraw"]
-    # The blind rule lives in the scorecards app, which sets this from its AppConfig.ready:
-    # an annotation, per loop, of whether its recommendation is hidden from the user.
-    recommendation_withheld: ClassVar[Callable[[User], Any] | None] = None
+    actions = ["send_invites", "nudge", "withdraw", "reopen"]
     # Where the loop's calibrated summary lives (the scorecards app's page): "View on site".
     summary_url: ClassVar[Callable[[Loop], str] | None] = None
 
@@ -358,10 +391,8 @@ class LoopAdmin(admin.ModelAdmin):
         return LoopAdmin.summary_url(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
-        qs = super().get_queryset(request)
         user = request_user(request)
-        if not user.is_superuser:
-            qs = qs.filter(requisition__recruiters=user)
+        qs = super().get_queryset(request).filter(pk__in=access.loops_recruited(user).values("pk"))
         now = timezone.now()
         seats = (
             Interview.objects.filter(loop=OuterRef("pk"))
@@ -390,11 +421,9 @@ class LoopAdmin(admin.ModelAdmin):
             _submitted=Coalesce(Subquery(submitted), 0),
             _next_interview=Subquery(upcoming),
             _oldest_overdue=Subquery(_overdue_interviews(now).values("ends_at")[:1]),
+            _recommendation=F("summary__recommendation"),
+            _withheld=access.feedback_withheld(user),
         )
-        if _has_summary():
-            qs = qs.annotate(_recommendation=F("summary__recommendation"))
-        if LoopAdmin.recommendation_withheld is not None:
-            qs = qs.annotate(_withheld=LoopAdmin.recommendation_withheld(user))
         return qs
 
     @admin.display(description="next interview", ordering="_next_interview")
@@ -418,9 +447,9 @@ class LoopAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         user = request_user(request)
         if db_field.name == "requisition":
-            kwargs["queryset"] = selectors.requisitions_for_recruiter(user=user)
+            kwargs["queryset"] = access.requisitions_recruited(user)
         if db_field.name == "candidate":
-            kwargs["queryset"] = _candidates_for_new_loop(user)
+            kwargs["queryset"] = access.candidates_recruited(user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- Saving: scheduling rules and calendars ------------------------------------------
@@ -487,6 +516,28 @@ class LoopAdmin(admin.ModelAdmin):
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
         self._run(request, queryset, "Interviews cancelled", services.loop_withdraw)
 
+    @admin.action(description="Reopen a decided or withdrawn loop (with a reason)…")
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
+        loops = list(queryset.select_related("candidate", "requisition").order_by("pk"))
+        reason = request.POST.get("reason", "").strip() if "confirm" in request.POST else ""
+        if not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Reopen loops",
+                "loops": loops,
+                "missing_reason": "confirm" in request.POST,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/hiring/loop/reopen.html", context)
+        self._run(
+            request,
+            loops,
+            "Loops reopened",
+            lambda loop, by: bool(stages.loop_reopen(loop=loop, by=by, reason=reason)),
+        )
+        return None
+
     BUTTONS = {"send_invites": send_invites, "nudge": nudge, "withdraw": withdraw}
 
     def get_urls(self) -> list[Any]:
@@ -525,9 +576,8 @@ class InterviewAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
-        user = request_user(request)
-        qs = super().get_queryset(request)
-        return qs if user.is_superuser else qs.filter(loop__requisition__recruiters=user)
+        recruited = access.loops_recruited(request_user(request))
+        return super().get_queryset(request).filter(loop__in=recruited.values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # interviews are added on their loop's page
@@ -557,24 +607,27 @@ class InterviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyLog, PolicyAdmin):
+    """Decisions, read-only for everyone: one is recorded only through
+    ``hiring.decisions.decision_record`` (the summary page or the API), which checks who
+    decides, the blind rule, the loop's stage and the ladder, and audits it."""
+
     list_display = ("loop", "outcome", "decided_by", "decided_at", "is_current")
     list_select_related = ("loop__candidate", "loop__requisition", "decided_by")
-    readonly_fields = ("decided_at",)
+    fields = readonly_fields = (
+        "loop",
+        "outcome",
+        "level_offered",
+        "rationale",
+        "decided_by",
+        "decided_at",
+        "is_current",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
-        user = request.user
-        assert isinstance(user, User)
-        qs = super().get_queryset(request)
-        if user.is_superuser:
-            return qs
-        return qs.filter(loop__requisition__recruiters=user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
+        # The recruiter's workplace: decisions of the requisitions they recruit for.
+        recruited = access.loops_recruited(request_user(request))
+        return super().get_queryset(request).filter(loop__in=recruited.values("pk"))
 
 
 from . import notifications_admin, privacy_admin, webhooks_admin  # noqa: E402, F401

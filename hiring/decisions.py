@@ -1,7 +1,10 @@
 """Recording a hiring decision (DESIGN §2, §6, §7).
 
-Only the requisition's hiring manager (or a superuser) decides. A new decision never edits
-the old one: the previous current decision stays as history with ``is_current=False``. The
+The rules live here, not in the pages, the API or the admin that call it: only the
+requisition's hiring manager (or a superuser) decides, not while they still owe their own
+scorecard on the loop (the blind rule), never on a withdrawn loop or an anonymised
+candidate, and a level offered must be on the role's ladder. A new decision never edits the
+old one: the previous current decision stays as history with ``is_current=False``. The
 change is audited and announced through the outbox in the same transaction.
 """
 
@@ -9,16 +12,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import outbox, privacy
-from .models import Decision, Loop, RoleProfile, User
+from . import access, outbox, privacy, stages
+from .models import Candidate, Decision, Loop, RoleProfile, User
+
+BLIND_REFUSAL = (
+    "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
+    "decision open up."
+)
 
 
 def may_decide(*, user: User, loop: Loop) -> bool:
-    return bool(user.is_superuser or loop.requisition.hiring_manager_id == user.pk)
+    return access.can(user, "decide", loop)
+
+
+def profile_ladder(*, profile: RoleProfile) -> list[RoleProfile]:
+    """The ladder ``profile`` sits on, most senior first (one query)."""
+    profiles = {p.pk: p for p in RoleProfile.objects.all()}
+    above: dict[int, RoleProfile] = {
+        p.level_below_id: p for p in profiles.values() if p.level_below_id is not None
+    }
+    ladder = [profile]
+    seen = {profile.pk}
+    current = profile
+    while current.pk in above and above[current.pk].pk not in seen:
+        current = above[current.pk]
+        seen.add(current.pk)
+        ladder.insert(0, current)
+    current = profile
+    while current.level_below_id and current.level_below_id not in seen:
+        current = profiles[current.level_below_id]
+        seen.add(current.pk)
+        ladder.append(current)
+    return ladder
 
 
 def _snapshot(decision: Decision | None) -> dict[str, Any] | None:
@@ -44,21 +73,33 @@ def decision_record(
 ) -> Decision:
     """Record ``by``'s decision on ``loop``; the previous one is kept as history.
 
-    Raises PermissionError unless ``by`` is the requisition's hiring manager or a superuser,
-    and ValidationError (with field keys) for a missing rationale or an unknown outcome."""
-    if not may_decide(user=by, loop=loop):
-        raise PermissionError("Only the requisition's hiring manager can record a decision.")
+    Raises PermissionDenied unless ``by`` is the requisition's hiring manager or a superuser
+    who does not owe a scorecard on the loop, and ValidationError (with field keys) for a
+    missing rationale, an unknown outcome, a level off the role's ladder, a withdrawn loop or
+    an anonymised candidate."""
+    access.check(by, "decide", loop)
+    if access.feedback_withheld_for(by, loop):
+        raise PermissionDenied(BLIND_REFUSAL)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
     if outcome not in Decision.Outcome.values:
         errors["outcome"] = "Choose hire or no hire."
     if not rationale:
         errors["rationale"] = "Write the rationale: why this decision, in a sentence or two."
+    ladder = profile_ladder(profile=loop.requisition.profile)
+    if level_offered is not None and level_offered.pk not in {p.pk for p in ladder}:
+        errors["level_offered"] = "Offer a level on this role's ladder."
+    if level_offered is not None and outcome != Decision.Outcome.HIRE:
+        errors["level_offered"] = "A level is offered only with a hire."
     if errors:
         raise ValidationError(errors)
 
     with transaction.atomic():
         locked = Loop.objects.select_for_update(of=("self",)).get(pk=loop.pk)
+        if not stages.may_follow(locked.status, Loop.Status.DECIDED):
+            raise ValidationError({"status": stages.refusal(locked.status, Loop.Status.DECIDED)})
+        if Candidate.objects.filter(pk=locked.candidate_id, anonymised_at__isnull=False).exists():
+            raise ValidationError({"status": "This candidate's data was erased: no decision."})
         previous = (
             Decision.objects.select_for_update(of=("self",))
             .select_related("level_offered")
@@ -78,8 +119,8 @@ def decision_record(
             is_current=True,
         )
         status_before = locked.status
-        locked.status = Loop.Status.DECIDED
-        locked.save(update_fields=["status", "updated_at"])
+        # The decision's own audit event records the change of stage.
+        stages.advance(loop=locked, to=Loop.Status.DECIDED, by=None)
         loop.status = locked.status
         privacy.audit(
             action="decision.recorded",

@@ -50,6 +50,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from . import access
 from .background import enqueue_after_commit, enqueue_retry, jittered_backoff
 from .models import Interview, Loop, Notification, Requisition, User
 
@@ -283,22 +284,11 @@ def notify_many(notifications: Iterable[Notification]) -> int:
     return len(rows)
 
 
-def can_resend(*, user: User, notification: Notification) -> bool:
-    """Superusers re-send anything; a recruiter, what belongs to their own requisitions."""
-    if user.is_superuser:
-        return True
-    return (
-        notification.requisition_id is not None
-        and user.recruited_requisitions.filter(pk=notification.requisition_id).exists()
-    )
-
-
 def notification_resend(*, notification: Notification, by: User) -> Notification:
     """A deliberate new send of the same message, due now: the next ``resend`` number under
     the same key, so the original stays as history and a scheduled occurrence is never
     shadowed."""
-    if not can_resend(user=by, notification=notification):
-        raise PermissionError("You may only re-send notifications of your own requisitions.")
+    access.check(by, "resend", notification)
     same_message = Notification.objects.filter(
         content_type_id=notification.content_type_id,
         object_id=notification.object_id,

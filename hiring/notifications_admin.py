@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from . import notifications
+from . import access, notifications
 from .admin_common import ReadOnlyLog, request_user
 from .models import Notification, User
 from .roles import RECRUITERS_GROUP
@@ -129,13 +130,8 @@ class NotificationAdmin(ReadOnlyLog, admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        user = request_user(request)
-        queryset = super().get_queryset(request)
-        if user.is_superuser:
-            return queryset
-        return queryset.filter(
-            Q(requisition__in=user.recruited_requisitions.all()) | Q(recipient=user)
-        )
+        visible = access.visible(request_user(request), Notification)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     # Recruiters may look (their rows only, see get_queryset) and re-send; nobody edits.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -168,7 +164,7 @@ class NotificationAdmin(ReadOnlyLog, admin.ModelAdmin):
         for notification in queryset:
             try:
                 notifications.notification_resend(notification=notification, by=user)
-            except PermissionError:
+            except PermissionDenied:
                 refused += 1
             else:
                 done += 1

@@ -24,13 +24,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import selectors
+from . import access
 from .models import AuditEvent, Candidate, Decision, Interview, Loop, Notification, User
 
 MASK = "[candidate]"
@@ -59,13 +59,14 @@ class Holder:
     ``AppConfig.ready`` with ``register_holder``.
 
     - ``related``: querysets of its rows about the candidate (e-mails about them count too);
-    - ``export``: its records about the candidate, by interview id;
+    - ``export``: its records about the candidate that the given user may see (ask
+      ``hiring.access``), by interview id;
     - ``scrub``: rewrite its free text about the candidate through the given masking
       function (use ``scrub_rows``)."""
 
     name: str
     related: Callable[[Candidate], list[QuerySet[Any]]]
-    export: Callable[[Candidate], dict[int, list[dict[str, Any]]]]
+    export: Callable[[Candidate, User], dict[int, list[dict[str, Any]]]]
     scrub: Callable[[Candidate, Callable[[str], str]], None]
 
 
@@ -122,14 +123,6 @@ def changes(
     return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
 
 
-# --- Who may act ---------------------------------------------------------------------------
-
-
-def _check_may_act(*, user: User, candidate: Candidate) -> None:
-    if not selectors.candidates_for_recruiter(user=user).filter(pk=candidate.pk).exists():
-        raise PermissionDenied("Only a recruiter of this candidate's requisitions may do this.")
-
-
 # --- Admin writes --------------------------------------------------------------------------
 
 
@@ -165,10 +158,14 @@ def candidate_delete(*, candidate: Candidate, by: User) -> None:
 
 
 def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
-    """Everything Loopwise holds about one candidate, as JSON-ready data. Audited."""
-    _check_may_act(user=by, candidate=candidate)
+    """What Loopwise holds about one candidate that ``by`` may see, as JSON-ready data.
+    Audited. A superuser's export is complete; a recruiter's holds the loops of the
+    requisitions they staff, and within them only what ``hiring.access`` shows them (no
+    colleague's feedback while they owe a scorecard on that loop)."""
+    access.check(by, "change", candidate)
     loops = (
-        Loop.objects.filter(candidate=candidate)
+        access.loops_staffed(by)
+        .filter(candidate=candidate)
         .select_related("requisition")
         .prefetch_related(
             models.Prefetch(
@@ -177,13 +174,17 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
                     "interviewers", "focus_dimensions"
                 ),
             ),
-            models.Prefetch("decisions", Decision.objects.select_related("level_offered")),
+            models.Prefetch(
+                "decisions",
+                access.visible(by, Decision).select_related("level_offered").order_by("pk"),
+            ),
         )
         .order_by("created_at", "pk")
     )
-    held = {name: holder.export(candidate) for name, holder in _holders.items()}
+    held = {name: holder.export(candidate, by) for name, holder in _holders.items()}
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
+        "scope": "complete" if by.is_superuser else "the requisitions you recruit for or manage",
         "candidate": {
             "id": candidate.pk,
             **candidate_snapshot(candidate),
@@ -202,7 +203,9 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
             "before": event.before,
             "after": event.after,
         }
-        for event in audit_events_about(candidate).select_related("actor").order_by("at", "pk")
+        for event in audit_events_about(candidate, by=by)
+        .select_related("actor")
+        .order_by("at", "pk")
     ]
     data["notifications"] = [
         {
@@ -213,7 +216,9 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
             "due_at": _json(n.due_at),
             "sent_at": _json(n.sent_at),
         }
-        for n in notifications_about(candidate).order_by("due_at", "pk")
+        for n in notifications_about(candidate)
+        .filter(pk__in=access.visible(by, Notification).values("pk"))
+        .order_by("due_at", "pk")
     ]
     with transaction.atomic():
         audit(action="candidate.exported", obj=candidate, by=by)
@@ -257,9 +262,13 @@ def _loop_export(loop: Loop, held: dict[str, dict[int, list[dict[str, Any]]]]) -
     }
 
 
-def audit_events_about(candidate: Candidate) -> QuerySet[AuditEvent]:
-    """The trail of the candidate: their record, their scorecards, the decisions on them."""
-    return AuditEvent.objects.filter(candidate=candidate)
+def audit_events_about(candidate: Candidate, *, by: User | None = None) -> QuerySet[AuditEvent]:
+    """The trail of the candidate: their record, their scorecards, the decisions on them; as
+    far as ``by`` may see it (everything when ``by`` is None: the erasure's own scrub)."""
+    events = AuditEvent.objects.filter(candidate=candidate)
+    if by is not None:
+        events = events.filter(pk__in=access.visible(by, AuditEvent).values("pk"))
+    return events
 
 
 def notifications_about(candidate: Candidate) -> QuerySet[Notification]:
@@ -349,7 +358,7 @@ def _scrub_history(candidate: Candidate, scrubber: _Scrubber) -> None:
 def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:
     """Erase a candidate at their request: anonymised at once. Only a recruiter of one of
     their requisitions (or a superuser) may. Returns False when already anonymised."""
-    _check_may_act(user=by, candidate=candidate)
+    access.check(by, "change", candidate)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why (for example, the candidate's request)."})

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
-from . import privacy, selectors
+from . import access, privacy
 from .admin_common import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
 from .models import (
     AuditEvent,
@@ -54,9 +54,7 @@ class CandidateAdmin(ImportExportModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(
-                pk__in=selectors.candidates_for_recruiter(user=request_user(request)).values("pk")
-            )
+            .filter(pk__in=access.candidates_recruited(request_user(request)).values("pk"))
         )
 
     @admin.display(description="personal data", ordering="anonymised_at")
@@ -221,11 +219,8 @@ class AuditEventAdmin(ReadOnlyLog, admin.ModelAdmin):
     readonly_fields = ("at", "actor", "action", "object_type", "object_id", "before", "after")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        user = request_user(request)
-        qs = super().get_queryset(request)
-        if user.is_superuser:
-            return qs
-        return qs.filter(candidate__in=selectors.candidates_for_recruiter(user=user))
+        visible = access.visible(request_user(request), AuditEvent)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may view candidates may read their trail (scoped by get_queryset).

@@ -12,12 +12,14 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "candidate": ("view", "add", "change"),
         "loop": ("view", "add", "change"),
         "interview": ("view", "add", "change"),
+        # Staffing and the rubric are read here, written by administrators (DESIGN §6);
+        # ``hiring.access`` narrows every row and field further.
         "requisition": ("view", "change"),
-        "roleprofile": ("view", "change"),
-        "dimension": ("view", "add", "change"),
-        "caseexercise": ("view", "add", "change"),
-        "signal": ("view", "add", "change"),
-        "redflag": ("view", "add", "change"),
+        "roleprofile": ("view",),
+        "dimension": ("view",),
+        "caseexercise": ("view",),
+        "signal": ("view",),
+        "redflag": ("view",),
         "decision": ("view",),
         "user": ("view",),
         "notification": ("view",),
@@ -31,7 +33,9 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def ensure_recruiters_group(**kwargs: Any) -> None:
-    """post_migrate handler: idempotent, so it runs after every migrate."""
+    """post_migrate handler: idempotent, so it runs after every migrate. It sets the
+    group's permissions to exactly this list, so one taken away here is gone after the next
+    migrate."""
     from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
@@ -44,4 +48,4 @@ def ensure_recruiters_group(**kwargs: Any) -> None:
     permissions = Permission.objects.filter(
         content_type__app_label__in=list(RECRUITER_PERMISSIONS), codename__in=wanted
     )
-    group.permissions.add(*permissions)
+    group.permissions.set(permissions)

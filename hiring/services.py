@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
-from . import notifications
+from . import access, notifications, stages
 from .models import Interview, Loop, Notification, User
 
 INTERVIEW_INVITE = "interview.invite"
@@ -28,15 +28,8 @@ SCORECARD_NUDGE = "scorecard.nudge"
 CALENDAR_FIELDS = ("starts_at", "ends_at", "time_zone", "location", "video_url", "title")
 
 
-def can_act_on_loop(*, user: User, loop: Loop) -> bool:
-    if user.is_superuser:
-        return True
-    return loop.requisition.recruiters.filter(pk=user.pk).exists()
-
-
 def check_can_act(*, user: User, loop: Loop) -> None:
-    if not can_act_on_loop(user=user, loop=loop):
-        raise PermissionDenied("You may only act on loops of your own requisitions.")
+    access.check(user, "change", loop)
 
 
 def _invited_ids(interview: Interview) -> set[int]:
@@ -186,16 +179,16 @@ def interview_set_status(*, interview: Interview, status: str, by: User) -> None
             _tell_candidate(interview.loop)
 
 
-def loop_withdraw(*, loop: Loop, by: User) -> int:
+def loop_withdraw(*, loop: Loop, by: User, reason: str = "") -> int:
     """The candidate withdraws: the loop closes, future interviews are cancelled and their
-    panels told. Returns how many interviews were cancelled."""
+    panels told. Returns how many interviews were cancelled. A decided loop stays decided
+    (the stage table refuses); withdrawing twice changes nothing."""
     check_can_act(user=by, loop=loop)
     with transaction.atomic():
         loop = Loop.objects.select_for_update().get(pk=loop.pk)
         if loop.status == Loop.Status.WITHDRAWN:
             return 0
-        loop.status = Loop.Status.WITHDRAWN
-        loop.save(update_fields=["status", "updated_at"])
+        stages.advance(loop=loop, to=Loop.Status.WITHDRAWN, by=by, reason=reason)
         future = loop.interviews.select_for_update().filter(
             status=Interview.Status.SCHEDULED, starts_at__gt=timezone.now()
         )

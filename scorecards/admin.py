@@ -13,11 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
+from hiring import access
 from hiring.admin_common import ReadOnlyLog, request_user
-from hiring.models import User
-from hiring.selectors import loops_visible_to_staff
 
-from .api.selectors import calibrations_visible_to
 from .models import (
     DimensionRating,
     InterviewerCalibration,
@@ -25,7 +23,6 @@ from .models import (
     Scorecard,
     ScorecardRevision,
 )
-from .selectors import scorecards_visible_to, summary_withheld
 
 
 class RevisionInline(admin.StackedInline):
@@ -65,13 +62,12 @@ class ScorecardAdmin(admin.ModelAdmin):
     inlines = [RevisionInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scorecard]:
-        user = request.user
-        assert isinstance(user, User)
-        qs = super().get_queryset(request)
-        if user.is_superuser:
-            return qs
-        visible = scorecards_visible_to(user=user).filter(status=Scorecard.Status.SUBMITTED)
-        return qs.filter(interview__loop__requisition__recruiters=user, pk__in=visible.values("pk"))
+        visible = access.visible(request_user(request), Scorecard)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=visible.values("pk"), status=Scorecard.Status.SUBMITTED)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -89,12 +85,12 @@ class DimensionRatingAdmin(admin.ModelAdmin):
     list_select_related = ("revision__scorecard__interviewer", "dimension")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DimensionRating]:
-        user = request.user
-        assert isinstance(user, User)
-        qs = super().get_queryset(request).filter(revision__submitted_at__isnull=False)
-        if user.is_superuser:
-            return qs
-        return qs.filter(revision__scorecard__interview__loop__requisition__recruiters=user)
+        visible = access.visible(request_user(request), DimensionRating)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=visible.values("pk"), revision__submitted_at__isnull=False)
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(getattr(request.user, "is_superuser", False))
@@ -139,13 +135,8 @@ class LoopSummaryAdmin(ReadOnlyLog, admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LoopSummary]:
-        user = request_user(request)
-        loops = (
-            loops_visible_to_staff(user=user)
-            .annotate(withheld=summary_withheld(user))
-            .filter(withheld=False)
-        )
-        return super().get_queryset(request).filter(loop__in=loops.values("pk"))
+        visible = access.visible(request_user(request), LoopSummary)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def get_view_on_site_url(self, obj: LoopSummary | None = None) -> str | None:
         return reverse("scorecards:manager_loop", args=[obj.loop_id]) if obj else None
@@ -175,5 +166,5 @@ class InterviewerCalibrationAdmin(ReadOnlyLog, admin.ModelAdmin):
     readonly_fields = ("interviewer", "leniency", "leniency_se", "ratings", "run")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewerCalibration]:
-        visible = calibrations_visible_to(user=request_user(request))
+        visible = access.visible(request_user(request), InterviewerCalibration)
         return super().get_queryset(request).filter(pk__in=visible.values("pk"))

@@ -17,13 +17,10 @@ class ScorecardsConfig(AppConfig):
         # transaction that also stored the summary, so they can quote its recommendation.
         from . import handlers, summaries  # noqa: F401
         from .privacy import HOLDER
-        from .selectors import summary_withheld
 
         # What scorecards hold about candidates, for their export, erasure and retention.
         privacy.register_holder(HOLDER)
-        # The recruiter's loop list: no recommendation while one owes a scorecard in the
-        # loop (the blind rule), and "View on site" opens the calibrated summary.
-        LoopAdmin.recommendation_withheld = staticmethod(summary_withheld)
+        # The recruiter's loop page: "View on site" opens the calibrated summary.
         LoopAdmin.summary_url = staticmethod(
             lambda loop: reverse("scorecards:manager_loop", args=[loop.pk])
         )

@@ -15,48 +15,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from hiring.models import Decision, Interview, Loop, Requisition, RoleProfile, User
+from hiring import access
+from hiring.models import Decision, Interview, Loop, Requisition, User
 
 from .models import LoopSummary, Scorecard, ScorecardRevision
-from .selectors import current_revisions_of, scorecards_visible_to, summary_withheld
+from .selectors import current_revisions_of
 from .summaries import loop_summary_compute
 
-# --- Access: one helper per object -----------------------------------------------------------
+# --- Access: asked of ``hiring.access`` --------------------------------------------------------
 
 
 def requisitions_for_manager(*, user: User) -> QuerySet[Requisition]:
     """Requisitions ``user`` manages (every one for a superuser): the decider's view."""
-    if user.is_superuser:
-        return Requisition.objects.all()
-    return Requisition.objects.filter(hiring_manager=user)
-
-
-def requisitions_readable_by(*, user: User) -> QuerySet[Requisition]:
-    """Requisitions whose summaries ``user`` may read: managed or recruited for."""
-    if user.is_superuser:
-        return Requisition.objects.all()
-    return Requisition.objects.filter(
-        Q(hiring_manager=user) | Q(pk__in=Requisition.objects.filter(recruiters=user).values("pk"))
-    )
+    return access.requisitions_managed(user)
 
 
 def requisition_get_for_reader(*, user: User, pk: int) -> Requisition:
+    """A requisition whose summaries ``user`` may read (managed or recruited for), or 404."""
     return get_object_or_404(
-        requisitions_readable_by(user=user).select_related("profile", "hiring_manager"), pk=pk
+        access.requisitions_staffed(user).select_related("profile", "hiring_manager"), pk=pk
     )
 
 
@@ -68,12 +61,12 @@ def _loops(requisitions: QuerySet[Requisition]) -> QuerySet[Loop]:
 
 def loop_get_for_reader(*, user: User, pk: int) -> Loop:
     """A loop whose summary ``user`` may read (hiring manager, recruiter, superuser), or 404."""
-    return get_object_or_404(_loops(requisitions_readable_by(user=user)), pk=pk)
+    return get_object_or_404(_loops(access.requisitions_staffed(user)), pk=pk)
 
 
 def loop_get_for_manager(*, user: User, pk: int) -> Loop:
     """A loop ``user`` may decide on (the requisition's hiring manager, superuser), or 404."""
-    return get_object_or_404(_loops(requisitions_for_manager(user=user)), pk=pk)
+    return get_object_or_404(_loops(access.requisitions_managed(user)), pk=pk)
 
 
 # --- Pipeline --------------------------------------------------------------------------------
@@ -163,20 +156,27 @@ def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[Pipeli
             scorecards_expected=Coalesce(_expected_scorecards(), 0),
             scorecards_in=Coalesce(_submitted_scorecards(), 0),
             rec=rec_order,
-            rec_order=rec_order,
-            calibrated_sort=Subquery(
-                LoopSummary.objects.filter(loop=OuterRef("pk")).values("calibrated_score")[:1]
-            ),
             debrief=Exists(LoopSummary.objects.filter(loop=OuterRef("pk"), needs_debrief=True)),
-            withheld=summary_withheld(user),
+            withheld=access.feedback_withheld(user),
         )
-        .annotate(scorecards_owed=F("scorecards_expected") - F("scorecards_in"))
+        .annotate(
+            scorecards_owed=F("scorecards_expected") - F("scorecards_in"),
+            # Sort keys of a summary the blind rule hides are blank, so the order of hidden
+            # rows among themselves says nothing about their scores.
+            rec_order=Case(When(withheld=True, then=Value("")), default=F("rec")),
+            calibrated_sort=Case(
+                When(withheld=True, then=Value(None, output_field=FloatField())),
+                default=Subquery(
+                    LoopSummary.objects.filter(loop=OuterRef("pk")).values("calibrated_score")[:1]
+                ),
+            ),
+        )
         .prefetch_related(
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.filter(is_current=True).select_related(
-                    "level_offered", "decided_by"
-                ),
+                queryset=access.visible(user, Decision)
+                .filter(is_current=True)
+                .select_related("level_offered", "decided_by"),
                 to_attr="current_decisions",
             )
         )
@@ -212,7 +212,7 @@ def summary_for_loop(*, loop: Loop) -> LoopSummary:
 def current_revisions_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
     """Current revisions of the loop's submitted scorecards that ``user`` may read, with
     their ratings, signals and red flags: a fixed number of queries."""
-    visible = scorecards_visible_to(user=user).filter(
+    visible = access.visible(user, Scorecard).filter(
         interview__loop=loop, status=Scorecard.Status.SUBMITTED
     )
     return current_revisions_of(visible)
@@ -227,27 +227,6 @@ def decisions_for_loop(*, loop: Loop) -> list[Decision]:
     )
 
 
-def profile_ladder(*, profile: RoleProfile) -> list[RoleProfile]:
-    """The ladder ``profile`` sits on, most senior first (one query)."""
-    profiles = {p.pk: p for p in RoleProfile.objects.all()}
-    above: dict[int, RoleProfile] = {
-        p.level_below_id: p for p in profiles.values() if p.level_below_id is not None
-    }
-    ladder = [profile]
-    seen = {profile.pk}
-    current = profile
-    while current.pk in above and above[current.pk].pk not in seen:
-        current = above[current.pk]
-        seen.add(current.pk)
-        ladder.insert(0, current)
-    current = profile
-    while current.level_below_id and current.level_below_id not in seen:
-        current = profiles[current.level_below_id]
-        seen.add(current.pk)
-        ladder.append(current)
-    return ladder
-
-
 def summaries_for_requisition(
     *, requisition: Requisition, user: User
 ) -> list[tuple[Loop, LoopSummary]]:
@@ -257,7 +236,7 @@ def summaries_for_requisition(
     loops = list(
         Loop.objects.filter(requisition=requisition)
         .exclude(status=Loop.Status.WITHDRAWN)
-        .annotate(withheld=summary_withheld(user))
+        .annotate(withheld=access.feedback_withheld(user))
         .select_related("candidate", "summary")
         .prefetch_related(
             Prefetch(

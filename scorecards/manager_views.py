@@ -11,13 +11,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hiring.decisions import decision_record, may_decide
+from hiring.decisions import decision_record, may_decide, profile_ladder
 from hiring.models import Decision, Interview, Loop, RoleProfile, User
 
 from . import charts
@@ -237,7 +237,7 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
         scale_max=profile.rating_scale,
         interval_level=float(scores.get("interval_level", 0.95)),
     )
-    ladder = ms.profile_ladder(profile=profile)
+    ladder = profile_ladder(profile=profile)
     return {
         "loop": loop,
         "profile": profile,
@@ -310,7 +310,7 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
     owed = interviews_owing_summary(user=user, loop=loop)
     if owed:
         return _render_withheld(request, loop, owed)
-    form = DecisionForm(request.POST, ladder=ms.profile_ladder(profile=loop.requisition.profile))
+    form = DecisionForm(request.POST, ladder=profile_ladder(profile=loop.requisition.profile))
     if form.is_valid():
         try:
             decision_record(
@@ -320,7 +320,7 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 level_offered=form.cleaned_data["level_offered"],
                 by=user,
             )
-        except PermissionError as error:  # the selector already said 404; belt and braces
+        except PermissionDenied as error:  # the selector already said 404; belt and braces
             raise Http404 from error
         except ValidationError as error:
             for name, errors in error.message_dict.items():

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from hiring import privacy
-from hiring.models import Candidate
+from hiring import access, privacy
+from hiring.models import Candidate, User
 
 from .models import DimensionRating, Scorecard, ScorecardRevision
 
@@ -47,15 +47,17 @@ def _related(candidate: Candidate) -> list[QuerySet[Any]]:
     return [_scorecards_of(candidate)]
 
 
-def _export(candidate: Candidate) -> dict[int, list[dict[str, Any]]]:
-    """Each scorecard with its submitted revisions (drafts are the interviewer's working
-    copy), by interview."""
+def _export(candidate: Candidate, by: User) -> dict[int, list[dict[str, Any]]]:
+    """Each scorecard ``by`` may read (``hiring.access``: the blind rule, their own
+    requisitions) with its submitted revisions (drafts are the interviewer's working copy),
+    by interview."""
     submitted = ScorecardRevision.objects.filter(submitted_at__isnull=False).prefetch_related(
         "ratings__dimension", "signals", "red_flags"
     )
     by_interview: dict[int, list[dict[str, Any]]] = defaultdict(list)
     scorecards = (
         _scorecards_of(candidate)
+        .filter(pk__in=access.visible(by, Scorecard).values("pk"))
         .select_related("interviewer")
         .prefetch_related(Prefetch("revisions", submitted))
         .order_by("pk")

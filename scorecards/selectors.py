@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from hiring import access
 from hiring.models import (
     Dimension,
     Interview,
     Loop,
     RedFlag,
-    Requisition,
     RoleProfile,
     Signal,
     User,
@@ -73,90 +72,16 @@ def interview_get_for_interviewer(*, user: User, pk: int) -> Interview:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _my_interviews_in_loop(user: User) -> QuerySet[Interview]:
-    """``user``'s interviews in the loop of the scorecard being filtered (a subquery)."""
-    return Interview.objects.filter(loop=OuterRef("interview__loop"), interviewers=user).exclude(
-        status__in=Interview.NO_FEEDBACK_STATUSES
-    )
-
-
-def _owed_in_loop(user: User, loop: Any) -> QuerySet[Interview]:
-    """``user``'s interviews in ``loop`` (an id or an OuterRef) whose scorecard is not in."""
-    return (
-        Interview.objects.filter(loop=loop, interviewers=user)
-        .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
-        .exclude(
-            Exists(
-                Scorecard.objects.filter(
-                    interview=OuterRef("pk"), interviewer=user, status=Scorecard.Status.SUBMITTED
-                )
-            )
-        )
-    )
-
-
-def summary_withheld(user: User) -> Exists | Value:
-    """For a Loop queryset: whether its summary is hidden from ``user``, who sits on its panel
-    and still owes a scorecard. The blind rule applied to the summary: scores and reasons are
-    made of colleagues' ratings, so a hiring manager or recruiter on the panel sees them only
-    after submitting, like any interviewer."""
-    if user.is_superuser:
-        return Value(False)
-    return Exists(_owed_in_loop(user, OuterRef("pk")))
-
-
 def interviews_owing_summary(*, user: User, loop: Loop) -> list[Interview]:
     """The interviews of ``user`` that keep ``loop``'s summary hidden from them (none for a
     superuser): submit these and the summary appears."""
     if user.is_superuser:
         return []
-    return list(_owed_in_loop(user, loop.pk).order_by("starts_at"))
-
-
-def scorecards_visible_to(*, user: User) -> QuerySet[Scorecard]:
-    """Every scorecard ``user`` may read (DESIGN §6).
-
-    - their own, draft or submitted;
-    - on a loop whose panel they sit on: colleagues' *submitted* scorecards, once they have
-      submitted their own for every interview of theirs in that loop that owes one, and only
-      if the role profile lets colleagues see each other's after submitting (blind until
-      submitted; this holds for a hiring manager or recruiter on the panel too);
-    - on a loop of a requisition they recruit for or manage, and whose panel they are not
-      on: every submitted scorecard;
-    - a superuser: everything.
-    """
-    if user.is_superuser:
-        return Scorecard.objects.all()
-    on_panel = Exists(_my_interviews_in_loop(user))
-    still_owes = Exists(
-        _my_interviews_in_loop(user).exclude(
-            Exists(
-                Scorecard.objects.filter(
-                    interview=OuterRef("pk"), interviewer=user, status=Scorecard.Status.SUBMITTED
-                )
-            )
-        )
-    )
-    submitted = Q(status=Scorecard.Status.SUBMITTED)
-    colleague = (
-        submitted
-        & Q(interview__loop__requisition__profile__colleagues_visible_after_submit=True)
-        & on_panel
-        & ~still_owes
-    )
-    staff = (
-        submitted
-        & ~on_panel
-        & (
-            Q(interview__loop__requisition__hiring_manager=user)
-            | Q(interview__loop__requisition__in=Requisition.objects.filter(recruiters=user))
-        )
-    )
-    return Scorecard.objects.filter(Q(interviewer=user) | colleague | staff)
+    return list(access.owed_interviews(user, loop.pk).order_by("starts_at"))
 
 
 def scorecard_get_for_user(*, user: User, pk: int) -> Scorecard:
-    queryset = scorecards_visible_to(user=user).select_related(
+    queryset = access.visible(user, Scorecard).select_related(
         "interviewer", "interview__loop__candidate", "interview__loop__requisition__profile"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -164,10 +89,8 @@ def scorecard_get_for_user(*, user: User, pk: int) -> Scorecard:
 
 def colleague_scorecards_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
     """The current revisions of colleagues' scorecards in ``loop`` that ``user`` may read:
-    none until they have submitted their own (see ``scorecards_visible_to``)."""
-    visible = (
-        scorecards_visible_to(user=user).filter(interview__loop=loop).exclude(interviewer=user)
-    )
+    none until they have submitted their own (``hiring.access``)."""
+    visible = access.visible(user, Scorecard).filter(interview__loop=loop).exclude(interviewer=user)
     return current_revisions_of(visible)
 
 

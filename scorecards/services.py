@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hiring import outbox, privacy
+from hiring import outbox, privacy, stages
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
@@ -228,7 +228,7 @@ def _candidate_id(scorecard: Scorecard) -> int:
 
 def _check_author(scorecard: Scorecard, by: User) -> None:
     if scorecard.interviewer_id != by.pk:
-        raise PermissionError("Only the interviewer writes their own scorecard.")
+        raise PermissionDenied("Only the interviewer writes their own scorecard.")
 
 
 def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
@@ -237,7 +237,7 @@ def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         loop = Loop.objects.select_for_update().get(pk=loop_id)
-        if loop.status in (Loop.Status.DECIDED, Loop.Status.WITHDRAWN):
+        if loop.status in stages.CLOSED:
             return loop.status
         active = loop.interviews.exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
         counts = active.aggregate(
@@ -257,16 +257,14 @@ def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
             status = Loop.Status.AWAITING_FEEDBACK
         else:
             status = Loop.Status.READY_FOR_DEBRIEF
-        if status != loop.status:
-            loop.status = status
-            loop.save(update_fields=["status", "updated_at"])
-            if status == Loop.Status.READY_FOR_DEBRIEF:
-                # Once per transition: the loop row is locked, so racing refreshes serialise
-                # and only the one that moved the status announces it.
-                outbox.emit(
-                    "loop.ready_for_debrief",
-                    {"loop_id": loop.pk, "requisition_id": loop.requisition_id},
-                )
+        moved = stages.advance(loop=loop, to=status, by=None)
+        if moved and status == Loop.Status.READY_FOR_DEBRIEF:
+            # Once per transition: the loop row is locked, so racing refreshes serialise
+            # and only the one that moved the status announces it.
+            outbox.emit(
+                "loop.ready_for_debrief",
+                {"loop_id": loop.pk, "requisition_id": loop.requisition_id},
+            )
     return status
 
 

@@ -3,20 +3,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from hiring.models import Interview, Loop, User
-from hiring.selectors import loops_visible_to_staff
+from hiring import access
+from hiring.models import Loop, User
 from scorecards.models import DimensionRating, InterviewerCalibration, Scorecard, ScorecardRevision
-from scorecards.selectors import scorecards_visible_to
 
 
 def api_scorecards_visible_to(*, user: User) -> QuerySet[Scorecard]:
-    """What ``scorecards_visible_to`` allows, with revisions prefetched for serialising.
+    """What ``hiring.access`` shows, with revisions prefetched for serialising.
     Another's scorecard carries only submitted revisions; drafts are the author's alone."""
     return (
-        scorecards_visible_to(user=user)
+        access.visible(user, Scorecard)
         .select_related("interview")
         .prefetch_related(
             Prefetch(
@@ -34,16 +33,10 @@ def api_scorecards_visible_to(*, user: User) -> QuerySet[Scorecard]:
 def loop_get_for_summary(*, user: User, pk: int) -> Loop:
     """A loop whose summary ``user`` may read: recruiters and hiring managers of its
     requisition and superusers; interviewers never (DESIGN §6). Otherwise 404."""
-    return get_object_or_404(loops_visible_to_staff(user=user), pk=pk)
+    return get_object_or_404(access.loops_staffed(user), pk=pk)
 
 
 def calibrations_visible_to(*, user: User) -> QuerySet[InterviewerCalibration]:
     """Leniency of the interviewers on the loops of ``user``'s own requisitions (a superuser:
     all). A plain interviewer sees none."""
-    queryset = InterviewerCalibration.objects.select_related("interviewer", "run")
-    if user.is_superuser:
-        return queryset
-    panels = Interview.objects.filter(
-        loop__in=loops_visible_to_staff(user=user).values("pk")
-    ).values("interviewers")
-    return queryset.filter(Q(interviewer__in=panels))
+    return access.visible(user, InterviewerCalibration).select_related("interviewer", "run")

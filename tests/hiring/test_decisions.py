@@ -2,7 +2,7 @@
 announced through the outbox in the same transaction."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from hiring.decisions import decision_record
 from hiring.models import AuditEvent, Decision, Loop, OutboxEvent, RoleProfile
@@ -40,8 +40,8 @@ def test_a_new_decision_keeps_the_previous_one_as_history(world, hiring_manager)
 
     second = decision_record(
         loop=world.loop,
-        outcome="no_hire",
-        rationale="Reference check raised concerns.",
+        outcome="hire",
+        rationale="Reference check: offer one level down.",
         level_offered=senior_pm,
         by=hiring_manager,
     )
@@ -74,7 +74,7 @@ def test_an_unknown_outcome_is_refused(world, hiring_manager):
 @pytest.mark.parametrize("persona", ["recruiter", "interviewer", "outsider"])
 def test_only_the_hiring_manager_decides(world, request, persona):
     person = request.getfixturevalue(persona)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         decision_record(loop=world.loop, outcome="hire", rationale="Looks good.", by=person)
     assert not Decision.objects.exists()
     assert not AuditEvent.objects.filter(action="decision.recorded").exists()
@@ -82,7 +82,7 @@ def test_only_the_hiring_manager_decides(world, request, persona):
 
 def test_another_hiring_manager_cannot_decide(world):
     other = UserFactory(username="mara")
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         decision_record(loop=world.loop, outcome="hire", rationale="Looks good.", by=other)
 
 
@@ -105,3 +105,93 @@ def test_a_failure_after_the_write_rolls_everything_back(world, hiring_manager, 
     assert not AuditEvent.objects.exists()
     world.loop.refresh_from_db()
     assert world.loop.status != Loop.Status.DECIDED
+
+
+# --- The rules live in the service (issue 12): whoever calls it, they hold ------------------
+
+
+def test_a_withdrawn_loop_cannot_be_decided(world, hiring_manager, recruiter):
+    from hiring.services import loop_withdraw
+
+    loop_withdraw(loop=world.loop, by=recruiter)
+    with pytest.raises(ValidationError) as error:
+        decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
+    assert "withdrawn" in str(error.value.message_dict["status"])
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.WITHDRAWN
+    assert not Decision.objects.exists()
+
+
+def test_an_erased_candidates_loop_cannot_be_decided(world, hiring_manager, recruiter):
+    from hiring import privacy
+
+    privacy.candidate_erase(candidate=world.loop.candidate, by=recruiter, reason="Request.")
+    with pytest.raises(ValidationError):
+        decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
+    assert not Decision.objects.exists()
+
+
+def test_a_decided_loop_cannot_be_withdrawn(world, hiring_manager, recruiter):
+    from hiring.services import loop_withdraw
+
+    decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
+    with pytest.raises(ValidationError) as error:
+        loop_withdraw(loop=world.loop, by=recruiter)
+    assert "decided" in str(error.value)
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.DECIDED
+
+
+def test_a_manager_who_owes_a_scorecard_cannot_decide(world, hiring_manager):
+    world.interview.interviewers.add(hiring_manager)  # on the panel, nothing submitted
+    with pytest.raises(PermissionDenied) as error:
+        decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
+    assert "your own scorecard" in str(error.value)
+    assert not Decision.objects.exists()
+
+
+def test_a_level_off_the_ladder_is_refused(world, hiring_manager):
+    from hiring.models import Requisition
+
+    other_ladder = RoleProfile.objects.create(name="Staff Engineer", slug="staff-engineer")
+    with pytest.raises(ValidationError) as error:
+        decision_record(
+            loop=world.loop,
+            outcome="hire",
+            rationale="Great.",
+            level_offered=other_ladder,
+            by=hiring_manager,
+        )
+    assert "level_offered" in error.value.message_dict
+    assert Requisition.objects.filter(pk=world.requisition.pk).exists()
+    assert not Decision.objects.exists()
+
+
+def test_a_reopened_loop_can_be_decided_again_and_the_reason_is_audited(
+    world, hiring_manager, recruiter
+):
+    from hiring import stages
+    from hiring.services import loop_withdraw
+
+    loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
+    with pytest.raises(ValidationError):
+        stages.loop_reopen(loop=world.loop, by=recruiter, reason="  ")
+    stages.loop_reopen(loop=world.loop, by=recruiter, reason="Offer fell through.")
+
+    decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
+    reopened = AuditEvent.objects.get(action="loop.reopened")
+    assert reopened.actor == recruiter
+    assert (reopened.after or {})["reason"] == "Offer fell through."
+    withdrawn = AuditEvent.objects.get(action="loop.stage_changed")
+    assert (withdrawn.after or {}) == {"status": "withdrawn", "reason": "Took another offer."}
+
+
+def test_only_the_loops_recruiters_reopen_it(world, hiring_manager, recruiter):
+    from hiring import stages
+    from hiring.services import loop_withdraw
+
+    loop_withdraw(loop=world.loop, by=recruiter)
+    with pytest.raises(PermissionDenied):
+        stages.loop_reopen(loop=world.loop, by=hiring_manager, reason="Mine now.")
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.WITHDRAWN

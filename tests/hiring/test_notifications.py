@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -414,7 +415,7 @@ def test_a_recruiter_cannot_resend_another_requisitions_notification(
         {"action": "resend", "_selected_action": [theirs.pk]},
     )
     assert not Notification.objects.filter(resend=1).exists()
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         notifications.notification_resend(notification=theirs, by=other_recruiter)
 
 

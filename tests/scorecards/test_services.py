@@ -1,7 +1,7 @@
 """Drafts never lose input; submission is validated, single and revisioned."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from scorecards import services
 from scorecards.models import ScorecardRevision
@@ -95,7 +95,7 @@ def test_only_the_panel_member_writes_the_scorecard(world, interviewer, other_in
     with pytest.raises(ValidationError):
         services.scorecard_get_or_create(interview=world.interview, interviewer=other_interviewer)
     scorecard = services.scorecard_get_or_create(interview=world.interview, interviewer=interviewer)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.scorecard_save_draft(
             scorecard=scorecard, content=ScorecardContent(), by=other_interviewer
         )

@@ -1,0 +1,519 @@
+"""The one access policy (DESIGN §6). Every surface asks it: the site's pages, every admin
+class (querysets, add/change/delete/view, which fields are editable), the API, exports, the
+personal-data export, the audit trail and sort orders. Nothing else decides access.
+
+It answers two questions for every object type:
+
+- ``visible(user, Model)``: which objects of this type ``user`` may see (a queryset);
+- ``can(user, action, obj)``: may ``user`` do ``action`` to ``obj`` (``check`` raises
+  ``PermissionDenied`` with the reason instead).
+
+The relations it is built from:
+
+- *staff* of a requisition: its recruiters and its hiring manager;
+- the *panel* of a loop: the interviewers of its interviews;
+- the *blind rule*: whoever sits on a loop's panel and still owes a scorecard there sees no
+  colleague's feedback about that loop (scores, evidence, summary, recommendation, decision
+  rationale), whatever their role, until theirs is in;
+- a *magic-link* session is a user signed in for one interview (``scorecards.magic_links``
+  narrows the session further, to that interview's pages);
+- superusers see and do everything; inactive users nothing.
+
+The policy spans both apps, so this is the one module of ``hiring`` that reads
+``scorecards``' models. Querysets are built from ``pk__in`` subqueries and ``Exists`` (no
+``union``), so they filter, order and count the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast
+
+from scorecards.models import (
+    DimensionRating,
+    InterviewerCalibration,
+    LoopSummary,
+    Scorecard,
+    ScorecardRevision,
+)
+
+from .integration_models import WebhookDelivery, WebhookSubscription
+from .models import (
+    AuditEvent,
+    Candidate,
+    CaseExercise,
+    Decision,
+    Dimension,
+    Interview,
+    Loop,
+    Notification,
+    RedFlag,
+    Requisition,
+    RoleProfile,
+    Signal,
+    User,
+)
+
+M = TypeVar("M", bound=Model)
+
+# Requisition fields only a superuser may change: who staffs it and which rubric it uses
+# (DESIGN §6 "requisition staffing"). A recruiter could otherwise make themselves the
+# hiring manager and decide.
+STAFFING_FIELDS = frozenset({"hiring_manager", "recruiters", "profile"})
+# The audit actions that say who added a candidate (the admin, the CSV import).
+CREATED_ACTIONS = ("candidate.created", "candidate.imported")
+
+
+def _all(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_authenticated", False))
+
+
+# --- Relations ------------------------------------------------------------------------------
+
+
+def requisitions_recruited(user: User) -> QuerySet[Requisition]:
+    if _all(user):
+        return Requisition.objects.all()
+    if not _active(user):
+        return Requisition.objects.none()
+    return Requisition.objects.filter(
+        pk__in=Requisition.recruiters.through.objects.filter(user_id=user.pk).values(
+            "requisition_id"
+        )
+    )
+
+
+def requisitions_managed(user: User) -> QuerySet[Requisition]:
+    if _all(user):
+        return Requisition.objects.all()
+    if not _active(user):
+        return Requisition.objects.none()
+    return Requisition.objects.filter(hiring_manager_id=user.pk)
+
+
+def requisitions_staffed(user: User) -> QuerySet[Requisition]:
+    """Requisitions ``user`` recruits for or manages."""
+    if _all(user):
+        return Requisition.objects.all()
+    if not _active(user):
+        return Requisition.objects.none()
+    return Requisition.objects.filter(
+        Q(hiring_manager_id=user.pk) | Q(pk__in=requisitions_recruited(user).values("pk"))
+    )
+
+
+def _panel_interviews(user: User) -> QuerySet[Interview]:
+    return Interview.objects.filter(interviewers=user)
+
+
+def loops_recruited(user: User) -> QuerySet[Loop]:
+    if _all(user):
+        return Loop.objects.all()
+    return Loop.objects.filter(requisition__in=requisitions_recruited(user).values("pk"))
+
+
+def loops_managed(user: User) -> QuerySet[Loop]:
+    if _all(user):
+        return Loop.objects.all()
+    return Loop.objects.filter(requisition__in=requisitions_managed(user).values("pk"))
+
+
+def loops_staffed(user: User) -> QuerySet[Loop]:
+    """Loops of requisitions ``user`` recruits for or manages: the staff's view (full
+    candidate, schedule, decisions)."""
+    if _all(user):
+        return Loop.objects.all()
+    return Loop.objects.filter(requisition__in=requisitions_staffed(user).values("pk"))
+
+
+def loops_on_panel(user: User) -> QuerySet[Loop]:
+    if not _active(user):
+        return Loop.objects.none()
+    return Loop.objects.filter(pk__in=_panel_interviews(user).values("loop_id"))
+
+
+def owed_interviews(user: User, loop: Any) -> QuerySet[Interview]:
+    """``user``'s interviews in ``loop`` (a loop id or an ``OuterRef``) that still owe their
+    scorecard: while any exists, the blind rule hides the loop's feedback from ``user``."""
+    return (
+        Interview.objects.filter(loop=loop, interviewers=user)
+        .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+        .exclude(
+            Exists(
+                Scorecard.objects.filter(
+                    interview=OuterRef("pk"), interviewer=user, status=Scorecard.Status.SUBMITTED
+                )
+            )
+        )
+    )
+
+
+def feedback_withheld(user: User, loop_ref: str = "pk") -> Exists | Value:
+    """An expression for a queryset whose ``loop_ref`` is a loop: whether the blind rule hides
+    that loop's feedback from ``user``."""
+    if _all(user):
+        return Value(False, output_field=BooleanField())
+    return Exists(owed_interviews(user, OuterRef(loop_ref)))
+
+
+def feedback_withheld_for(user: User, loop: Loop) -> bool:
+    return not _all(user) and owed_interviews(user, loop.pk).exists()
+
+
+def loops_with_feedback(user: User) -> QuerySet[Loop]:
+    """Staffed loops whose feedback (summary, recommendation, decisions) ``user`` may read:
+    not hidden by the blind rule."""
+    return loops_staffed(user).exclude(feedback_withheld(user))
+
+
+# --- Visibility per object type ---------------------------------------------------------------
+
+
+def _role_profiles(user: User) -> QuerySet[RoleProfile]:
+    if _all(user):
+        return RoleProfile.objects.all()
+    return RoleProfile.objects.filter(pk__in=_requisitions(user).values("profile_id"))
+
+
+def _requisitions(user: User) -> QuerySet[Requisition]:
+    """Own requisitions (staff) and those whose loops ``user`` sits on."""
+    if _all(user):
+        return Requisition.objects.all()
+    return Requisition.objects.filter(
+        Q(pk__in=requisitions_staffed(user).values("pk"))
+        | Q(pk__in=loops_on_panel(user).values("requisition_id"))
+    )
+
+
+def _loops(user: User) -> QuerySet[Loop]:
+    """Staffed loops, and loops ``user`` interviews on (kit fields only: see
+    ``is_staff_view``)."""
+    if _all(user):
+        return Loop.objects.all()
+    return Loop.objects.filter(
+        Q(pk__in=loops_staffed(user).values("pk")) | Q(pk__in=loops_on_panel(user).values("pk"))
+    )
+
+
+def is_staff_view(user: User, loop_ref: str = "pk") -> Exists | Value:
+    """Whether ``user`` reads a loop (``loop_ref``) as its staff, not only as a panelist."""
+    if _all(user):
+        return Value(True, output_field=BooleanField())
+    return Exists(loops_staffed(user).filter(pk=OuterRef(loop_ref)))
+
+
+def candidates_recruited(user: User) -> QuerySet[Candidate]:
+    """Candidates whose data ``user`` may edit, export or erase: in a loop of a requisition
+    they recruit for, or in no loop yet and added by them (a new or imported candidate is
+    their recruiter's, not everyone's)."""
+    if _all(user):
+        return Candidate.objects.all()
+    if not _active(user):
+        return Candidate.objects.none()
+    added_by_user = AuditEvent.objects.filter(
+        actor=user, action__in=CREATED_ACTIONS, candidate_id=OuterRef("pk")
+    )
+    return Candidate.objects.filter(
+        Q(pk__in=loops_recruited(user).values("candidate_id"))
+        | (~Exists(Loop.objects.filter(candidate=OuterRef("pk"))) & Exists(added_by_user))
+    )
+
+
+def _candidates(user: User) -> QuerySet[Candidate]:
+    """Candidates of staffed loops (all fields), the ones ``user`` recruits (see
+    ``candidates_recruited``) and those ``user`` interviews (kit fields only)."""
+    if _all(user):
+        return Candidate.objects.all()
+    return Candidate.objects.filter(
+        Q(pk__in=loops_staffed(user).values("candidate_id"))
+        | Q(pk__in=candidates_recruited(user).values("pk"))
+        | Q(pk__in=loops_on_panel(user).values("candidate_id"))
+    )
+
+
+def candidate_is_staff_view(user: User) -> ExpressionWrapper | Value:
+    """For a Candidate queryset: whether ``user`` reads the candidate in full (staff of one
+    of their loops, or their recruiter), not only their kit fields."""
+    if _all(user):
+        return Value(True, output_field=BooleanField())
+    return ExpressionWrapper(
+        Exists(loops_staffed(user).filter(candidate_id=OuterRef("pk")))
+        | Exists(candidates_recruited(user).filter(pk=OuterRef("pk"))),
+        output_field=BooleanField(),
+    )
+
+
+def _interviews(user: User) -> QuerySet[Interview]:
+    if _all(user):
+        return Interview.objects.all()
+    return Interview.objects.filter(
+        Q(loop__in=loops_staffed(user).values("pk"))
+        | Q(pk__in=_panel_interviews(user).values("pk"))
+    )
+
+
+def _decisions(user: User) -> QuerySet[Decision]:
+    """Decisions of staffed loops whose feedback ``user`` may read: interviewers never; a
+    rationale quotes the panel, so the blind rule holds."""
+    if _all(user):
+        return Decision.objects.all()
+    return Decision.objects.filter(loop__in=loops_with_feedback(user).values("pk"))
+
+
+def _scorecards(user: User) -> QuerySet[Scorecard]:
+    """Every scorecard ``user`` may read:
+
+    - their own, draft or submitted;
+    - on a loop whose panel they sit on: colleagues' *submitted* scorecards, once they have
+      submitted their own for every interview of theirs in that loop that owes one, if the
+      role profile lets colleagues see each other's after submitting;
+    - on a loop of a requisition they staff and whose panel they are not on: every
+      submitted scorecard;
+    - a superuser: everything.
+    """
+    if _all(user):
+        return Scorecard.objects.all()
+    if not _active(user):
+        return Scorecard.objects.none()
+    my_interviews = Interview.objects.filter(
+        loop=OuterRef("interview__loop"), interviewers=user
+    ).exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+    on_panel = Exists(my_interviews)
+    still_owes = Exists(owed_interviews(user, OuterRef("interview__loop")))
+    submitted = Q(status=Scorecard.Status.SUBMITTED)
+    colleague = (
+        submitted
+        & Q(interview__loop__requisition__profile__colleagues_visible_after_submit=True)
+        & on_panel
+        & ~still_owes
+    )
+    staff = (
+        submitted
+        & ~on_panel
+        & Q(interview__loop__requisition__in=requisitions_staffed(user).values("pk"))
+    )
+    return Scorecard.objects.filter(Q(interviewer=user) | colleague | staff)
+
+
+def _revisions(user: User) -> QuerySet[ScorecardRevision]:
+    """Revisions of visible scorecards; another's drafts are their author's alone."""
+    return ScorecardRevision.objects.filter(scorecard__in=_scorecards(user).values("pk")).filter(
+        Q(scorecard__interviewer=user) | Q(submitted_at__isnull=False)
+    )
+
+
+def _ratings(user: User) -> QuerySet[DimensionRating]:
+    return DimensionRating.objects.filter(revision__in=_revisions(user).values("pk"))
+
+
+def _summaries(user: User) -> QuerySet[LoopSummary]:
+    """Summaries of staffed loops, unless the blind rule hides them (interviewers never)."""
+    if _all(user):
+        return LoopSummary.objects.all()
+    return LoopSummary.objects.filter(loop__in=loops_with_feedback(user).values("pk"))
+
+
+def _calibrations(user: User) -> QuerySet[InterviewerCalibration]:
+    """Leniency of the interviewers on the panels of ``user``'s own requisitions."""
+    if _all(user):
+        return InterviewerCalibration.objects.all()
+    panels = Interview.objects.filter(loop__in=loops_staffed(user).values("pk")).values(
+        "interviewers"
+    )
+    return InterviewerCalibration.objects.filter(interviewer__in=panels)
+
+
+def _audit_events(user: User) -> QuerySet[AuditEvent]:
+    """The trail of the candidates ``user`` recruits, each event only if ``user`` may see
+    what it is about: a candidate's own record, a visible scorecard or decision."""
+    if _all(user):
+        return AuditEvent.objects.all()
+
+    def ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.annotate(_id=Cast("pk", CharField())).values("_id")
+
+    return AuditEvent.objects.filter(candidate__in=candidates_recruited(user).values("pk")).filter(
+        Q(object_type="hiring.candidate")
+        | Q(object_type="hiring.loop", object_id__in=ids(loops_staffed(user)))
+        | Q(object_type="scorecards.scorecard", object_id__in=ids(_scorecards(user)))
+        | Q(object_type="hiring.decision", object_id__in=ids(_decisions(user)))
+    )
+
+
+def _notifications(user: User) -> QuerySet[Notification]:
+    """E-mails of the requisitions ``user`` recruits for, and those addressed to them."""
+    if _all(user):
+        return Notification.objects.all()
+    return Notification.objects.filter(
+        Q(requisition__in=requisitions_recruited(user).values("pk")) | Q(recipient=user)
+    )
+
+
+def _rubric(model: type[M]) -> Callable[[User], QuerySet[M]]:
+    def visible_parts(user: User) -> QuerySet[M]:
+        queryset: QuerySet[M] = model._default_manager.all()
+        if _all(user):
+            return queryset
+        return queryset.filter(profile__in=_role_profiles(user).values("pk"))
+
+    return visible_parts
+
+
+def _superusers_only(model: type[M]) -> Callable[[User], QuerySet[M]]:
+    def visible_to_superusers(user: User) -> QuerySet[M]:
+        queryset: QuerySet[M] = model._default_manager.all()
+        return queryset if _all(user) else queryset.none()
+
+    return visible_to_superusers
+
+
+def _users(user: User) -> QuerySet[User]:
+    """People a recruiter may staff panels with and see on their requisitions: active users
+    (a superuser: everyone). Interviewers and outsiders see only themselves."""
+    if _all(user):
+        return User.objects.all()
+    if requisitions_recruited(user).exists():
+        return User.objects.filter(is_active=True)
+    return User.objects.filter(pk=user.pk)
+
+
+_VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
+    RoleProfile: _role_profiles,
+    Dimension: _rubric(Dimension),
+    CaseExercise: _rubric(CaseExercise),
+    Signal: _rubric(Signal),
+    RedFlag: _rubric(RedFlag),
+    Requisition: _requisitions,
+    Candidate: _candidates,
+    Loop: _loops,
+    Interview: _interviews,
+    Decision: _decisions,
+    Scorecard: _scorecards,
+    ScorecardRevision: _revisions,
+    DimensionRating: _ratings,
+    LoopSummary: _summaries,
+    InterviewerCalibration: _calibrations,
+    AuditEvent: _audit_events,
+    Notification: _notifications,
+    WebhookSubscription: _superusers_only(WebhookSubscription),
+    WebhookDelivery: _superusers_only(WebhookDelivery),
+    User: _users,
+}
+
+
+def visible(user: Any, model: type[M]) -> QuerySet[M]:
+    """Every ``model`` object ``user`` may see. A type the policy does not know is visible
+    to superusers only, so a new model starts closed."""
+    if not _active(user):
+        return model._default_manager.none()
+    rule = _VISIBLE.get(model)
+    if rule is None:
+        return _superusers_only(model)(user)
+    return rule(user)
+
+
+# --- Actions -------------------------------------------------------------------------------
+
+Rule = Callable[[User, Any], bool]
+
+
+def _in(queryset: QuerySet[Any], obj: Any) -> bool:
+    return bool(obj is not None and queryset.filter(pk=obj.pk).exists())
+
+
+def _may_decide(user: User, loop: Loop) -> bool:
+    return _all(user) or loop.requisition.hiring_manager_id == user.pk
+
+
+_ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
+    (RoleProfile, "change"): (lambda u, o: _all(u), "Only an administrator edits role profiles."),
+    (Requisition, "change"): (
+        lambda u, o: _in(requisitions_recruited(u), o),
+        "Only the requisition's recruiters change it.",
+    ),
+    (Requisition, "staff"): (
+        lambda u, o: _all(u),
+        "Only an administrator changes a requisition's hiring manager, recruiters or role profile.",
+    ),
+    (Candidate, "change"): (
+        lambda u, o: _in(candidates_recruited(u), o),
+        "Only a recruiter of this candidate's requisitions may do this.",
+    ),
+    (Loop, "change"): (
+        lambda u, o: _in(loops_recruited(u), o),
+        "Only the requisition's recruiters change its loops.",
+    ),
+    (Loop, "read_feedback"): (
+        lambda u, o: _in(loops_staffed(u), o) and not feedback_withheld_for(u, o),
+        "Your own scorecard for this loop is not in yet: its feedback stays hidden until it is.",
+    ),
+    (Loop, "decide"): (
+        lambda u, o: _may_decide(u, o),
+        "Only the requisition's hiring manager can record a decision.",
+    ),
+    (Loop, "reopen"): (
+        lambda u, o: _in(loops_recruited(u), o),
+        "Only the requisition's recruiters reopen its loops.",
+    ),
+    (Interview, "change"): (
+        lambda u, o: _in(loops_recruited(u), o.loop),
+        "Only the requisition's recruiters change its interviews.",
+    ),
+    (Interview, "write_scorecard"): (
+        lambda u, o: _in(_panel_interviews(u), o),
+        "Only the interview's panel writes its scorecards.",
+    ),
+    (Notification, "resend"): (
+        lambda u, o: _all(u) or _in(requisitions_recruited(u), o.requisition),
+        "This notification belongs to a requisition you do not recruit for.",
+    ),
+}
+
+
+def can(user: Any, action: str, obj: Any) -> bool:
+    """May ``user`` do ``action`` to ``obj``? ``view`` means: is it in ``visible``. An
+    action the policy does not know is a superuser's only."""
+    if not _active(user):
+        return False
+    if action == "view":
+        return _in(visible(user, type(obj)), obj)
+    rule = _ACTIONS.get((type(obj), action))
+    if rule is None:
+        return _all(user)
+    return rule[0](user, obj)
+
+
+def check(user: Any, action: str, obj: Any) -> None:
+    """Raise ``PermissionDenied`` with the reason unless ``can(user, action, obj)``."""
+    if can(user, action, obj):
+        return
+    rule = _ACTIONS.get((type(obj), action))
+    raise PermissionDenied(rule[1] if rule else "You may not do this.")
+
+
+def readonly_fields(user: Any, model: type[Model]) -> frozenset[str]:
+    """Fields of ``model`` that ``user`` may see but not change in a form (field-level
+    rights)."""
+    if _all(user):
+        return frozenset()
+    if model is Requisition:
+        return STAFFING_FIELDS
+    return frozenset()
