@@ -1,6 +1,11 @@
 """Candidates in bulk through django-import-export: a CSV import with preview and row errors
 (a file with any bad row imports nothing), and an export of what the recruiter may see.
-Every created or updated candidate is audited in the import's transaction (DESIGN §7)."""
+Every created or updated candidate is audited in the import's transaction (DESIGN §7).
+
+Text that a spreadsheet would run as a formula is exported behind a quote, and the import
+takes the quote off again (``hiring.spreadsheets``). The library's own
+``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` is not used: in 4.x it only deletes a leading
+``=`` (changing the data) and leaves ``+``, ``-``, ``@``, tab and carriage return alone."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from import_export import resources
 
 from . import limits, privacy
 from .models import Candidate, User
+from .spreadsheets import safe_cell, unescape_cell
 
 CANDIDATE_COLUMNS = (
     "full_name",
@@ -52,6 +58,9 @@ class CandidateResource(resources.ModelResource):
         use_transactions = True
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for column in CANDIDATE_COLUMNS:
+            if column in row:
+                row[column] = unescape_cell(row[column])
         email = (row.get("email") or "").strip()
         row["email"] = email
         for column in ("full_name", "time_zone"):
@@ -92,6 +101,9 @@ class CandidateResource(resources.ModelResource):
         for column, message in too_long.items():
             errors[column] = ValidationError(message, code="max_length")
         super().validate_instance(instance, errors, validate_unique)
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
         self._before = None if new else privacy.candidate_snapshot(instance)

@@ -1,4 +1,8 @@
-"""Rows for export_summaries and export_interviewers (DESIGN §9). Both recompute first."""
+"""Rows for export_summaries and export_interviewers (DESIGN §9). Both recompute first.
+
+In CSV, text that a spreadsheet would run as a formula (a requisition titled ``=HYPERLINK(…)``,
+an e-mail starting with ``-``) is written behind a quote (``hiring.spreadsheets``); numbers,
+a negative leniency included, are written as they are. JSON is written as it is."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from hiring.models import Loop
+from hiring.spreadsheets import safe_cell
 
 from . import summaries
 from .models import InterviewerCalibration, LoopSummary
@@ -89,4 +94,4 @@ def write(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out: Wri
             flat["reasons"] = ";".join(flat["reasons"])
         if isinstance(flat.get("needs_debrief"), bool):
             flat["needs_debrief"] = "true" if flat["needs_debrief"] else "false"
-        writer.writerow(flat)
+        writer.writerow({column: safe_cell(value) for column, value in flat.items()})
