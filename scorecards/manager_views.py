@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hiring import limits
 from hiring.decisions import decision_record, may_decide, profile_ladder
+from hiring.limits import LimitedCharField
 from hiring.models import Decision, Interview, Loop, RoleProfile, User
 
 from . import charts
@@ -73,7 +75,8 @@ class DecisionForm(forms.Form):
         empty_label="The requisition's level",
         help_text="Only if you offer a different level from the one advertised.",
     )
-    rationale = forms.CharField(
+    rationale = LimitedCharField(
+        max_length=limits.DECISION_RATIONALE,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
             "required": "Write the rationale: why this decision, in a sentence or two."

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hiring import outbox, privacy, stages
+from hiring import limits, outbox, privacy, stages
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 
 from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
@@ -87,6 +87,16 @@ def _write_content(draft: ScorecardRevision, content: ScorecardContent) -> None:
             )
     if content.overall_recommendation and content.overall_recommendation not in Recommendation:
         errors["overall_recommendation"] = "Choose one of the four recommendations."
+    errors.update(
+        limits.length_errors(
+            key_takeaways=(content.key_takeaways, limits.KEY_TAKEAWAYS),
+            amendment_reason=(content.amendment_reason, limits.AMENDMENT_REASON),
+            **{
+                f"evidence_{pk}": (given.evidence, limits.EVIDENCE)
+                for pk, given in content.ratings.items()
+            },
+        )
+    )
     if errors:
         raise ValidationError(errors)
 
