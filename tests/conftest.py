@@ -16,6 +16,17 @@ from hiring.models import Interview, Loop, Requisition, User
 from tests.celery_worker import WorkerProcess
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
 
+# make test runs these folders a second time on SQLite, the embedded default of `make run`
+# (scripts/test.sh); a test elsewhere joins them with @pytest.mark.sqlite.
+SQLITE_TOO = {"api", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        if item.path.relative_to(tests).parts[0] in SQLITE_TOO:
+            item.add_marker(pytest.mark.sqlite)
+
 
 @pytest.fixture
 def recruiter(db: None) -> User:
