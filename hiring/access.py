@@ -74,12 +74,21 @@ M = TypeVar("M", bound=Model)
 # (DESIGN §6 "requisition staffing"). A recruiter could otherwise make themselves the
 # hiring manager and decide.
 STAFFING_FIELDS = frozenset({"hiring_manager", "recruiters", "profile"})
+BLIND_REFUSAL = (
+    "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
+    "decision open up."
+)
 # The audit actions that say who added a candidate (the admin, the CSV import).
 CREATED_ACTIONS = ("candidate.created", "candidate.imported")
 
 
 def _all(user: Any) -> bool:
     return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def administers(user: Any) -> bool:
+    """Whether ``user`` is an administrator: everything is theirs to see and do."""
+    return _all(user)
 
 
 def _active(user: Any) -> bool:
@@ -463,7 +472,7 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
     ),
     (Loop, "read_feedback"): (
         lambda u, o: _in(loops_staffed(u), o) and not feedback_withheld_for(u, o),
-        "Your own scorecard for this loop is not in yet: its feedback stays hidden until it is.",
+        BLIND_REFUSAL,
     ),
     (Loop, "decide"): (
         lambda u, o: _may_decide(u, o),

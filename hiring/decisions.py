@@ -19,11 +19,6 @@ from django.utils import timezone
 from . import access, outbox, privacy, stages
 from .models import Candidate, Decision, Loop, RoleProfile, User
 
-BLIND_REFUSAL = (
-    "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
-    "decision open up."
-)
-
 
 def may_decide(*, user: User, loop: Loop) -> bool:
     return access.can(user, "decide", loop)
@@ -79,7 +74,7 @@ def decision_record(
     an anonymised candidate."""
     access.check(by, "decide", loop)
     if access.feedback_withheld_for(by, loop):
-        raise PermissionDenied(BLIND_REFUSAL)
+        raise PermissionDenied(access.BLIND_REFUSAL)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
     if outcome not in Decision.Outcome.values:

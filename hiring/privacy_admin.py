@@ -67,7 +67,8 @@ class CandidateAdmin(ImportExportModelAdmin):
         # An anonymised candidate opens as a view: no Save button to bring data back with.
         if obj is not None and obj.anonymised_at is not None:
             return False
-        return super().has_change_permission(request, obj)
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or access.can(request_user(request), "change", obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.anonymised_at is not None:

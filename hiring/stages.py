@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import access, privacy
+from . import access, outbox, privacy
 from .models import Loop, User
 
 S = Loop.Status
@@ -69,8 +69,8 @@ def advance(*, loop: Loop, to: str, by: User | None, reason: str = "") -> bool:
 
 def loop_reopen(*, loop: Loop, by: User, reason: str) -> Loop:
     """Open a decided or withdrawn loop again, with a reason, audited. Its stage starts
-    again from the interviews (``scheduling`` until the refresh places it); a decision stays
-    in the history, no longer current."""
+    again from the interviews (``scheduling`` until the ``loop.reopened`` event's handler
+    places it); a decision stays in the history, no longer current."""
     access.check(by, "reopen", loop)
     reason = (reason or "").strip()
     if not reason:
@@ -83,6 +83,8 @@ def loop_reopen(*, loop: Loop, by: User, reason: str) -> Loop:
         locked.status = S.SCHEDULING
         locked.save(update_fields=["status", "updated_at"])
         locked.decisions.filter(is_current=True).update(is_current=False)
+        # The scorecards app places the loop in its stage again, after this commits.
+        outbox.emit("loop.reopened", {"loop_id": locked.pk})
         privacy.audit(
             action="loop.reopened",
             obj=locked,

@@ -17,15 +17,15 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from . import webhooks
+from . import access, webhooks
 from .admin_common import ReadOnlyLog
 from .integration_models import WEBHOOK_EVENTS, new_webhook_secret
 from .models import User, WebhookDelivery, WebhookSubscription
 
 
 def _superuser(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(isinstance(user, User) and user.is_active and user.is_superuser)
+    """Webhooks are an administrator's (``hiring.access``: visible to superusers only)."""
+    return access.administers(request.user)
 
 
 class SuperuserOnly(admin.ModelAdmin):

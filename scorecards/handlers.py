@@ -11,6 +11,7 @@ from . import services
 
 
 @handles("scorecard.submitted")
+@handles("loop.reopened")
 def move_loop_along(payload: dict[str, Any]) -> None:
     services.loop_refresh_status(loop_id=payload["loop_id"])
 

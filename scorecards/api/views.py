@@ -8,12 +8,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hiring import access
 from hiring.api import idempotency
 from hiring.api import selectors as hiring_selectors
 from hiring.api.errors import service_errors
@@ -192,13 +193,9 @@ class InterviewerCalibrationViewSet(
 
 
 def _refuse_while_owing(user: User, loop: Loop) -> None:
-    """The blind rule on summaries and decisions: whoever sits on the loop's panel sees its
-    scores, and decides, only once their own scorecard is in."""
-    if scorecard_selectors.interviews_owing_summary(user=user, loop=loop):
-        raise PermissionDenied(
-            "You sit on this loop's panel: submit your own scorecard first, then the summary "
-            "and the decision open up."
-        )
+    """The blind rule on summaries: whoever sits on the loop's panel sees its scores only
+    once their own scorecard is in (403 with the reason)."""
+    access.check(user, "read_feedback", loop)
 
 
 class LoopDecisionView(DocumentedErrors, APIView):

@@ -6,12 +6,14 @@ and the admin writes decisions and stages only through the services."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
-from hiring import access, privacy
+from hiring import access, outbox, privacy
 from hiring.decisions import decision_record
 from hiring.models import (
     AuditEvent,
@@ -280,6 +282,14 @@ def test_the_reopen_action_asks_for_a_reason_then_reopens(world, recruiter):
     world.loop.refresh_from_db()
     assert world.loop.status in Loop.OPEN_STATUSES
     assert AuditEvent.objects.filter(action="loop.reopened", actor=recruiter).exists()
+
+    # Its stage follows the interviews again: both are over and owe scorecards.
+    Interview.objects.filter(loop=world.loop).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=2)
+    )
+    outbox.dispatch()
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.AWAITING_FEEDBACK
 
 
 def test_a_model_the_policy_does_not_name_is_closed_to_all_but_superusers(world, recruiter):
