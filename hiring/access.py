@@ -129,7 +129,11 @@ def requisitions_staffed(user: User) -> QuerySet[Requisition]:
     )
 
 
-def _panel_interviews(user: User) -> QuerySet[Interview]:
+def panel_interviews(user: User) -> QuerySet[Interview]:
+    """The interviews ``user`` sits on: the interviewer's own pages (kit, scorecard). Owning
+    the requisition is not enough for those: they are the panel's."""
+    if not _active(user):
+        return Interview.objects.none()
     return Interview.objects.filter(interviewers=user)
 
 
@@ -156,7 +160,7 @@ def loops_staffed(user: User) -> QuerySet[Loop]:
 def loops_on_panel(user: User) -> QuerySet[Loop]:
     if not _active(user):
         return Loop.objects.none()
-    return Loop.objects.filter(pk__in=_panel_interviews(user).values("loop_id"))
+    return Loop.objects.filter(pk__in=panel_interviews(user).values("loop_id"))
 
 
 def owed_interviews(user: User, loop: Any) -> QuerySet[Interview]:
@@ -274,8 +278,7 @@ def _interviews(user: User) -> QuerySet[Interview]:
     if _all(user):
         return Interview.objects.all()
     return Interview.objects.filter(
-        Q(loop__in=loops_staffed(user).values("pk"))
-        | Q(pk__in=_panel_interviews(user).values("pk"))
+        Q(loop__in=loops_staffed(user).values("pk")) | Q(pk__in=panel_interviews(user).values("pk"))
     )
 
 
@@ -487,7 +490,7 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
         "Only the requisition's recruiters change its interviews.",
     ),
     (Interview, "write_scorecard"): (
-        lambda u, o: _in(_panel_interviews(u), o),
+        lambda u, o: _in(panel_interviews(u), o),
         "Only the interview's panel writes its scorecards.",
     ),
     (Notification, "resend"): (

@@ -65,7 +65,7 @@ class UserAdmin(DjangoUserAdmin):
         return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request_user(request).is_superuser:
+        if access.administers(request_user(request)):
             return super().get_fieldsets(request, obj)
         # A recruiter looks people up to staff panels: no password hash, groups or flags.
         return ((None, {"fields": ("username", "first_name", "last_name", "email", "time_zone")}),)
@@ -137,14 +137,16 @@ class RoleProfileAdmin(PolicyAdmin):
         return super().get_queryset(request).annotate(_dimensions=Count("dimensions"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and request_user(request).is_superuser
+        return super().has_add_permission(request) and access.administers(request_user(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and request_user(request).is_superuser
+        return allowed and access.administers(request_user(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and request_user(request).is_superuser
+        return super().has_delete_permission(request, obj) and access.administers(
+            request_user(request)
+        )
 
     @admin.display(description="dimensions", ordering="_dimensions")
     def dimension_count(self, obj: Any) -> int:
@@ -173,7 +175,7 @@ class RequisitionAdmin(PolicyAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A new requisition is staffed as it is created: an administrator's job.
-        return super().has_add_permission(request) and request_user(request).is_superuser
+        return super().has_add_permission(request) and access.administers(request_user(request))
 
     @admin.display(description="open loops", ordering="_open_loops")
     def open_loops(self, obj: Any) -> int:

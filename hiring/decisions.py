@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import access, outbox, privacy, stages
+from . import access, limits, outbox, privacy, stages
 from .models import Candidate, Decision, Loop, RoleProfile, User
 
 
@@ -81,6 +81,7 @@ def decision_record(
         errors["outcome"] = "Choose hire or no hire."
     if not rationale:
         errors["rationale"] = "Write the rationale: why this decision, in a sentence or two."
+    errors.update(limits.length_errors(rationale=(rationale, limits.DECISION_RATIONALE)))
     ladder = profile_ladder(profile=loop.requisition.profile)
     if level_offered is not None and level_offered.pk not in {p.pk for p in ladder}:
         errors["level_offered"] = "Offer a level on this role's ladder."

@@ -139,7 +139,7 @@ class NotificationAdmin(ReadOnlyLog, admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (
-            bool(getattr(request.user, "is_superuser", False))
+            access.administers(request.user)
             or _is_recruiter(request)
             or super().has_view_permission(request, obj)
         )

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from import_export import resources
 
-from . import limits, privacy
+from . import access, limits, privacy
 from .models import Candidate, User
 from .spreadsheets import safe_cell, unescape_cell
 
@@ -118,8 +118,4 @@ class CandidateResource(resources.ModelResource):
             privacy.audit(action=action, obj=instance, by=self.user, before=before, after=after)
 
     def _may_change(self, candidate: Candidate) -> bool:
-        user = self.user
-        if user is None or user.is_superuser:
-            return True
-        loops = candidate.loops.all()
-        return not loops.exists() or loops.filter(requisition__recruiters=user).exists()
+        return self.user is None or access.can(self.user, "change", candidate)

@@ -76,7 +76,8 @@ class ScorecardAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
+        # A scorecard is history (and audited): it changes only through an amendment.
+        return False
 
 
 @admin.register(DimensionRating)
@@ -93,7 +94,7 @@ class DimensionRatingAdmin(admin.ModelAdmin):
         )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
+        return access.administers(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -30,7 +30,7 @@ def _submitted(user: User) -> QuerySet[Scorecard]:
 
 
 def _interviews_of(user: User) -> QuerySet[Interview]:
-    return Interview.objects.filter(interviewers=user).select_related(
+    return access.panel_interviews(user).select_related(
         "loop__candidate", "loop__requisition", "case_exercise"
     )
 
@@ -66,7 +66,7 @@ def interview_get_for_interviewer(*, user: User, pk: int) -> Interview:
     """An interview ``user`` sits on the panel of, with what its kit and form need, or 404.
     Owning the requisition (recruiter, hiring manager) is not enough: this is the panel's
     view."""
-    queryset = Interview.objects.filter(interviewers=user).select_related(
+    queryset = access.panel_interviews(user).select_related(
         "loop__candidate", "loop__requisition__profile", "case_exercise"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -75,7 +75,7 @@ def interview_get_for_interviewer(*, user: User, pk: int) -> Interview:
 def interviews_owing_summary(*, user: User, loop: Loop) -> list[Interview]:
     """The interviews of ``user`` that keep ``loop``'s summary hidden from them (none for a
     superuser): submit these and the summary appears."""
-    if user.is_superuser:
+    if access.administers(user):
         return []
     return list(access.owed_interviews(user, loop.pk).order_by("starts_at"))
 

@@ -294,6 +294,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"user": API_THROTTLE_USER, "anon": API_THROTTLE_ANON},
+    # The caller's address as the sign-in lockout sees it: behind TRUSTED_PROXY_COUNT
+    # proxies, only the entries they added to X-Forwarded-For are believed.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loopwise API",

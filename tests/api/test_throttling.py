@@ -41,3 +41,13 @@ def test_a_malformed_rate_stops_start_up(monkeypatch):
         _rate("API_THROTTLE_USER", "1200/min")
     monkeypatch.setenv("API_THROTTLE_USER", "50/s")
     assert _rate("API_THROTTLE_USER", "1200/min") == "50/s"
+
+
+def test_an_anonymous_caller_cannot_dodge_the_rate_with_a_forged_forwarded_for(low_rates, client):
+    """Without a trusted proxy in front (TRUSTED_PROXY_COUNT=0) the connection's address
+    counts, whatever X-Forwarded-For a caller makes up."""
+    answers = [
+        client.get("/api/v1/schema/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+    assert answers == [200, 200, 429]
