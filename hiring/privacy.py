@@ -126,8 +126,9 @@ def changes(
 # --- Admin writes --------------------------------------------------------------------------
 
 
-def candidate_save(*, candidate: Candidate, by: User) -> Candidate:
-    """Save a candidate typed in the admin, auditing the fields that changed."""
+def candidate_save(*, candidate: Candidate, by: User | None) -> Candidate:
+    """Save a candidate typed in the admin (or written by a command: ``by`` None), auditing
+    the fields that changed."""
     with transaction.atomic():
         old = None
         if candidate.pk is not None:

@@ -179,11 +179,14 @@ def _demo_personal_data(
     privacy.candidate_erase(
         candidate=farid, by=recruiter, reason="The candidate asked us to delete their data."
     )
-    gustav = Candidate.objects.create(
-        full_name="Gustav Lind",
-        email="gustav.lind@example.com",
-        current_title="Head of Product",
-        source="Inbound",
+    gustav = privacy.candidate_save(
+        candidate=Candidate(
+            full_name="Gustav Lind",
+            email="gustav.lind@example.com",
+            current_title="Head of Product",
+            source="Inbound",
+        ),
+        by=recruiter,
     )
     loop = Loop.objects.create(candidate=gustav, requisition=requisition)
     decision = decision_record(
@@ -241,13 +244,16 @@ def _demo_loop(
     profile = requisition.profile
     dimensions = {dimension.slug: dimension for dimension in profile.dimensions.all()}
     cases = {case.slug: case for case in profile.case_exercises.all()}
-    candidate = Candidate.objects.create(
-        full_name=name,
-        email=email,
-        current_title="Director of Product",
-        current_company="Northwind",
-        source="Referral" if index % 2 else "Outbound",
-        time_zone="Europe/London",
+    candidate = privacy.candidate_save(  # audited, like every writer of candidates
+        candidate=Candidate(
+            full_name=name,
+            email=email,
+            current_title="Director of Product",
+            current_company="Northwind",
+            source="Referral" if index % 2 else "Outbound",
+            time_zone="Europe/London",
+        ),
+        by=requisition.recruiters.first(),
     )
     loop = Loop.objects.create(candidate=candidate, requisition=requisition, status=status)
     day = (now + timedelta(days=first_day)).replace(hour=14, minute=0, second=0, microsecond=0)

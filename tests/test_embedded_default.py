@@ -221,3 +221,16 @@ def test_the_hiring_manager_on_a_panel_waits_for_their_own_scorecard(server):
     assert status == 200
     assert "Hidden until your scorecard is in" in page  # Bruno Costa: the manager owes one
     assert "Amara Diallo" in page
+
+
+def test_every_demo_candidate_is_in_the_audit_trail_from_its_creation(embedded):
+    # seed_demo writes candidates like every other writer: audited (issue 12)
+    script = (
+        "from django.db.models import Exists, OuterRef;"
+        "from hiring.models import AuditEvent, Candidate;"
+        "created = AuditEvent.objects.filter(candidate=OuterRef('pk'), action='candidate.created');"
+        "print(Candidate.objects.count(), Candidate.objects.filter(Exists(created)).count())"
+    )
+    total, audited = manage(embedded, "shell", "-c", script).strip().splitlines()[-1].split()
+    assert int(total) >= 7
+    assert audited == total
