@@ -30,7 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import access
+from . import access, limits
 from .models import AuditEvent, Candidate, Decision, Interview, Loop, Notification, User
 
 MASK = "[candidate]"
@@ -363,6 +363,7 @@ def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why (for example, the candidate's request)."})
+    limits.check_lengths(reason=(reason, limits.ERASE_REASON))
     return candidate_anonymise(candidate=candidate, by=by, reason=reason)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -185,6 +185,9 @@ class CandidateAdmin(ImportExportModelAdmin):
                 erased += privacy.candidate_erase(candidate=candidate, by=user, reason=reason)
             except PermissionDenied:
                 self.message_user(request, f"You may not erase {candidate}.", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                break  # the same reason would fail for the next candidate too
         self.message_user(request, f"Candidates erased: {erased}.", messages.SUCCESS)
         return None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import access, outbox, privacy
+from . import access, limits, outbox, privacy
 from .models import Loop, User
 
 S = Loop.Status
@@ -75,6 +75,7 @@ def loop_reopen(*, loop: Loop, by: User, reason: str) -> Loop:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the loop reopens."})
+    limits.check_lengths(reason=(reason, limits.REASON))
     with transaction.atomic():
         locked = Loop.objects.select_for_update().get(pk=loop.pk)
         if locked.status not in CLOSED:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from hiring.models import (
 )
 from hiring.roles import RECRUITERS_GROUP
 from scorecards import services
+from scorecards.models import LoopSummary
 from scorecards.services import RatingInput, ScorecardContent
 from scorecards.summaries import loop_summary_compute
 from tests.factories import (
@@ -38,14 +40,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def submit(interview: Interview, interviewer: User, evidence: str, rec: str = "yes") -> None:
+def submit(
+    interview: Interview, interviewer: User, evidence: str, rec: str = "yes", rating: int = 3
+) -> None:
     dimension_ids = interview.focus_dimensions.values_list("pk", flat=True)
     scorecard = services.scorecard_get_or_create(interview=interview, interviewer=interviewer)
     services.scorecard_submit(
         scorecard=scorecard,
         by=interviewer,
         content=ScorecardContent(
-            ratings={pk: RatingInput(rating=3, evidence=evidence) for pk in dimension_ids},
+            ratings={pk: RatingInput(rating=rating, evidence=evidence) for pk in dimension_ids},
             overall_recommendation=rec,
             key_takeaways=f"takeaways: {evidence}",
         ),
@@ -220,13 +224,15 @@ def test_sorting_by_recommendation_does_not_order_hidden_rows_by_their_hidden_ve
 ):
     requisition = RequisitionFactory(hiring_manager=hiring_manager)
     names = ["Aaron", "Beth", "Cleo", "Dov"]
-    verdicts = ["strong_no", "strong_yes", "no", "yes"]
-    for name, verdict in zip(names, verdicts, strict=True):
+    verdicts = [("strong_no", 1), ("strong_yes", 4), ("no", 2), ("yes", 3)]
+    for name, (verdict, rating) in zip(names, verdicts, strict=True):
         loop = LoopFactory(requisition=requisition, candidate__full_name=name)
         InterviewFactory(loop=loop, interviewers=[hiring_manager])  # the manager owes
         colleague_interview = InterviewFactory(loop=loop, interviewers=[interviewer])
-        submit(colleague_interview, interviewer, "ok", rec=verdict)
+        submit(colleague_interview, interviewer, "ok", rec=verdict, rating=rating)
         loop_summary_compute(loop_id=loop.pk)
+    # The partial summaries hold scores the manager must not be able to infer.
+    assert LoopSummary.objects.filter(calibrated_score__isnull=False).count() == 4
 
     for sort in ("recommendation", "-calibrated"):
         page = signed_in(hiring_manager).get(f"/manager/?sort={sort}").content.decode()
@@ -303,3 +309,23 @@ def test_a_model_the_policy_does_not_name_is_closed_to_all_but_superusers(world,
     assert not access.can(recruiter, "staff", world.requisition)
     assert access.can(recruiter, "change", world.requisition)
     assert access.can(admin, "staff", world.requisition)
+
+
+def test_an_overlong_reopen_or_erase_reason_is_refused_and_changes_nothing(world, recruiter):
+    from hiring import stages
+    from hiring.services import loop_withdraw
+
+    loop_withdraw(loop=world.loop, by=recruiter)
+    with pytest.raises(ValidationError):
+        stages.loop_reopen(loop=world.loop, by=recruiter, reason="x" * 2_001)
+    world.loop.refresh_from_db()
+    assert world.loop.status == Loop.Status.WITHDRAWN
+
+    client = signed_in(recruiter)
+    candidate = world.loop.candidate
+    client.post(
+        f"/admin/hiring/candidate/{candidate.pk}/erase/",
+        {"confirm": "yes", "reason": "y" * 501},
+    )
+    candidate.refresh_from_db()
+    assert candidate.anonymised_at is None
