@@ -188,150 +188,260 @@ def fit_leniency(
         raise ValueError("values must be finite")
     if min(n_candidates, n_interviewers, n_dimensions) < 0:
         raise ValueError("counts must not be negative")
-    c = _as_index("candidate_idx", candidate_idx, n_candidates, n)
-    i = _as_index("interviewer_idx", interviewer_idx, n_interviewers, n)
-    d = _as_index("dimension_idx", dimension_idx, n_dimensions, n)
+    design = _Design.build(
+        _as_index("candidate_idx", candidate_idx, n_candidates, n),
+        _as_index("interviewer_idx", interviewer_idx, n_interviewers, n),
+        _as_index("dimension_idx", dimension_idx, n_dimensions, n),
+        n_candidates,
+        n_interviewers,
+        n_dimensions,
+    )
     if max_iter < 1:
         raise ValueError("max_iter must be at least 1")
 
-    n_c = np.bincount(c, minlength=n_candidates).astype(np.float64)
-    n_i_int = np.bincount(i, minlength=n_interviewers).astype(np.int64)
-    n_i = n_i_int.astype(np.float64)
-    n_d = np.bincount(d, minlength=n_dimensions).astype(np.float64)
-
-    # Interviews (candidate, interviewer pairs): the unit of the interview effect.
-    pair_key = c.astype(np.int64) * max(n_interviewers, 1) + i
-    pair_keys, p = np.unique(pair_key, return_inverse=True)
-    p = p.astype(np.intp, copy=False).reshape(-1)
-    n_pairs = int(pair_keys.shape[0])
-    n_p = np.bincount(p, minlength=n_pairs).astype(np.float64)
-    pair_c = (pair_keys // max(n_interviewers, 1)).astype(np.intp)
-    pair_i = (pair_keys % max(n_interviewers, 1)).astype(np.intp)
-
-    rated_c = n_c > 0
-    rated_i = n_i > 0
-    n_rated_i = int(np.count_nonzero(rated_i))
-
-    estimate_b = shrinkage is None and has_enough_data(n_i_int)
+    estimate_b = shrinkage is None and has_enough_data(design.n_i_int)
     estimate_g = pair_shrinkage is None and (
         n >= MIN_RATINGS_FOR_ESTIMATE
-        and int(np.count_nonzero(n_p >= 2)) >= MIN_PAIRS_FOR_PAIR_ESTIMATE
+        and int(np.count_nonzero(design.n_p >= 2)) >= MIN_PAIRS_FOR_PAIR_ESTIMATE
     )
-    lam_b = _clip_shrinkage(DEFAULT_SHRINKAGE if shrinkage is None else shrinkage)
-    lam_g = _clip_shrinkage(DEFAULT_PAIR_SHRINKAGE if pair_shrinkage is None else pair_shrinkage)
-    lam_c = CANDIDATE_RIDGE
-    sigma2 = DEFAULT_RESIDUAL_VARIANCE
-
-    mu = np.zeros(n_dimensions)
-    theta = np.zeros(n_candidates)
-    b = np.zeros(n_interviewers)
-    g = np.zeros(n_pairs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.where(n_d > 0, np.bincount(d, weights=x, minlength=n_dimensions) / n_d, 0.0)
-    r = x - mu[d]  # residual, kept up to date incrementally
-
+    ridges = _Ridges(
+        sigma2=DEFAULT_RESIDUAL_VARIANCE,
+        lam_b=_clip_shrinkage(DEFAULT_SHRINKAGE if shrinkage is None else shrinkage),
+        lam_g=_clip_shrinkage(DEFAULT_PAIR_SHRINKAGE if pair_shrinkage is None else pair_shrinkage),
+    )
+    effects = _Effects.start(design, x)
     iterations = 0
     converged = n == 0
     for sweep in range(1, max_iter + 1 if n else 1):
         iterations = sweep
         if sweep % 25 == 0:  # refresh the residual against accumulated rounding
-            r = x - mu[d] - theta[c] - b[i] - g[p]
-        delta = 0.0
-
-        # Candidate effects.
-        new = (np.bincount(c, weights=r, minlength=n_candidates) + n_c * theta) / (n_c + lam_c)
-        step = new - theta
-        r -= step[c]
-        theta = new
-        delta = max(delta, float(np.abs(step).max(initial=0.0)))
-
-        # Interviewer leniency.
-        new = (np.bincount(i, weights=r, minlength=n_interviewers) + n_i * b) / (n_i + lam_b)
-        step = new - b
-        r -= step[i]
-        b = new
-        delta = max(delta, float(np.abs(step).max(initial=0.0)))
-
-        # Interview effects.
-        new = (np.bincount(p, weights=r, minlength=n_pairs) + n_p * g) / (n_p + lam_g)
-        step = new - g
-        r -= step[p]
-        g = new
-        delta = max(delta, float(np.abs(step).max(initial=0.0)))
-
-        # Move the means of the penalised effects into mu: the fit is unchanged and the
-        # penalty can only fall, so this is an exact descent step along a slow direction.
-        shift = 0.0
-        if rated_c.any():
-            k = float(theta[rated_c].mean())
-            theta[rated_c] -= k
-            shift += k
-        if n_rated_i:
-            k = float(b[rated_i].mean())
-            b[rated_i] -= k
-            shift += k
-        if n_pairs:
-            k = float(g.mean())
-            g -= k
-            shift += k
-        mu[n_d > 0] += shift  # r is unchanged: every rating gained and lost the same amount
-
-        # Dimension means (unpenalised).
-        with np.errstate(invalid="ignore", divide="ignore"):
-            step = np.where(n_d > 0, np.bincount(d, weights=r, minlength=n_dimensions) / n_d, 0)
-        r -= step[d]
-        mu = mu + step
-        delta = max(delta, float(np.abs(step).max(initial=0.0)))
-
-        # Variance components (Gull-MacKay fixed point with weak priors toward the defaults).
-        rss = float(r @ r)
-        h_c = float((n_c / (n_c + lam_c)).sum())
-        # Leverage of each interview effect, less the part the candidate effect already takes
-        # (exact for balanced loops), so that tau_g² is not underestimated.
-        h_g = n_p / (n_p + lam_g) * (1.0 - n_p / (n_c[pair_c] + lam_c))
-        info_b = _effective_ratings(n_p, pair_c, pair_i, lam_g, lam_c, n_c.shape[0], n_i.shape[0])
-        h_b = float((info_b / (info_b + lam_b)).sum())
-        df = float(np.count_nonzero(n_d)) + h_c + h_b + float(h_g.sum())
-        sigma2 = (rss + RESIDUAL_PRIOR_DOF * DEFAULT_RESIDUAL_VARIANCE) / max(
-            n - df + RESIDUAL_PRIOR_DOF, 1.0
-        )
-        sigma2 = max(sigma2, 1e-12)
-        old_b, old_g = lam_b, lam_g
-        if estimate_b:
-            tau_b2 = (float(b @ b) + LENIENCY_PRIOR_WEIGHT * sigma2 / DEFAULT_SHRINKAGE) / (
-                h_b + LENIENCY_PRIOR_WEIGHT
-            )
-            lam_b = _clip_shrinkage(sigma2 / max(tau_b2, 1e-300))
-        if estimate_g:
-            tau_g2 = (float(g @ g) + PAIR_PRIOR_WEIGHT * sigma2 / DEFAULT_PAIR_SHRINKAGE) / (
-                float(h_g.sum()) + PAIR_PRIOR_WEIGHT
-            )
-            lam_g = _clip_shrinkage(sigma2 / max(tau_g2, 1e-300))
-        lam_change = max(abs(lam_b - old_b) / old_b, abs(lam_g - old_g) / old_g)
-
+            effects.r = effects.residual(design, x)
+        delta = _sweep(design, effects, ridges)
+        new = _evidence_step(design, effects, ridges, n, estimate_b, estimate_g)
+        ridges, lam_change = new, new.change_from(ridges)
         if delta < tol and lam_change < tol:
             converged = True
             break
+    return _fit_result(design, effects, ridges, iterations, converged, estimate_b, n)
 
-    r = x - mu[d] - theta[c] - b[i] - g[p]
-    info_b = _effective_ratings(n_p, pair_c, pair_i, lam_g, lam_c, n_candidates, n_interviewers)
-    tau_b2 = sigma2 / lam_b
-    b_se = np.sqrt(sigma2 / (info_b + lam_b))
+
+@dataclass(frozen=True)
+class _Design:
+    """Who rated what: per-rating indices and per-unit counts, fixed for the whole fit."""
+
+    c: IntArray  # (n,) candidate of each rating
+    i: IntArray  # (n,) interviewer
+    d: IntArray  # (n,) dimension
+    p: IntArray  # (n,) interview (candidate, interviewer pair)
+    n_c: FloatArray  # ratings per candidate
+    n_i_int: npt.NDArray[np.int64]  # ratings per interviewer
+    n_i: FloatArray  # the same, as floats
+    n_d: FloatArray  # ratings per dimension
+    n_p: FloatArray  # ratings per interview
+    pair_c: IntArray  # candidate of each interview
+    pair_i: IntArray  # interviewer of each interview
+    rated_c: npt.NDArray[np.bool_]  # candidates with a rating
+    rated_i: npt.NDArray[np.bool_]  # interviewers with a rating
+
+    @classmethod
+    def build(
+        cls,
+        c: IntArray,
+        i: IntArray,
+        d: IntArray,
+        n_candidates: int,
+        n_interviewers: int,
+        n_dimensions: int,
+    ) -> _Design:
+        n_c = np.bincount(c, minlength=n_candidates).astype(np.float64)
+        n_i_int = np.bincount(i, minlength=n_interviewers).astype(np.int64)
+        # Interviews (candidate, interviewer pairs): the unit of the interview effect.
+        width = max(n_interviewers, 1)
+        pair_keys, p = np.unique(c.astype(np.int64) * width + i, return_inverse=True)
+        p = p.astype(np.intp, copy=False).reshape(-1)
+        return cls(
+            c=c,
+            i=i,
+            d=d,
+            p=p,
+            n_c=n_c,
+            n_i_int=n_i_int,
+            n_i=n_i_int.astype(np.float64),
+            n_d=np.bincount(d, minlength=n_dimensions).astype(np.float64),
+            n_p=np.bincount(p, minlength=int(pair_keys.shape[0])).astype(np.float64),
+            pair_c=(pair_keys // width).astype(np.intp),
+            pair_i=(pair_keys % width).astype(np.intp),
+            rated_c=n_c > 0,
+            rated_i=n_i_int > 0,
+        )
+
+    def effective_ratings(self, ridges: _Ridges) -> FloatArray:
+        return _effective_ratings(
+            self.n_p,
+            self.pair_c,
+            self.pair_i,
+            ridges.lam_g,
+            CANDIDATE_RIDGE,
+            self.n_c.shape[0],
+            self.n_i.shape[0],
+        )
+
+
+@dataclass(frozen=True)
+class _Ridges:
+    """The variance components of one sweep, as the ridge strengths they imply."""
+
+    sigma2: float  # residual variance
+    lam_b: float  # leniency shrinkage, sigma² / tau_b²
+    lam_g: float  # interview-effect shrinkage, sigma² / tau_g²
+
+    def change_from(self, old: _Ridges) -> float:
+        """Relative change of the ridge strengths, for the convergence test."""
+        return max(abs(self.lam_b - old.lam_b) / old.lam_b, abs(self.lam_g - old.lam_g) / old.lam_g)
+
+
+@dataclass
+class _Effects:
+    """The fitted effects, updated in place sweep by sweep, with the residual kept in step."""
+
+    mu: FloatArray
+    theta: FloatArray
+    b: FloatArray
+    g: FloatArray
+    r: FloatArray  # x - mu[d] - theta[c] - b[i] - g[p], kept up to date incrementally
+
+    @classmethod
+    def start(cls, design: _Design, x: FloatArray) -> _Effects:
+        """Every effect at 0, the dimension means at the raw means."""
+        n_d = design.n_d
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu = np.where(
+                n_d > 0, np.bincount(design.d, weights=x, minlength=n_d.shape[0]) / n_d, 0.0
+            )
+        return cls(
+            mu=mu,
+            theta=np.zeros(design.n_c.shape[0]),
+            b=np.zeros(design.n_i.shape[0]),
+            g=np.zeros(design.n_p.shape[0]),
+            r=x - mu[design.d],
+        )
+
+    def residual(self, design: _Design, x: FloatArray) -> FloatArray:
+        return x - self.mu[design.d] - self.theta[design.c] - self.b[design.i] - self.g[design.p]
+
+
+def _largest(step: FloatArray) -> float:
+    return float(np.abs(step).max(initial=0.0))
+
+
+def _ridge_block(
+    index: IntArray, counts: FloatArray, effect: FloatArray, r: FloatArray, lam: float
+) -> tuple[FloatArray, float]:
+    """One block's exact ridge update given all the others: the new effect and its largest
+    move. ``r`` is updated in place."""
+    new = (np.bincount(index, weights=r, minlength=counts.shape[0]) + counts * effect) / (
+        counts + lam
+    )
+    step = new - effect
+    r -= step[index]
+    return new, _largest(step)
+
+
+def _sweep(design: _Design, fx: _Effects, ridges: _Ridges) -> float:
+    """One pass of block-coordinate descent; returns the largest move of any effect."""
+    fx.theta, moved_c = _ridge_block(design.c, design.n_c, fx.theta, fx.r, CANDIDATE_RIDGE)
+    fx.b, moved_b = _ridge_block(design.i, design.n_i, fx.b, fx.r, ridges.lam_b)
+    fx.g, moved_g = _ridge_block(design.p, design.n_p, fx.g, fx.r, ridges.lam_g)
+    _recentre(design, fx)
+    # Dimension means (unpenalised).
+    n_d = design.n_d
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.where(
+            n_d > 0, np.bincount(design.d, weights=fx.r, minlength=n_d.shape[0]) / n_d, 0
+        )
+    fx.r -= step[design.d]
+    fx.mu = fx.mu + step
+    return max(0.0, moved_c, moved_b, moved_g, _largest(step))
+
+
+def _recentre(design: _Design, fx: _Effects) -> None:
+    """Move the means of the penalised effects into mu: the fit is unchanged and the penalty
+    can only fall, so this is an exact descent step along a slow direction."""
+    rated_c, rated_i = design.rated_c, design.rated_i
+    shift = 0.0
+    if rated_c.any():
+        k = float(fx.theta[rated_c].mean())
+        fx.theta[rated_c] -= k
+        shift += k
+    if rated_i.any():
+        k = float(fx.b[rated_i].mean())
+        fx.b[rated_i] -= k
+        shift += k
+    if fx.g.shape[0]:
+        k = float(fx.g.mean())
+        fx.g -= k
+        shift += k
+    fx.mu[design.n_d > 0] += shift  # r is unchanged: every rating gained and lost the same amount
+
+
+def _evidence_step(
+    design: _Design, fx: _Effects, ridges: _Ridges, n: int, estimate_b: bool, estimate_g: bool
+) -> _Ridges:
+    """Variance components by the Gull-MacKay fixed point, with weak priors toward the
+    defaults; a ridge strength that is not estimated stays as it is."""
+    n_c, n_p, lam_c = design.n_c, design.n_p, CANDIDATE_RIDGE
+    h_c = float((n_c / (n_c + lam_c)).sum())
+    # Leverage of each interview effect, less the part the candidate effect already takes
+    # (exact for balanced loops), so that tau_g² is not underestimated.
+    h_g = n_p / (n_p + ridges.lam_g) * (1.0 - n_p / (n_c[design.pair_c] + lam_c))
+    info_b = design.effective_ratings(ridges)
+    h_b = float((info_b / (info_b + ridges.lam_b)).sum())
+    df = float(np.count_nonzero(design.n_d)) + h_c + h_b + float(h_g.sum())
+    sigma2 = (float(fx.r @ fx.r) + RESIDUAL_PRIOR_DOF * DEFAULT_RESIDUAL_VARIANCE) / max(
+        n - df + RESIDUAL_PRIOR_DOF, 1.0
+    )
+    sigma2 = max(sigma2, 1e-12)
+    lam_b, lam_g = ridges.lam_b, ridges.lam_g
+    if estimate_b:
+        tau_b2 = (float(fx.b @ fx.b) + LENIENCY_PRIOR_WEIGHT * sigma2 / DEFAULT_SHRINKAGE) / (
+            h_b + LENIENCY_PRIOR_WEIGHT
+        )
+        lam_b = _clip_shrinkage(sigma2 / max(tau_b2, 1e-300))
+    if estimate_g:
+        tau_g2 = (float(fx.g @ fx.g) + PAIR_PRIOR_WEIGHT * sigma2 / DEFAULT_PAIR_SHRINKAGE) / (
+            float(h_g.sum()) + PAIR_PRIOR_WEIGHT
+        )
+        lam_g = _clip_shrinkage(sigma2 / max(tau_g2, 1e-300))
+    return _Ridges(sigma2=sigma2, lam_b=lam_b, lam_g=lam_g)
+
+
+def _fit_result(
+    design: _Design,
+    fx: _Effects,
+    ridges: _Ridges,
+    iterations: int,
+    converged: bool,
+    estimated: bool,
+    n: int,
+) -> LeniencyFit:
+    """The fit with each leniency's posterior sd and the information behind it."""
+    sigma2, lam_b = ridges.sigma2, ridges.lam_b
+    info_b = design.effective_ratings(ridges)
     return LeniencyFit(
-        mu=mu,
-        theta=theta,
-        leniency=b,
-        leniency_se=b_se,
-        ratings_per_interviewer=n_i_int,
+        mu=fx.mu,
+        theta=fx.theta,
+        leniency=fx.b,
+        leniency_se=np.sqrt(sigma2 / (info_b + lam_b)),
+        ratings_per_interviewer=design.n_i_int,
         effective_ratings=info_b,
         residual_variance=float(sigma2),
-        prior_variance=float(tau_b2),
+        prior_variance=float(sigma2 / lam_b),
         shrinkage=float(lam_b),
-        pair_variance=float(sigma2 / lam_g),
-        pair_shrinkage=float(lam_g),
+        pair_variance=float(sigma2 / ridges.lam_g),
+        pair_shrinkage=float(ridges.lam_g),
         iterations=iterations,
         converged=converged,
-        estimated=estimate_b,
+        estimated=estimated,
         n_ratings=n,
     )
 
