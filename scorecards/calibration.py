@@ -656,68 +656,90 @@ def score_loop(
     for key, w in weights.items():
         if not (w > 0 and math.isfinite(w)):
             raise ValueError(f"weight of {key!r} must be positive and finite")
-    lv = leniency_variance or {}
-
+    errors = _ErrorModel(residual_variance, leniency_variance or {}, pair_variance)
     by_dim: dict[str, list[LoopRating]] = {}
     for rating in ratings:
         if not math.isfinite(rating.value):
             raise ValueError("ratings must be finite")
         by_dim.setdefault(rating.dimension, []).append(rating)
+    dimensions = {dim: _dimension_score(dim, rs, leniency, errors) for dim, rs in by_dim.items()}
+    corrections = {r.interviewer: -float(leniency.get(r.interviewer, 0.0)) for r in ratings}
+    return LoopScores(
+        dimensions=dimensions,
+        overall=_overall_score(weights, dimensions, by_dim, errors),
+        corrections=corrections,
+    )
 
-    def shared_var(interviewer: str) -> float:
-        return float(lv.get(interviewer, 0.0)) + pair_variance
 
-    def spread(coefs: list[tuple[str, float]]) -> float:
+@dataclass(frozen=True)
+class _ErrorModel:
+    """Standard errors of weighted means of calibrated ratings (see :func:`score_loop`)."""
+
+    residual_variance: float
+    leniency_variance: Mapping[str, float]
+    pair_variance: float
+
+    def shared_var(self, interviewer: str) -> float:
+        """Variance every rating by one interviewer in this loop shares."""
+        return float(self.leniency_variance.get(interviewer, 0.0)) + self.pair_variance
+
+    def se(self, coefs: list[tuple[str, float]]) -> float:
+        """SE of ``sum a (x - b)`` over ``(interviewer, a)`` pairs, one per rating."""
         per_interviewer: dict[str, float] = {}
         independent = 0.0
         for who, a in coefs:
             independent += a * a
             per_interviewer[who] = per_interviewer.get(who, 0.0) + a
-        var = residual_variance * independent + sum(
-            s * s * shared_var(who) for who, s in per_interviewer.items()
+        var = self.residual_variance * independent + sum(
+            s * s * self.shared_var(who) for who, s in per_interviewer.items()
         )
         return math.sqrt(max(var, 0.0))
 
-    dimensions: dict[str, DimensionScore] = {}
-    for dim, rs in by_dim.items():
-        n = len(rs)
-        xs = [r.value for r in rs]
-        cal = [r.value - float(leniency.get(r.interviewer, 0.0)) for r in rs]
-        calibrated = sum(cal) / n
-        se = spread([(r.interviewer, 1.0 / n) for r in rs])
-        dimensions[dim] = DimensionScore(
-            dimension=dim,
-            raw_mean=sum(xs) / n,
-            calibrated=calibrated,
-            se=se,
-            low=calibrated - INTERVAL_Z * se,
-            high=calibrated + INTERVAL_Z * se,
-            n_ratings=n,
-            min_rating=min(xs),
-            max_rating=max(xs),
-        )
 
+def _dimension_score(
+    dim: str, rs: list[LoopRating], leniency: Mapping[str, float], errors: _ErrorModel
+) -> DimensionScore:
+    n = len(rs)
+    xs = [r.value for r in rs]
+    cal = [r.value - float(leniency.get(r.interviewer, 0.0)) for r in rs]
+    calibrated = sum(cal) / n
+    se = errors.se([(r.interviewer, 1.0 / n) for r in rs])
+    return DimensionScore(
+        dimension=dim,
+        raw_mean=sum(xs) / n,
+        calibrated=calibrated,
+        se=se,
+        low=calibrated - INTERVAL_Z * se,
+        high=calibrated + INTERVAL_Z * se,
+        n_ratings=n,
+        min_rating=min(xs),
+        max_rating=max(xs),
+    )
+
+
+def _overall_score(
+    weights: Mapping[str, float],
+    dimensions: Mapping[str, DimensionScore],
+    by_dim: Mapping[str, list[LoopRating]],
+    errors: _ErrorModel,
+) -> OverallScore:
+    """The weighted mean over the rated dimensions, weights renormalised over them."""
     counted = [dim for dim in weights if dim in dimensions]
+    if not counted:
+        return OverallScore(raw=None, calibrated=None, se=None, low=None, high=None)
     total = sum(float(weights[dim]) for dim in counted)
-    if counted:
-        norm = {dim: float(weights[dim]) / total for dim in counted}
-        raw = sum(norm[dim] * dimensions[dim].raw_mean for dim in counted)
-        calibrated = sum(norm[dim] * dimensions[dim].calibrated for dim in counted)
-        coefs = [
-            (r.interviewer, norm[dim] / len(by_dim[dim])) for dim in counted for r in by_dim[dim]
-        ]
-        se = spread(coefs)
-        overall = OverallScore(
-            raw=raw,
-            calibrated=calibrated,
-            se=se,
-            low=calibrated - INTERVAL_Z * se,
-            high=calibrated + INTERVAL_Z * se,
-            n_dimensions=len(counted),
-            weights=norm,
-        )
-    else:
-        overall = OverallScore(raw=None, calibrated=None, se=None, low=None, high=None)
-
-    corrections = {r.interviewer: -float(leniency.get(r.interviewer, 0.0)) for r in ratings}
-    return LoopScores(dimensions=dimensions, overall=overall, corrections=corrections)
+    norm = {dim: float(weights[dim]) / total for dim in counted}
+    raw = sum(norm[dim] * dimensions[dim].raw_mean for dim in counted)
+    calibrated = sum(norm[dim] * dimensions[dim].calibrated for dim in counted)
+    se = errors.se(
+        [(r.interviewer, norm[dim] / len(by_dim[dim])) for dim in counted for r in by_dim[dim]]
+    )
+    return OverallScore(
+        raw=raw,
+        calibrated=calibrated,
+        se=se,
+        low=calibrated - INTERVAL_Z * se,
+        high=calibrated + INTERVAL_Z * se,
+        n_dimensions=len(counted),
+        weights=norm,
+    )
