@@ -13,26 +13,10 @@ from .world import PERSONAS, SENTINEL_LABELS
 
 pytestmark = pytest.mark.django_db
 
-# (persona, sentinel) pairs that leak today; strict xfails, removed as the leaks are fixed.
-_EXPORTS = "personal-data export (admin button and action, API) and the admin audit trail"
-KNOWN_LEAKS: dict[tuple[str, str], str] = {
-    **{
-        ("recruiter_a", label): f"B's feedback on the shared candidate through the {_EXPORTS}"
-        for label in ("EVIDENCE-B1", "TAKEAWAY-B1", "RATIONALE-B1")
-    },
-    **{
-        ("recruiter_b", label): f"A's feedback on the shared candidate through the {_EXPORTS}"
-        for label in ("EVIDENCE-A1", "EVIDENCE-A1-AMENDED", "AMENDMENT-A1", "TAKEAWAY-A1")
-    },
-    **{
-        ("recruiter_a_owes", label): f"the blind rule broken by the {_EXPORTS}"
-        for label in ("EVIDENCE-A2", "TAKEAWAY-A2")
-    },
-    **{
-        ("recruiter_a_owes", label): f"B's feedback on the shared candidate through the {_EXPORTS}"
-        for label in ("EVIDENCE-B1", "TAKEAWAY-B1", "RATIONALE-B1")
-    },
-}
+# (persona, sentinel) pairs that leak, as strict xfails while a fix is under way; empty when
+# none is open. Issue 12's (exports and audit trail across requisitions and past the blind
+# rule) were fixed by hiring/access.py.
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> list[object]:

@@ -29,7 +29,6 @@ def rollback(visit: Visit) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-@pytest.mark.xfail(strict=True, reason="leak: RequisitionAdmin lets recruiters edit staffing")
 def test_a_recruiter_cannot_restaff_a_requisition(visit: Visit, rollback: None) -> None:
     """DESIGN §6: requisition staffing (hiring manager, recruiters, role profile) is read-only
     for recruiters: the change page opens, and a posted change of those fields is not saved."""
@@ -64,17 +63,9 @@ def _withheld_order(client: Client, names: list[str], query: str) -> list[str]:
     return sorted(names, key=body.index)
 
 
-_SORT_LEAK = pytest.mark.xfail(
-    strict=True, reason="leak: withheld loops are ordered by their hidden score among themselves"
-)
-
-
 @pytest.mark.parametrize(
     "query",
-    [
-        pytest.param("sort=recommendation", marks=_SORT_LEAK),
-        pytest.param("sort=-calibrated", marks=_SORT_LEAK),
-    ],
+    ["sort=recommendation", "sort=-calibrated"],
 )
 def test_a_managers_hidden_verdicts_do_not_show_through_the_order(
     visit: Visit, rollback: None, query: str
@@ -107,7 +98,6 @@ def test_a_managers_hidden_verdicts_do_not_show_through_the_order(
     assert orders[0] == orders[1]
 
 
-@pytest.mark.xfail(strict=True, reason="leak: decision_record accepts a withdrawn loop")
 @pytest.mark.parametrize("surface", ["page", "api"])
 def test_no_decision_on_a_withdrawn_loop(visit: Visit, rollback: None, surface: str) -> None:
     """DESIGN §6: a decision is refused on a withdrawn loop, from its hiring manager too."""
