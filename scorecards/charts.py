@@ -127,6 +127,42 @@ class ScoreRow:
     overall: bool = False
 
 
+@dataclass(frozen=True)
+class _ScoreFrame:
+    """Geometry of the scores chart: a label column, the plot, and a column of printed values."""
+
+    rows: int
+    scale_max: int
+    left: int = 230
+    top: int = 44
+    plot_w: int = 420
+    row_h: int = 34
+    right: int = 330
+
+    @property
+    def width(self) -> int:
+        return self.left + self.plot_w + self.right
+
+    @property
+    def height(self) -> int:
+        return self.top + self.row_h * self.rows + 56
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.row_h * self.rows
+
+    @property
+    def values_x(self) -> int:
+        """Where the printed values start, right of the plot."""
+        return self.width - self.right + 8
+
+    def sx(self, value: float) -> float:
+        """Screen x of a score; scores off the axis sit at its ends."""
+        lo_axis, hi_axis = 0.5, self.scale_max + 0.5
+        value = min(max(value, lo_axis), hi_axis)
+        return self.left + (value - lo_axis) / (hi_axis - lo_axis) * self.plot_w
+
+
 def calibrated_scores(
     *,
     rows: Sequence[ScoreRow],
@@ -137,16 +173,9 @@ def calibrated_scores(
 ) -> SafeString:
     """Calibrated score per dimension (dot) with its interval (whiskers), the raw mean
     (hollow diamond) and the bar (dashed line), each value printed at the right."""
-    left, top, plot_w, row_h, right = 230, 44, 420, 34, 330
-    width = left + plot_w + right
-    height = top + row_h * len(rows) + 56
-    lo_axis, hi_axis = 0.5, scale_max + 0.5
-
-    def sx(value: float) -> float:
-        value = min(max(value, lo_axis), hi_axis)
-        return left + (value - lo_axis) / (hi_axis - lo_axis) * plot_w
-
+    frame = _ScoreFrame(rows=len(rows), scale_max=scale_max)
     pct = round(interval_level * 100)
+    width, height = frame.width, frame.height
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart scores" id="{_t(chart_id)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -156,15 +185,26 @@ def calibrated_scores(
         f"with its {pct}% interval (whiskers), the raw mean (hollow diamond), and the bar "
         f"at {_n(bar)} (dashed line).</desc>",
     ]
-    bottom = top + row_h * len(rows)
-    for tick in range(1, scale_max + 1):
-        x = sx(tick)
+    out += _score_axes(frame, bar, pct)
+    for i, row in enumerate(rows):
+        out += _score_row(frame, row, i, bar)
+    out.append(_score_legend(frame, pct))
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text in it is escaped
+
+
+def _score_axes(frame: _ScoreFrame, bar: float, pct: int) -> list[str]:
+    """Grid lines with the scale's numbers, the dashed bar, and the values column's title."""
+    top, bottom = frame.top, frame.bottom
+    out = []
+    for tick in range(1, frame.scale_max + 1):
+        x = frame.sx(tick)
         out.append(
             f'<line class="grid" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{bottom}" '
             f'stroke="#e5e7eb"/>'
             f'<text class="axis" x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{tick}</text>'
         )
-    bx = sx(bar)
+    bx = frame.sx(bar)
     out.append(
         f'<line class="bar-line" x1="{bx:.1f}" y1="{top - 14}" x2="{bx:.1f}" y2="{bottom}" '
         f'stroke="#b91c1c" stroke-width="2" stroke-dasharray="6 4"/>'
@@ -172,64 +212,71 @@ def calibrated_scores(
         f"Bar {_n(bar)}</text>"
     )
     out.append(
-        f'<text class="axis-title" x="{width - right + 8}" y="{top - 18}">'
+        f'<text class="axis-title" x="{frame.values_x}" y="{top - 18}">'
         f"calibrated ({pct}% interval) · raw</text>"
     )
-    for i, row in enumerate(rows):
-        cy = top + i * row_h + row_h / 2
-        label = row.label + (" (must-have)" if row.must_have else "")
-        cls = "row-label overall" if row.overall else "row-label"
+    return out
+
+
+def _score_row(frame: _ScoreFrame, row: ScoreRow, i: int, bar: float) -> list[str]:
+    """One dimension (or the overall score): its label, marks and printed values."""
+    cy = frame.top + i * frame.row_h + frame.row_h / 2
+    label = row.label + (" (must-have)" if row.must_have else "")
+    cls = "row-label overall" if row.overall else "row-label"
+    out = [
+        f'<text class="{cls}" x="{frame.left - 8}" y="{cy + 4:.0f}" text-anchor="end">'
+        f"{_t(_clip(label, 34))}</text>"
+    ]
+    if row.overall:
         out.append(
-            f'<text class="{cls}" x="{left - 8}" y="{cy + 4:.0f}" text-anchor="end">'
-            f"{_t(_clip(label, 34))}</text>"
+            f'<line class="divider" x1="10" y1="{cy - frame.row_h / 2:.0f}" '
+            f'x2="{frame.width - 10}" y2="{cy - frame.row_h / 2:.0f}" stroke="#9ca3af"/>'
         )
-        if row.overall:
-            out.append(
-                f'<line class="divider" x1="10" y1="{cy - row_h / 2:.0f}" '
-                f'x2="{width - 10}" y2="{cy - row_h / 2:.0f}" stroke="#9ca3af"/>'
-            )
-        if row.calibrated is None:
-            out.append(
-                f'<text class="value" x="{width - right + 8}" y="{cy + 4:.0f}">not rated</text>'
-            )
-            continue
-        if row.low is not None and row.high is not None:
-            x1, x2 = sx(row.low), sx(row.high)
-            out.append(
-                f'<g class="whisker"><line x1="{x1:.1f}" y1="{cy:.1f}" x2="{x2:.1f}" '
-                f'y2="{cy:.1f}" stroke="#1f2937" stroke-width="2"/>'
-                f'<line x1="{x1:.1f}" y1="{cy - 7:.1f}" x2="{x1:.1f}" y2="{cy + 7:.1f}" '
-                f'stroke="#1f2937" stroke-width="2"/>'
-                f'<line x1="{x2:.1f}" y1="{cy - 7:.1f}" x2="{x2:.1f}" y2="{cy + 7:.1f}" '
-                f'stroke="#1f2937" stroke-width="2"/></g>'
-            )
-        if row.raw is not None:
-            rx = sx(row.raw)
-            out.append(
-                f'<path class="raw-mark" d="M{rx:.1f} {cy - 7:.1f} L{rx + 7:.1f} {cy:.1f} '
-                f'L{rx:.1f} {cy + 7:.1f} L{rx - 7:.1f} {cy:.1f} Z" fill="#ffffff" '
-                f'stroke="#6b7280" stroke-width="2"><title>raw mean {_n(row.raw)}</title></path>'
-            )
-        below = row.calibrated < bar
+    if row.calibrated is None:
+        out.append(f'<text class="value" x="{frame.values_x}" y="{cy + 4:.0f}">not rated</text>')
+        return out
+    interval = ""
+    if row.low is not None and row.high is not None:
+        out.append(_whisker(frame.sx(row.low), frame.sx(row.high), cy))
+        interval = f" ({_n(row.low)}\u2013{_n(row.high)})"
+    if row.raw is not None:
+        rx = frame.sx(row.raw)
         out.append(
-            f'<circle class="calibrated-mark{" below" if below else ""}" '
-            f'cx="{sx(row.calibrated):.1f}" cy="{cy:.1f}" r="6" '
-            f'fill="{"#b91c1c" if below else "#1d4ed8"}"><title>calibrated '
-            f"{_n(row.calibrated)}</title></circle>"
+            f'<path class="raw-mark" d="M{rx:.1f} {cy - 7:.1f} L{rx + 7:.1f} {cy:.1f} '
+            f'L{rx:.1f} {cy + 7:.1f} L{rx - 7:.1f} {cy:.1f} Z" fill="#ffffff" '
+            f'stroke="#6b7280" stroke-width="2"><title>raw mean {_n(row.raw)}</title></path>'
         )
-        interval = (
-            f" ({_n(row.low)}\u2013{_n(row.high)})"
-            if row.low is not None and row.high is not None
-            else ""
-        )
-        raw = f" · raw {_n(row.raw)}" if row.raw is not None else ""
-        verdict = "below bar" if below else "at/above bar"
-        out.append(
-            f'<text class="value" x="{width - right + 8}" y="{cy + 4:.0f}">'
-            f"{_n(row.calibrated)}{interval}{raw} · {verdict}</text>"
-        )
-    ly = bottom + 36
+    below = row.calibrated < bar
     out.append(
+        f'<circle class="calibrated-mark{" below" if below else ""}" '
+        f'cx="{frame.sx(row.calibrated):.1f}" cy="{cy:.1f}" r="6" '
+        f'fill="{"#b91c1c" if below else "#1d4ed8"}"><title>calibrated '
+        f"{_n(row.calibrated)}</title></circle>"
+    )
+    raw = f" · raw {_n(row.raw)}" if row.raw is not None else ""
+    verdict = "below bar" if below else "at/above bar"
+    out.append(
+        f'<text class="value" x="{frame.values_x}" y="{cy + 4:.0f}">'
+        f"{_n(row.calibrated)}{interval}{raw} · {verdict}</text>"
+    )
+    return out
+
+
+def _whisker(x1: float, x2: float, cy: float) -> str:
+    return (
+        f'<g class="whisker"><line x1="{x1:.1f}" y1="{cy:.1f}" x2="{x2:.1f}" '
+        f'y2="{cy:.1f}" stroke="#1f2937" stroke-width="2"/>'
+        f'<line x1="{x1:.1f}" y1="{cy - 7:.1f}" x2="{x1:.1f}" y2="{cy + 7:.1f}" '
+        f'stroke="#1f2937" stroke-width="2"/>'
+        f'<line x1="{x2:.1f}" y1="{cy - 7:.1f}" x2="{x2:.1f}" y2="{cy + 7:.1f}" '
+        f'stroke="#1f2937" stroke-width="2"/></g>'
+    )
+
+
+def _score_legend(frame: _ScoreFrame, pct: int) -> str:
+    """Every mark with its words, below the plot."""
+    left, ly = frame.left, frame.bottom + 36
+    return (
         f'<circle cx="{left}" cy="{ly}" r="6" fill="#1d4ed8"/>'
         f'<text class="legend" x="{left + 10}" y="{ly + 4}">calibrated</text>'
         f'<path d="M{left + 100} {ly - 7} L{left + 107} {ly} L{left + 100} {ly + 7} '
@@ -242,5 +289,3 @@ def calibrated_scores(
         f'stroke="#b91c1c" stroke-width="2" stroke-dasharray="4 3"/>'
         f'<text class="legend" x="{left + 326}" y="{ly + 4}">bar</text>'
     )
-    out.append("</svg>")
-    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
