@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hiring import outbox
-from hiring.models import Interview, Loop
+from hiring.models import Dimension, Interview, Loop, RoleProfile
 from hiring.outbox import handles
 
 from . import calibration, recommendation
@@ -155,114 +156,39 @@ def loop_summary_is_stale(*, loop_id: int) -> bool:
 
 
 def _compute(loop: Loop) -> dict[str, Any]:
-    profile = loop.requisition.profile
-    dimensions = list(profile.dimensions.all())
-    interviews = list(loop.interviews.exclude(status__in=Interview.NO_FEEDBACK_STATUSES))
-    expected = Interview.interviewers.through.objects.filter(interview__in=interviews).count()
-    revisions = list(
-        ScorecardRevision.objects.filter(scorecard__interview__in=interviews, is_current=True)
-        .select_related("scorecard__interviewer")
-        .prefetch_related("red_flags")
-    )
-    ratings: list[tuple[int, int, int]] = [
-        (revision_id, dimension_id, value)
-        for revision_id, dimension_id, value in DimensionRating.objects.filter(
-            revision__in=revisions, rating__isnull=False
-        ).values_list("revision_id", "dimension_id", "rating")
-        if value is not None
-    ]
-    by_revision = {revision.pk: revision for revision in revisions}
-    slug = {dimension.pk: dimension.slug for dimension in dimensions}
-    interviewer_ids = {revision.scorecard.interviewer_id for revision in revisions}
-    corrections = {
-        c.interviewer_id: c for c in InterviewerCalibration.objects.filter(
-            interviewer_id__in=interviewer_ids
-        )
-    }  # fmt: skip
-    run = current_run()
-    residual = run.residual_variance if run else calibration.DEFAULT_RESIDUAL_VARIANCE
-    pair = run.pair_variance if run else 0.0
-
-    def key(user_id: int) -> str:
-        return str(user_id)
-
-    loop_ratings = [
-        calibration.LoopRating(
-            interviewer=key(by_revision[revision_id].scorecard.interviewer_id),
-            dimension=slug[dimension_id],
-            value=float(value),
-        )
-        for revision_id, dimension_id, value in ratings
-        if dimension_id in slug
-    ]
+    """The summary's fields: read the loop's scorecards, score them, apply the rule."""
+    data = _LoopData.read(loop)
     scores = calibration.score_loop(
-        loop_ratings,
-        leniency={key(i): c.leniency for i, c in corrections.items()},
-        weights={d.slug: float(d.weight) for d in dimensions},
-        residual_variance=residual,
-        leniency_variance={key(i): c.leniency_se**2 for i, c in corrections.items()},
-        pair_variance=pair,
+        data.loop_ratings(),
+        leniency={_key(i): c.leniency for i, c in data.corrections.items()},
+        weights={d.slug: float(d.weight) for d in data.dimensions},
+        residual_variance=data.residual_variance,
+        leniency_variance={_key(i): c.leniency_se**2 for i, c in data.corrections.items()},
+        pair_variance=data.run.pair_variance if data.run else 0.0,
     )
-    # Imported history may lack an overall recommendation: its ratings still count.
-    scorecard_inputs = [
-        recommendation.ScorecardInput(
-            interviewer=key(revision.scorecard.interviewer_id),
-            interviewer_name=revision.scorecard.interviewer.display_name,
-            recommendation=revision.overall_recommendation,
-            red_flags=len(revision.red_flags.all()),
-            ratings={slug[d]: float(v) for r, d, v in ratings if r == revision.pk and d in slug},
-        )
-        for revision in revisions
-        if revision.overall_recommendation
-    ]
     submitted = Scorecard.objects.filter(
-        interview__in=interviews, status=Scorecard.Status.SUBMITTED
+        interview__in=data.interviews, status=Scorecard.Status.SUBMITTED
     ).count()
     verdict = recommendation.recommend(
-        complete=expected > 0 and submitted >= expected,
+        complete=data.expected > 0 and submitted >= data.expected,
         scorecards_in=submitted,
-        scorecards_expected=expected,
+        scorecards_expected=data.expected,
         scores=scores,
-        scorecards=scorecard_inputs,
-        must_have={d.slug for d in dimensions if d.must_have},
-        dimension_names={d.slug: d.name for d in dimensions},
-        thresholds=recommendation.Thresholds.from_profile(profile),
+        scorecards=data.scorecard_inputs(),
+        must_have={d.slug for d in data.dimensions if d.must_have},
+        dimension_names={d.slug: d.name for d in data.dimensions},
+        thresholds=recommendation.Thresholds.from_profile(data.profile),
     )
-    people = {
-        key(revision.scorecard.interviewer_id): {
-            "name": revision.scorecard.interviewer.display_name,
-            "email": revision.scorecard.interviewer.email,
-            "recommendation": revision.overall_recommendation,
-            "red_flags": [flag.text for flag in revision.red_flags.all()],
-            "leniency": corrections[revision.scorecard.interviewer_id].leniency
-            if revision.scorecard.interviewer_id in corrections
-            else 0.0,
-            "ratings_behind_correction": corrections[revision.scorecard.interviewer_id].ratings
-            if revision.scorecard.interviewer_id in corrections
-            else 0,
-        }
-        for revision in revisions
-    }
-    inputs = {
-        "ratings": sorted(ratings),
-        "revisions": sorted(by_revision),
-        "recommendations": sorted((r.pk, r.overall_recommendation) for r in revisions),
-        "red_flags": sorted((r.pk, len(r.red_flags.all())) for r in revisions),
-        "expected": expected,
-        "run": run.pk if run else None,
-        "thresholds": str(recommendation.Thresholds.from_profile(profile)),
-    }
-    fingerprint = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
     overall = scores.overall
     return {
         "computed_at": timezone.now(),
         "model_version": calibration.MODEL_VERSION,
-        "fingerprint": fingerprint,
+        "fingerprint": data.fingerprint(),
         "recommendation": verdict.recommendation,
         "needs_debrief": verdict.needs_debrief,
         "level_suggestion": verdict.level_suggestion or "",
         "scorecards_in": submitted,
-        "scorecards_expected": expected,
+        "scorecards_expected": data.expected,
         "raw_score": overall.raw,
         "calibrated_score": overall.calibrated,
         "calibrated_low": overall.low,
@@ -270,10 +196,129 @@ def _compute(loop: Loop) -> dict[str, Any]:
         "data": {
             "scores": scores.to_dict(),
             "verdict": verdict.to_dict(),
-            "interviewers": people,
-            "calibration_run": run.pk if run else None,
+            "interviewers": data.people(),
+            "calibration_run": data.run.pk if data.run else None,
         },
     }
+
+
+def _key(user_id: int) -> str:
+    """An interviewer as the pure modules know them."""
+    return str(user_id)
+
+
+@dataclass(frozen=True)
+class _LoopData:
+    """What one loop's summary is computed from: its interviews that owe feedback, their
+    current scorecard revisions and ratings, and the interviewers' fitted corrections."""
+
+    profile: RoleProfile
+    dimensions: list[Dimension]
+    interviews: list[Interview]
+    expected: int  # scorecards owed: one per interviewer of each interview
+    revisions: list[ScorecardRevision]
+    ratings: list[tuple[int, int, int]]  # (revision, dimension, rating), rated ones only
+    corrections: dict[int, InterviewerCalibration]  # by interviewer id
+    run: CalibrationRun | None
+
+    @classmethod
+    def read(cls, loop: Loop) -> _LoopData:
+        profile = loop.requisition.profile
+        dimensions = list(profile.dimensions.all())
+        interviews = list(loop.interviews.exclude(status__in=Interview.NO_FEEDBACK_STATUSES))
+        expected = Interview.interviewers.through.objects.filter(interview__in=interviews).count()
+        revisions = list(
+            ScorecardRevision.objects.filter(scorecard__interview__in=interviews, is_current=True)
+            .select_related("scorecard__interviewer")
+            .prefetch_related("red_flags")
+        )
+        ratings: list[tuple[int, int, int]] = [
+            (revision_id, dimension_id, value)
+            for revision_id, dimension_id, value in DimensionRating.objects.filter(
+                revision__in=revisions, rating__isnull=False
+            ).values_list("revision_id", "dimension_id", "rating")
+            if value is not None
+        ]
+        interviewer_ids = {revision.scorecard.interviewer_id for revision in revisions}
+        corrections = {
+            c.interviewer_id: c for c in InterviewerCalibration.objects.filter(
+                interviewer_id__in=interviewer_ids
+            )
+        }  # fmt: skip
+        return cls(
+            profile, dimensions, interviews, expected, revisions, ratings, corrections,
+            current_run(),
+        )  # fmt: skip
+
+    @property
+    def residual_variance(self) -> float:
+        """sigma² of the last refit; before any refit, the prior guess."""
+        return self.run.residual_variance if self.run else calibration.DEFAULT_RESIDUAL_VARIANCE
+
+    @property
+    def slugs(self) -> dict[int, str]:
+        return {dimension.pk: dimension.slug for dimension in self.dimensions}
+
+    def loop_ratings(self) -> list[calibration.LoopRating]:
+        """The ratings of the profile's dimensions, for scoring."""
+        slug = self.slugs
+        by_revision = {revision.pk: revision for revision in self.revisions}
+        return [
+            calibration.LoopRating(
+                interviewer=_key(by_revision[revision_id].scorecard.interviewer_id),
+                dimension=slug[dimension_id],
+                value=float(value),
+            )
+            for revision_id, dimension_id, value in self.ratings
+            if dimension_id in slug
+        ]
+
+    def scorecard_inputs(self) -> list[recommendation.ScorecardInput]:
+        """The scorecards the rule weighs. Imported history may lack an overall
+        recommendation: its ratings still count toward the scores, not here."""
+        slug = self.slugs
+        return [
+            recommendation.ScorecardInput(
+                interviewer=_key(revision.scorecard.interviewer_id),
+                interviewer_name=revision.scorecard.interviewer.display_name,
+                recommendation=revision.overall_recommendation,
+                red_flags=len(revision.red_flags.all()),
+                ratings={
+                    slug[d]: float(v) for r, d, v in self.ratings if r == revision.pk and d in slug
+                },
+            )
+            for revision in self.revisions
+            if revision.overall_recommendation
+        ]
+
+    def people(self) -> dict[str, dict[str, Any]]:
+        """Each interviewer as the summary page shows them, with the correction applied."""
+        people: dict[str, dict[str, Any]] = {}
+        for revision in self.revisions:
+            interviewer = revision.scorecard.interviewer
+            correction = self.corrections.get(revision.scorecard.interviewer_id)
+            people[_key(revision.scorecard.interviewer_id)] = {
+                "name": interviewer.display_name,
+                "email": interviewer.email,
+                "recommendation": revision.overall_recommendation,
+                "red_flags": [flag.text for flag in revision.red_flags.all()],
+                "leniency": correction.leniency if correction is not None else 0.0,
+                "ratings_behind_correction": correction.ratings if correction is not None else 0,
+            }
+        return people
+
+    def fingerprint(self) -> str:
+        """A digest of every input: equal fingerprints, equal summaries (for staleness)."""
+        inputs = {
+            "ratings": sorted(self.ratings),
+            "revisions": sorted(revision.pk for revision in self.revisions),
+            "recommendations": sorted((r.pk, r.overall_recommendation) for r in self.revisions),
+            "red_flags": sorted((r.pk, len(r.red_flags.all())) for r in self.revisions),
+            "expected": self.expected,
+            "run": self.run.pk if self.run else None,
+            "thresholds": str(recommendation.Thresholds.from_profile(self.profile)),
+        }
+        return hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
 
 
 def refresh_open_summaries() -> int:
