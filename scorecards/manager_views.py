@@ -14,17 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hiring import limits
 from hiring.decisions import decision_record, may_decide, profile_ladder
 from hiring.limits import LimitedCharField
-from hiring.models import Decision, Interview, Loop, RoleProfile, User
+from hiring.models import Decision, Dimension, Interview, Loop, RoleProfile, User
 
 from . import charts
 from . import manager_selectors as ms
-from .models import LoopSummary, Recommendation, ScorecardRevision
+from .models import DimensionRating, LoopSummary, Recommendation, ScorecardRevision
 from .selectors import interviews_owing_summary
 
 RECOMMENDATION_WORDS = ms.RECOMMENDATION_LABELS
@@ -141,106 +142,16 @@ def _against_bar(value: float | None, low: float | None, high: float | None, bar
 def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, Any]:
     profile = loop.requisition.profile
     bar = float(profile.bar)
-    scale = dict(profile.scale_choices())
     dimensions = list(profile.dimensions.all())
     revisions: list[ScorecardRevision] = list(ms.current_revisions_visible(user=user, loop=loop))
     data = summary.data or {}
     scores = data.get("scores", {})
     verdict = data.get("verdict", {})
-    people = data.get("interviewers", {})
-    dim_scores = scores.get("dimensions", {})
-
-    views: list[DimensionView] = []
-    by_slug: dict[str, DimensionView] = {}
-    for dimension in dimensions:
-        s = dim_scores.get(dimension.slug, {})
-        view = DimensionView(
-            slug=dimension.slug,
-            name=dimension.name,
-            must_have=dimension.must_have,
-            raw=s.get("raw_mean"),
-            calibrated=s.get("calibrated"),
-            low=s.get("low"),
-            high=s.get("high"),
-            n_ratings=s.get("n_ratings", 0),
-        )
-        view.against_bar = _against_bar(view.calibrated, view.low, view.high, bar)
-        views.append(view)
-        by_slug[dimension.slug] = view
-
-    columns: list[charts.HeatColumn] = []
-    cells: dict[str, dict[str, float | None]] = {d.slug: {} for d in dimensions}
-    interviewers: list[InterviewerView] = []
-    for revision in revisions:
-        person = revision.scorecard.interviewer
-        interview = revision.scorecard.interview
-        column_key = str(revision.pk)
-        columns.append(charts.HeatColumn(column_key, person.display_name))
-        for rating in revision.ratings.all():
-            slug = rating.dimension.slug
-            if slug not in by_slug:
-                continue
-            cells[slug][column_key] = rating.rating
-            if rating.not_assessed:
-                label = "Not assessed"
-            elif rating.rating is None:
-                label = "Not rated"
-            else:
-                label = f"{rating.rating} · {scale.get(rating.rating, '')}"
-            if rating.evidence or rating.rating is not None:
-                by_slug[slug].evidence.append(
-                    EvidenceItem(person.display_name, interview.title, label, rating.evidence)
-                )
-        stored = people.get(str(person.pk), {})
-        leniency = float(stored.get("leniency", 0.0))
-        signals = list(revision.signals.all())
-        interviewers.append(
-            InterviewerView(
-                name=person.display_name,
-                interview=interview.title,
-                recommendation=(
-                    Recommendation(revision.overall_recommendation).label
-                    if revision.overall_recommendation
-                    else "None given"
-                ),
-                leniency=leniency,
-                correction=-leniency,
-                ratings_behind=int(stored.get("ratings_behind_correction", 0)),
-                key_takeaways=revision.key_takeaways,
-                strong_signals=[s.text for s in signals if s.kind == "strong"],
-                weak_signals=[s.text for s in signals if s.kind == "weak"],
-                red_flags=[flag.text for flag in revision.red_flags.all()],
-            )
-        )
-
-    rated = [v for v in views if v.calibrated is not None or cells[v.slug]]
-    heatmap = charts.ratings_heatmap(
-        rows=[charts.HeatRow(v.slug, v.name, cells[v.slug]) for v in rated],
-        columns=columns,
-        scale_max=profile.rating_scale,
-        scale_labels=profile.labels(),
-    )
-    score_rows = [
-        charts.ScoreRow(v.name, v.raw, v.calibrated, v.low, v.high, must_have=v.must_have)
-        for v in rated
-    ]
-    score_rows.append(
-        charts.ScoreRow(
-            "Overall (weighted)",
-            summary.raw_score,
-            summary.calibrated_score,
-            summary.calibrated_low,
-            summary.calibrated_high,
-            overall=True,
-        )
-    )
-    score_chart = charts.calibrated_scores(
-        rows=score_rows,
-        bar=bar,
-        scale_max=profile.rating_scale,
-        interval_level=float(scores.get("interval_level", 0.95)),
-    )
-    ladder = profile_ladder(profile=profile)
+    views = _dimension_views(dimensions, scores.get("dimensions", {}), bar)
+    grid = _RatingsGrid.of(revisions, views, dict(profile.scale_choices()))
+    interviewers = [_interviewer_view(r, data.get("interviewers", {})) for r in revisions]
+    rated = [v for v in views if v.calibrated is not None or grid.cells[v.slug]]
+    interval_level = float(scores.get("interval_level", 0.95))
     return {
         "loop": loop,
         "profile": profile,
@@ -259,14 +170,136 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
         "overall_against_bar": _against_bar(
             summary.calibrated_score, summary.calibrated_low, summary.calibrated_high, bar
         ),
-        "interval_pct": round(float(scores.get("interval_level", 0.95)) * 100),
+        "interval_pct": round(interval_level * 100),
         "interviewers": interviewers,
-        "heatmap": heatmap,
-        "score_chart": score_chart,
+        "heatmap": charts.ratings_heatmap(
+            rows=[charts.HeatRow(v.slug, v.name, grid.cells[v.slug]) for v in rated],
+            columns=grid.columns,
+            scale_max=profile.rating_scale,
+            scale_labels=profile.labels(),
+        ),
+        "score_chart": _score_chart(rated, summary, bar, profile.rating_scale, interval_level),
         "decisions": ms.decisions_for_loop(loop=loop),
         "may_decide": may_decide(user=user, loop=loop),
-        "ladder": ladder,
+        "ladder": profile_ladder(profile=profile),
     }
+
+
+def _dimension_views(
+    dimensions: list[Dimension], dim_scores: dict[str, Any], bar: float
+) -> list[DimensionView]:
+    """Every dimension of the profile with its stored scores (empty when nobody rated it)."""
+    views = []
+    for dimension in dimensions:
+        s = dim_scores.get(dimension.slug, {})
+        view = DimensionView(
+            slug=dimension.slug,
+            name=dimension.name,
+            must_have=dimension.must_have,
+            raw=s.get("raw_mean"),
+            calibrated=s.get("calibrated"),
+            low=s.get("low"),
+            high=s.get("high"),
+            n_ratings=s.get("n_ratings", 0),
+        )
+        view.against_bar = _against_bar(view.calibrated, view.low, view.high, bar)
+        views.append(view)
+    return views
+
+
+@dataclass
+class _RatingsGrid:
+    """The heatmap's columns (one per scorecard) and cells (dimension -> column -> rating).
+    Filling it also files each rating's evidence under its dimension's view."""
+
+    columns: list[charts.HeatColumn]
+    cells: dict[str, dict[str, float | None]]
+
+    @classmethod
+    def of(
+        cls, revisions: list[ScorecardRevision], views: list[DimensionView], scale: dict[int, str]
+    ) -> _RatingsGrid:
+        by_slug = {view.slug: view for view in views}
+        grid = cls(columns=[], cells={view.slug: {} for view in views})
+        for revision in revisions:
+            person = revision.scorecard.interviewer
+            interview = revision.scorecard.interview
+            column_key = str(revision.pk)
+            grid.columns.append(charts.HeatColumn(column_key, person.display_name))
+            for rating in revision.ratings.all():
+                slug = rating.dimension.slug
+                if slug not in by_slug:
+                    continue
+                grid.cells[slug][column_key] = rating.rating
+                if rating.evidence or rating.rating is not None:
+                    by_slug[slug].evidence.append(
+                        EvidenceItem(
+                            person.display_name,
+                            interview.title,
+                            _rating_label(rating, scale),
+                            rating.evidence,
+                        )
+                    )
+        return grid
+
+
+def _rating_label(rating: DimensionRating, scale: dict[int, str]) -> str:
+    if rating.not_assessed:
+        return "Not assessed"
+    if rating.rating is None:
+        return "Not rated"
+    return f"{rating.rating} · {scale.get(rating.rating, '')}"
+
+
+def _interviewer_view(revision: ScorecardRevision, people: dict[str, Any]) -> InterviewerView:
+    """One scorecard's interviewer, verdict, signals and the correction their ratings got."""
+    person = revision.scorecard.interviewer
+    stored = people.get(str(person.pk), {})
+    leniency = float(stored.get("leniency", 0.0))
+    signals = list(revision.signals.all())
+    return InterviewerView(
+        name=person.display_name,
+        interview=revision.scorecard.interview.title,
+        recommendation=(
+            Recommendation(revision.overall_recommendation).label
+            if revision.overall_recommendation
+            else "None given"
+        ),
+        leniency=leniency,
+        correction=-leniency,
+        ratings_behind=int(stored.get("ratings_behind_correction", 0)),
+        key_takeaways=revision.key_takeaways,
+        strong_signals=[s.text for s in signals if s.kind == "strong"],
+        weak_signals=[s.text for s in signals if s.kind == "weak"],
+        red_flags=[flag.text for flag in revision.red_flags.all()],
+    )
+
+
+def _score_chart(
+    rated: list[DimensionView],
+    summary: LoopSummary,
+    bar: float,
+    scale_max: int,
+    interval_level: float,
+) -> SafeString:
+    """Calibrated against raw per rated dimension, and the overall score last."""
+    rows = [
+        charts.ScoreRow(v.name, v.raw, v.calibrated, v.low, v.high, must_have=v.must_have)
+        for v in rated
+    ]
+    rows.append(
+        charts.ScoreRow(
+            "Overall (weighted)",
+            summary.raw_score,
+            summary.calibrated_score,
+            summary.calibrated_low,
+            summary.calibrated_high,
+            overall=True,
+        )
+    )
+    return charts.calibrated_scores(
+        rows=rows, bar=bar, scale_max=scale_max, interval_level=interval_level
+    )
 
 
 def _render_withheld(request: HttpRequest, loop: Loop, owed: list[Interview]) -> HttpResponse:
