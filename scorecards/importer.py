@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -90,101 +90,181 @@ class ImportResult:
 
 
 def _validate(reader: Iterable[dict[str, str]]) -> tuple[list[Group], list[str]]:
-    profiles = {p.slug: p for p in RoleProfile.objects.all()}
-    dimensions = {(d.profile_id, d.slug): d for d in Dimension.objects.all()}
-    existing_requisitions = dict(Requisition.objects.values_list("title", "profile__slug"))
+    """Check every row (all its problems at once, in :data:`ROW_CHECKS` order) and gather the
+    good ones into scorecards. Returns the scorecards and one error per bad row."""
+    catalogue = _Catalogue.load()
     groups: dict[tuple[str, str, str, dt.date], Group] = {}
-    requisition_profiles: dict[str, str] = {}
     errors: list[str] = []
-    for number, row in enumerate(reader, start=2):
-        problems: list[str] = []
-        values = {column: (row.get(column) or "").strip() for column in COLUMNS}
-        for column, message in limits.length_errors(
-            **{column: (values[column], limit) for column, limit in COLUMN_LIMITS.items()}
-        ).items():
-            problems.append(f"{column}: {message}")
-        for column in ("candidate_email", "interviewer_email"):
-            try:
-                validate_email(values[column])
-            except ValidationError:
-                problems.append(f"{column} {values[column]!r} is not an e-mail address")
-        for column in ("candidate_name", "requisition"):
-            if not values[column]:
-                problems.append(f"{column} is empty")
-        profile = profiles.get(values["role_profile"])
-        if profile is None:
-            problems.append(f"role_profile {values['role_profile']!r} does not exist")
-        try:
-            interviewed_on = dt.date.fromisoformat(values["interviewed_on"])
-        except ValueError:
-            problems.append(f"interviewed_on {values['interviewed_on']!r} is not an ISO date")
-            interviewed_on = dt.date.min
-        dimension = None
-        if profile is not None:
-            dimension = dimensions.get((profile.pk, values["dimension"]))
-            if dimension is None:
-                problems.append(
-                    f"dimension {values['dimension']!r} is not a dimension of {profile.slug}"
-                )
-            title = values["requisition"]
-            known = existing_requisitions.get(title) or requisition_profiles.get(title)
-            if known is not None and known != profile.slug:
-                problems.append(f"requisition {title!r} belongs to role profile {known}")
-            requisition_profiles.setdefault(title, profile.slug)
-        rating: int | None = None
-        if values["rating"]:
-            try:
-                rating = int(values["rating"])
-            except ValueError:
-                problems.append(f"rating {values['rating']!r} is not a whole number")
-            else:
-                scale = profile.rating_scale if profile else 4
-                if not 1 <= rating <= scale:
-                    problems.append(f"rating {rating} is not on the 1-{scale} scale")
-        if values["recommendation"] and values["recommendation"] not in RECOMMENDATIONS:
-            problems.append(
-                f"recommendation {values['recommendation']!r} is not one of "
-                "strong_no, no, yes, strong_yes"
-            )
-        if problems:
-            errors.append(f"row {number}: " + "; ".join(problems))
+    for number, raw in enumerate(reader, start=2):
+        row = _Row(number, {column: (raw.get(column) or "").strip() for column in COLUMNS})
+        for check in ROW_CHECKS:
+            check(row, catalogue)
+        if row.problems:
+            errors.append(f"row {number}: " + "; ".join(row.problems))
             continue
-        assert profile is not None
-        assert dimension is not None
-        group_key = (
-            values["candidate_email"].lower(),
-            values["requisition"],
-            values["interviewer_email"].lower(),
-            interviewed_on,
-        )
-        group = groups.setdefault(
-            group_key,
-            Group(
-                candidate_email=group_key[0],
-                candidate_name=values["candidate_name"],
-                requisition=values["requisition"],
-                profile=profile,
-                interviewer_email=group_key[2],
-                interviewed_on=interviewed_on,
-                first_row=number,
-            ),
-        )
-        if dimension in group.ratings:
-            errors.append(
-                f"row {number}: {dimension.slug} is rated twice in the scorecard that starts "
-                f"at row {group.first_row}"
-            )
-            continue
-        recommendation = values["recommendation"]
-        if recommendation and group.recommendation and recommendation != group.recommendation:
-            errors.append(
-                f"row {number}: recommendation {recommendation} differs from "
-                f"{group.recommendation} earlier in the same scorecard (row {group.first_row})"
-            )
-            continue
-        group.ratings[dimension] = rating
-        group.recommendation = group.recommendation or recommendation
+        error = _add_to_group(groups, row)
+        if error is not None:
+            errors.append(error)
     return list(groups.values()), errors
+
+
+@dataclass
+class _Catalogue:
+    """What rows are checked against: the role profiles, their dimensions, and the profile of
+    each requisition title (in the database, or as first seen earlier in the file)."""
+
+    profiles: dict[str, RoleProfile]
+    dimensions: dict[tuple[int, str], Dimension]
+    existing_requisitions: dict[str, str]
+    requisition_profiles: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _Catalogue:
+        return cls(
+            profiles={p.slug: p for p in RoleProfile.objects.all()},
+            dimensions={(d.profile_id, d.slug): d for d in Dimension.objects.all()},
+            existing_requisitions=dict(Requisition.objects.values_list("title", "profile__slug")),
+        )
+
+
+@dataclass
+class _Row:
+    """One CSV row being checked: its stripped values, what they resolve to, its problems."""
+
+    number: int  # the header is row 1
+    values: dict[str, str]
+    profile: RoleProfile | None = None
+    dimension: Dimension | None = None
+    interviewed_on: dt.date = dt.date.min
+    rating: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _check_text(row: _Row, catalogue: _Catalogue) -> None:
+    values = row.values
+    for column, message in limits.length_errors(
+        **{column: (values[column], limit) for column, limit in COLUMN_LIMITS.items()}
+    ).items():
+        row.problems.append(f"{column}: {message}")
+    for column in ("candidate_email", "interviewer_email"):
+        try:
+            validate_email(values[column])
+        except ValidationError:
+            row.problems.append(f"{column} {values[column]!r} is not an e-mail address")
+    for column in ("candidate_name", "requisition"):
+        if not values[column]:
+            row.problems.append(f"{column} is empty")
+
+
+def _check_profile(row: _Row, catalogue: _Catalogue) -> None:
+    row.profile = catalogue.profiles.get(row.values["role_profile"])
+    if row.profile is None:
+        row.problems.append(f"role_profile {row.values['role_profile']!r} does not exist")
+
+
+def _check_date(row: _Row, catalogue: _Catalogue) -> None:
+    try:
+        row.interviewed_on = dt.date.fromisoformat(row.values["interviewed_on"])
+    except ValueError:
+        row.problems.append(f"interviewed_on {row.values['interviewed_on']!r} is not an ISO date")
+
+
+def _check_dimension(row: _Row, catalogue: _Catalogue) -> None:
+    if row.profile is None:
+        return
+    row.dimension = catalogue.dimensions.get((row.profile.pk, row.values["dimension"]))
+    if row.dimension is None:
+        row.problems.append(
+            f"dimension {row.values['dimension']!r} is not a dimension of {row.profile.slug}"
+        )
+
+
+def _check_requisition(row: _Row, catalogue: _Catalogue) -> None:
+    """A requisition title belongs to one role profile. The first row naming a new title
+    claims it, even a bad row: later rows are then judged against the same claim."""
+    if row.profile is None:
+        return
+    title = row.values["requisition"]
+    known = catalogue.existing_requisitions.get(title) or catalogue.requisition_profiles.get(title)
+    if known is not None and known != row.profile.slug:
+        row.problems.append(f"requisition {title!r} belongs to role profile {known}")
+    catalogue.requisition_profiles.setdefault(title, row.profile.slug)
+
+
+def _check_rating(row: _Row, catalogue: _Catalogue) -> None:
+    """Blank is allowed (not rated); anything else is a whole number on the profile's scale."""
+    text = row.values["rating"]
+    if not text:
+        return
+    try:
+        row.rating = int(text)
+    except ValueError:
+        row.problems.append(f"rating {text!r} is not a whole number")
+        return
+    scale = row.profile.rating_scale if row.profile else 4
+    if not 1 <= row.rating <= scale:
+        row.problems.append(f"rating {row.rating} is not on the 1-{scale} scale")
+
+
+def _check_recommendation(row: _Row, catalogue: _Catalogue) -> None:
+    if row.values["recommendation"] and row.values["recommendation"] not in RECOMMENDATIONS:
+        row.problems.append(
+            f"recommendation {row.values['recommendation']!r} is not one of "
+            "strong_no, no, yes, strong_yes"
+        )
+
+
+#: The checks every row goes through, in the order its problems are reported.
+ROW_CHECKS: tuple[Callable[[_Row, _Catalogue], None], ...] = (
+    _check_text,
+    _check_profile,
+    _check_date,
+    _check_dimension,
+    _check_requisition,
+    _check_rating,
+    _check_recommendation,
+)
+
+
+def _add_to_group(groups: dict[tuple[str, str, str, dt.date], Group], row: _Row) -> str | None:
+    """File a good row under its scorecard (same candidate, requisition, interviewer and
+    date); the error when the scorecard already rates the dimension or disagrees on the
+    overall recommendation."""
+    values, number = row.values, row.number
+    assert row.profile is not None
+    assert row.dimension is not None
+    group_key = (
+        values["candidate_email"].lower(),
+        values["requisition"],
+        values["interviewer_email"].lower(),
+        row.interviewed_on,
+    )
+    group = groups.setdefault(
+        group_key,
+        Group(
+            candidate_email=group_key[0],
+            candidate_name=values["candidate_name"],
+            requisition=values["requisition"],
+            profile=row.profile,
+            interviewer_email=group_key[2],
+            interviewed_on=row.interviewed_on,
+            first_row=number,
+        ),
+    )
+    if row.dimension in group.ratings:
+        return (
+            f"row {number}: {row.dimension.slug} is rated twice in the scorecard that starts "
+            f"at row {group.first_row}"
+        )
+    recommendation = values["recommendation"]
+    if recommendation and group.recommendation and recommendation != group.recommendation:
+        return (
+            f"row {number}: recommendation {recommendation} differs from "
+            f"{group.recommendation} earlier in the same scorecard (row {group.first_row})"
+        )
+    group.ratings[row.dimension] = row.rating
+    group.recommendation = group.recommendation or recommendation
+    return None
 
 
 def import_scorecards(stream: TextIO) -> ImportResult:
