@@ -9,15 +9,15 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.routers import DefaultRouter
 
+from config.ids import IdRouter
 from hiring.api.urls import router as hiring_router
 from scorecards.api.urls import paths as scorecards_paths
 from scorecards.api.urls import router as scorecards_router
 
 app_name = "api"
 
-root = DefaultRouter()
+root = IdRouter()
 root.registry.extend(hiring_router.registry)
 root.registry.extend(scorecards_router.registry)
 

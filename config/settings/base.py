@@ -282,6 +282,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with JSON that refuses bodies nested too deep (400, not a 500), and
+    # its exception handler, with a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+    "EXCEPTION_HANDLER": "hiring.api.parsers.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "hiring.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -308,6 +316,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Ids in addresses are <id:...> (config.ids): integers, 64-bit at most.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}
+    },
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

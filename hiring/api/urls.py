@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from config.ids import IdRouter
 
 from . import views
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("role-profiles", views.RoleProfileViewSet, basename="role-profile")
 router.register("requisitions", views.RequisitionViewSet, basename="requisition")
 router.register("candidates", views.CandidateViewSet, basename="candidate")

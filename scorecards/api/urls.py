@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from config.ids import IdRouter
 
 from . import views
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")
 router.register(
     "calibration/interviewers", views.InterviewerCalibrationViewSet, basename="calibration"
@@ -11,17 +12,17 @@ router.register(
 
 paths = [
     path(
-        "interviews/<int:pk>/scorecard/draft/",
+        "interviews/<id:pk>/scorecard/draft/",
         views.ScorecardDraftView.as_view(),
         name="scorecard-draft",
     ),
     path(
-        "interviews/<int:pk>/scorecard/submit/",
+        "interviews/<id:pk>/scorecard/submit/",
         views.ScorecardSubmitView.as_view(),
         name="scorecard-submit",
     ),
-    path("loops/<int:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
-    path("loops/<int:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
+    path("loops/<id:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
+    path("loops/<id:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
 ]
 
 urlpatterns = [*paths, *router.urls]

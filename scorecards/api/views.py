@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from hiring.api import selectors as hiring_selectors
 from hiring.api.errors import service_errors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
+from hiring.api.parsers import JSONParser
 from hiring.api.permissions import request_user
 from hiring.api.schema import DocumentedErrors
 from hiring.api.serializers import DecisionRecordSerializer, DecisionSerializer

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from playwright.sync_api import expect
 from rest_framework.authtoken.models import Token
 from schemathesis import BaseSchema
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.middleware import INLINE_STYLE_POLICY, POLICY
 from hiring.models import User
@@ -79,7 +80,9 @@ def fuzz(schema: BaseSchema) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def check(case) -> None:
-            case.call_and_validate()
+            # A schema-valid body can still break a rule the schema cannot state (a level
+            # slug that does not exist, a submit without ratings): that 400 is no failure.
+            case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
         check()
 

@@ -74,16 +74,16 @@ SITE: dict[str, Any] = {
     "login/": "public",
     "logout/": ("nobody", "public"),  # Django 5 signs out on POST only
     "interviews/": "any_user",
-    "interviews/<int:pk>/link/": "nobody",  # without its token: tested through magic_link
-    "interviews/<int:pk>/kit/": "panel",
-    "interviews/<int:pk>/scorecard/": "panel",
-    "interviews/<int:pk>/scorecard/draft/": ("nobody", "panel"),
-    "interviews/<int:pk>/scorecard/amend/": ("nobody", "panel"),
-    "scorecards/<int:pk>/": "scorecard_page_reader",
+    "interviews/<id:pk>/link/": "nobody",  # without its token: tested through magic_link
+    "interviews/<id:pk>/kit/": "panel",
+    "interviews/<id:pk>/scorecard/": "panel",
+    "interviews/<id:pk>/scorecard/draft/": ("nobody", "panel"),
+    "interviews/<id:pk>/scorecard/amend/": ("nobody", "panel"),
+    "scorecards/<id:pk>/": "scorecard_page_reader",
     "manager/": "any_user",
-    "manager/loops/<int:pk>/": "staff_of_object",
-    "manager/loops/<int:pk>/decision/": ("nobody", "decider"),
-    "manager/requisitions/<int:pk>/compare/": "staff_of_object",
+    "manager/loops/<id:pk>/": "staff_of_object",
+    "manager/loops/<id:pk>/decision/": ("nobody", "decider"),
+    "manager/requisitions/<id:pk>/compare/": "staff_of_object",
 }
 
 # Every registered ModelAdmin: (changelist, add, change, delete, history), each a rule or a
@@ -296,10 +296,10 @@ ACTION_FILLS = {
     "hiring.interview": ("i_owen", "i_bea"),
 }
 SITE_KINDS = {
-    "interviews/<int:pk>/": "hiring.interview",
-    "scorecards/<int:pk>/": "scorecards.scorecard",
-    "manager/loops/<int:pk>/": "hiring.loop",
-    "manager/requisitions/<int:pk>/": "hiring.requisition",
+    "interviews/<id:pk>/": "hiring.interview",
+    "scorecards/<id:pk>/": "scorecards.scorecard",
+    "manager/loops/<id:pk>/": "hiring.loop",
+    "manager/requisitions/<id:pk>/": "hiring.requisition",
     "/api/v1/role-profiles/{id}/": "hiring.roleprofile",
     "/api/v1/requisitions/{id}/": "hiring.requisition",
     "/api/v1/candidates/{id}/": "hiring.candidate",
@@ -367,7 +367,7 @@ def _api_path(template: str) -> str:
     """A resolver template under ``api/v1/`` as its OpenAPI path (``{id}`` for the pk)."""
     base = template.replace(".<format>", "").replace("<drf_format_suffix:format>", "")
     path = "/" + re.sub(
-        r"<(?:int:)?(\w+)>", lambda m: "{id}" if m[1] == "pk" else "{" + str(m[1]) + "}", base
+        r"<(?:int:|id:)?(\w+)>", lambda m: "{id}" if m[1] == "pk" else "{" + str(m[1]) + "}", base
     )
     return path if path.endswith("/") else path + "/"
 
@@ -478,12 +478,12 @@ def probes(world: World) -> list[Probe]:
             out.append(Probe(key, "POST", url, post_rule, obj, {}))
 
     for template, value in SITE.items():
-        if "<int:pk>" not in template:
+        if "<id:pk>" not in template:
             both(template, "/" + template, value)
             continue
         kind = next(k for prefix, k in SITE_KINDS.items() if template.startswith(prefix))
         for name in FILLS[kind]:
-            both(template, "/" + template.replace("<int:pk>", str(_pk(world, name))), value, name)
+            both(template, "/" + template.replace("<id:pk>", str(_pk(world, name))), value, name)
 
     for label, rules in ADMIN_MODELS.items():
         app, model = label.split(".")
