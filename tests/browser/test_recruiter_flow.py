@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from hiring import privacy
 from hiring.models import Interview, Loop
 from hiring.notifications import deliver_due
 from hiring.roles import RECRUITERS_GROUP
@@ -136,7 +137,11 @@ def test_recruiter_schedules_a_loop_and_sends_invites(
     recruiter = UserFactory(username="rita", is_staff=True)
     recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
     requisition = RequisitionFactory(title="VP of Product", recruiters=[recruiter])
-    candidate = CandidateFactory(full_name="Ada Lovelace", email="ada@example.com")
+    # added by this recruiter (audited, as the admin or the CSV import would): theirs to schedule
+    candidate = privacy.candidate_save(
+        candidate=CandidateFactory.build(full_name="Ada Lovelace", email="ada@example.com"),
+        by=recruiter,
+    )
     panel = [
         UserFactory(username=name, first_name=name.title(), last_name="Doe")
         for name in ("iris", "jonas", "kim", "lee")
