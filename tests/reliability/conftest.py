@@ -99,6 +99,9 @@ def smtp_sink(smtp_server: tuple[SmtpSink, int], settings: Any) -> SmtpSink:
     return sink
 
 
+WORKER_LEASE_SECONDS = 60
+
+
 @pytest.fixture
 def worker_env(smtp_server: tuple[SmtpSink, int]) -> dict[str, str]:
     """What a worker process needs to send through the test SMTP server, quickly."""
@@ -111,7 +114,9 @@ def worker_env(smtp_server: tuple[SmtpSink, int]) -> dict[str, str]:
         "EMAIL_TIMEOUT": "30",
         "NOTIFICATION_RETRY_BASE_SECONDS": "1",
         "NOTIFICATION_RETRY_MAX_SECONDS": "4",
-        "NOTIFICATION_LEASE_SECONDS": "3",
+        # Long enough that a send slowed by a loaded machine is never taken for a dead
+        # worker's; the test that kills a worker expires its lease in the database instead.
+        "NOTIFICATION_LEASE_SECONDS": str(WORKER_LEASE_SECONDS),
     }
 
 

@@ -6,10 +6,16 @@ was accepted exactly once (by its Message-ID) and nothing else was."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 import time
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from hiring import notifications
@@ -20,7 +26,7 @@ from scorecards.tasks import schedule_reminders
 from tests.celery_worker import wait_for
 from tests.concurrency import at_once
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
-from tests.reliability.conftest import FAULT_COUNTS, SmtpSink
+from tests.reliability.conftest import FAULT_COUNTS, WORKER_LEASE_SECONDS, SmtpSink
 from tests.scorecards.test_services import full_content
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -56,17 +62,30 @@ def overdue_panel(count: int, *, hours_ago: float = 2.0):
     return requisition, interviews
 
 
-def settled(sink: SmtpSink, seconds: float = 1.5) -> None:
-    """Wait until nothing is pending or being sent, then a little longer for stragglers."""
-    wait_for(
-        lambda: (
-            not Notification.objects.filter(
-                status__in=[Notification.Status.PENDING, Notification.Status.SENDING]
-            ).exists()
-        ),
-        timeout=40,
+def tasks_in_hand(broker: redis.Redis, *, dead: Collection[bytes] = ()) -> int:
+    """Tasks queued, reserved or running on a live worker. Tasks are acknowledged late
+    (after they return), so until then the broker keeps each one in its unacked set;
+    ``dead`` are the delivery tags a killed worker left there."""
+    queued = sum(
+        broker.llen(key) for key in broker.scan_iter("celery*") if broker.type(key) == b"list"
     )
-    time.sleep(seconds)
+    return queued + len(set(broker.hkeys("unacked")) - set(dead))
+
+
+def settled(broker: redis.Redis, *, dead: Collection[bytes] = ()) -> None:
+    """Wait until no more e-mail can go out: every notification row is final (none pending
+    or being sent) and no task is queued, reserved or running. A late duplicate (a worker
+    still in the middle of a send whose lease another worker took over) would come from a
+    task still in hand, so counting after this sees it; and a task not yet taken finds
+    nothing left to send."""
+
+    def nothing_left() -> bool:
+        unfinished = Notification.objects.filter(
+            status__in=[Notification.Status.PENDING, Notification.Status.SENDING]
+        )
+        return not unfinished.exists() and tasks_in_hand(broker, dead=dead) == 0
+
+    wait_for(nothing_left, timeout=60)
 
 
 def assert_once_each(case: str, sink: SmtpSink) -> None:
@@ -99,6 +118,28 @@ def beat(*tasks, every: float = 0.5, until, timeout: float = 40.0) -> None:
     raise TimeoutError("the sweeps did not finish in time")
 
 
+def finishes(action: Callable[[], object], *, deadline: float = 30.0) -> None:
+    """Run ``action`` on a thread of its own and fail, rather than hang, if it has not
+    returned by ``deadline``: a publish to a stopped broker gives up after three quick tries
+    (CELERY_TASK_PUBLISH_RETRY_POLICY), so only waiting on the broker for good can miss it."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # surfaced in the test's own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(deadline)
+    assert not thread.is_alive(), f"still waiting on the broker after {deadline} s"
+    if errors:
+        raise errors[0]
+
+
 # --- Two sweeps at once --------------------------------------------------------------------
 
 
@@ -121,7 +162,7 @@ def test_two_sweeps_in_two_threads_send_each_message_once(smtp_sink):
 
 @pytest.mark.worker
 def test_two_beat_sweepers_in_two_workers_send_each_message_once(
-    start_worker, smtp_server, worker_env
+    start_worker, smtp_server, worker_env, redis_client
 ):
     sink, _ = smtp_server
     # given 15 scorecards missing for 50 h: an overdue reminder each, an escalation each, and
@@ -139,7 +180,7 @@ def test_two_beat_sweepers_in_two_workers_send_each_message_once(
         send_due_notifications.delay()
     wait_for(lambda: Notification.objects.count() == 31, timeout=40)
     beat(send_due_notifications, every=1.0, until=lambda: len(sink.accepted) >= 31)
-    settled(sink)
+    settled(redis_client)
 
     # then one row per reminder and one e-mail per row
     assert Notification.objects.filter(reason=notifications.SCORECARD_DUE, sequence=2).count() == 15
@@ -152,7 +193,7 @@ def test_two_beat_sweepers_in_two_workers_send_each_message_once(
 
 @pytest.mark.worker
 def test_a_worker_killed_while_sending_is_replaced_and_every_email_arrives_once(
-    start_worker, smtp_server, worker_env
+    start_worker, smtp_server, worker_env, redis_client
 ):
     sink, _ = smtp_server
     sink.stall_first = True  # the server holds the first DATA: the worker hangs in SMTP
@@ -166,12 +207,17 @@ def test_a_worker_killed_while_sending_is_replaced_and_every_email_arrives_once(
     send_due_notifications.delay()
     wait_for(sink.stalled.is_set, timeout=30)
     first.kill()
+    dead = redis_client.hkeys("unacked")  # the sweep the killed worker held, never acked
     stuck = Notification.objects.get(status=Notification.Status.SENDING)
+    # and its lease runs out (the claim is made older in the database, not waited for)
+    Notification.objects.filter(pk=stuck.pk).update(
+        claimed_at=F("claimed_at") - timedelta(seconds=WORKER_LEASE_SECONDS)
+    )
 
     # and a new worker takes over (beat keeps queuing the sweep)
     start_worker(extra_env=worker_env)
     beat(send_due_notifications, until=lambda: len(sink.accepted) >= total)
-    settled(sink)
+    settled(redis_client, dead=dead)
 
     # then every e-mail arrived once; the one in flight was re-sent after its lease
     stuck.refresh_from_db()
@@ -185,7 +231,6 @@ def test_a_kill_between_the_servers_250_and_the_commit_resends_the_same_message_
     """The one window SMTP cannot close (see hiring.notifications): the server accepted the
     message, the worker died before recording it. The copy sent after the lease carries the
     same Message-ID, so a de-duplicating receiver (and our count) sees one message."""
-    settings.NOTIFICATION_LEASE_SECONDS = 1
     overdue_panel(1)
     reminders.schedule_due_reminders()
     row = Notification.objects.get(reason=notifications.SCORECARD_DUE)
@@ -193,8 +238,10 @@ def test_a_kill_between_the_servers_250_and_the_commit_resends_the_same_message_
     assert notifications._claim(row, timezone.now())
     rendered = notifications.renderer_for(row.reason)(row)
     notifications.build_message(row, rendered).send()
-    # when a sweep runs after the lease
-    time.sleep(1.2)
+    # when a sweep runs after the lease (the claim is made older, not waited for)
+    Notification.objects.filter(pk=row.pk).update(
+        claimed_at=F("claimed_at") - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
+    )
     while notifications.deliver_due(10):
         pass
     # then two copies went out with one Message-ID
@@ -212,7 +259,7 @@ def test_a_kill_between_the_servers_250_and_the_commit_resends_the_same_message_
 
 @pytest.mark.worker
 def test_redis_down_while_the_last_scorecard_is_submitted_delays_the_notice_once(
-    start_worker, smtp_server, worker_env, redis_control
+    start_worker, smtp_server, worker_env, redis_control, redis_client, caplog
 ):
     sink, _ = smtp_server
     # given a loop with two interviews over, one scorecard in, and a worker running
@@ -228,13 +275,16 @@ def test_redis_down_while_the_last_scorecard_is_submitted_delays_the_notice_once
 
     # when Redis is down while the last scorecard is submitted
     redis_control.stop()
-    started = time.monotonic()
-    services.scorecard_submit(
-        scorecard=services.scorecard_get_or_create(interview=last, interviewer=owed),
-        by=owed,
-        content=full_content(last),
+    caplog.set_level(logging.WARNING, logger="hiring.background")
+    finishes(
+        lambda: services.scorecard_submit(
+            scorecard=services.scorecard_get_or_create(interview=last, interviewer=owed),
+            by=owed,
+            content=full_content(last),
+        )
     )
-    assert time.monotonic() - started < 10  # the submission does not hang on the broker
+    # the submission gave up on the broker instead of waiting for it, and committed
+    assert "could not reach the broker for hiring.tasks.dispatch_outbox" in caplog.text
     assert OutboxEvent.objects.filter(processed_at=None).count() == 1  # waits in PostgreSQL
 
     # and comes back
@@ -247,7 +297,7 @@ def test_redis_down_while_the_last_scorecard_is_submitted_delays_the_notice_once
         until=lambda: set(sink.by_recipient(ready)) >= people,
         timeout=60,
     )
-    settled(sink)
+    settled(redis_client)
 
     # then the recruiter and the hiring manager were told, once each
     assert sink.by_recipient(ready) == dict.fromkeys(people, 1)
@@ -259,7 +309,7 @@ def test_redis_down_while_the_last_scorecard_is_submitted_delays_the_notice_once
 
 @pytest.mark.worker
 def test_an_smtp_server_refusing_for_a_while_gets_each_email_once(
-    start_worker, smtp_server, worker_env
+    start_worker, smtp_server, worker_env, redis_client
 ):
     sink, _ = smtp_server
     sink.refuse_data = 3  # "451 try again later", three times
@@ -270,7 +320,7 @@ def test_an_smtp_server_refusing_for_a_while_gets_each_email_once(
     # when they are sent (the retries nudge the worker themselves: no beat here)
     reminders.schedule_due_reminders()
     wait_for(lambda: len(sink.accepted) >= 2, timeout=40)
-    settled(sink)
+    settled(redis_client)
 
     # then both arrived once, after the refusals
     assert sink.refused == 3
