@@ -3,19 +3,22 @@ Runs the real commands in subprocesses with none of the test services' variables
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, TypeVar
 
 import pytest
 
@@ -40,6 +43,9 @@ SEED_CASES = [
 ]
 
 
+T = TypeVar("T")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -58,6 +64,30 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     return env
+
+
+def until(
+    ready: Callable[[], T | None],
+    process: subprocess.Popen[bytes],
+    output: IO[bytes],
+    what: str,
+    timeout: float = 60.0,
+) -> T:
+    """Poll ``ready()`` until it returns something; fail at once with the process's output
+    if the process exits, or after ``timeout`` seconds (generous: a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while (value := ready()) is None:
+        if process.poll() is not None:
+            failure = f"exited with {process.returncode}"
+        elif time.monotonic() > deadline:
+            failure = f"not done after {timeout} s"
+        else:
+            time.sleep(0.2)
+            continue
+        output.seek(0)
+        log = output.read().decode(errors="replace")
+        pytest.fail(f"{what}: {failure}. Its output:\n{log}", pytrace=False)
+    return value
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -120,27 +150,32 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def server(embedded) -> Iterator[str]:
+def server(embedded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
+    log = (tmp_path_factory.mktemp("runserver") / "output.log").open("w+b")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=embedded,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool | None:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                return response.status == 200 or None
+        except (urllib.error.URLError, ConnectionError):
+            return None
+
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+        until(healthy, process, log, "runserver never answered /healthz with 200")
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
 
 
 def test_healthz_is_ok_on_sqlite_and_the_filesystem_broker(server):
@@ -167,13 +202,26 @@ def test_the_recruiter_sees_the_loops_in_the_admin(server):
         assert name in page
 
 
+def loop_status(embedded: dict[str, str], candidate: str) -> str:
+    """One read-only query on the embedded database, from this process."""
+    path = Path(embedded["LOOPWISE_VAR_DIR"]) / "loopwise.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        (status,) = db.execute(
+            "SELECT loop.status FROM hiring_loop AS loop JOIN hiring_candidate AS candidate"
+            " ON candidate.id = loop.candidate_id WHERE candidate.full_name = ?",
+            [candidate],
+        ).fetchone()
+    return str(status)
+
+
 def test_a_worker_on_the_filesystem_broker_runs_tasks(embedded, tmp_path):
+    log = (tmp_path / "worker.log").open("w+b")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"],
         cwd=ROOT,
         env=embedded,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         script = (
@@ -184,18 +232,17 @@ def test_a_worker_on_the_filesystem_broker_runs_tasks(embedded, tmp_path):
             "refresh_loop_status.delay(loop.pk)"
         )
         manage(embedded, "shell", "-c", script)
-        check = (
-            "from hiring.models import Loop;"
-            "print(Loop.objects.get(candidate__full_name='Elif Kaya').status)"
+        assert loop_status(embedded, "Elif Kaya") == "awaiting_feedback"
+        until(
+            lambda: loop_status(embedded, "Elif Kaya") == "scheduling" or None,
+            worker,
+            log,
+            "the worker never moved Elif Kaya's loop back to scheduling",
         )
-        for _ in range(150):
-            if manage(embedded, "shell", "-c", check).strip().endswith("scheduling"):
-                break
-            time.sleep(0.2)
-        assert manage(embedded, "shell", "-c", check).strip().endswith("scheduling")
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+        log.close()
 
 
 def test_the_demo_shows_retention_and_erasure_on_sqlite(embedded):
