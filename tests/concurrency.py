@@ -1,12 +1,20 @@
-"""Races with real threads: each runs with its own database connection, and a barrier
-releases them together so they truly collide."""
+"""Races with real threads, each with its own database connection.
+
+``collide`` forces the collision and proves it happened: the first thread is held inside
+the critical section (at a function the code calls while it holds its lock) until the second
+is seen, in PostgreSQL, waiting for a lock the first holds; it fails if the second gets
+inside, or finishes, while the first is still there. ``at_once`` only starts threads
+together (a barrier), for races with nothing to hold them at.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
+import pytest
 from django.db import connection
 
 
@@ -46,3 +54,102 @@ def at_once(
     if errors:
         raise errors[0]
     return results
+
+
+def _blocked_by(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [pid]
+        )
+        (count,) = cursor.fetchone()
+    return bool(count)
+
+
+def collide(
+    action: Callable[[Any], Any],
+    *,
+    inside: tuple[Any, str],
+    second: Literal["waits", "skips"] = "waits",
+    prepare: Callable[[], Any] = lambda: None,
+    timeout: float = 30,
+) -> list[Any]:
+    """Run ``action(prepare())`` on two threads that provably collide; return their results
+    (the first thread's first). ``inside`` is ``(module or class, name)`` of a function the
+    code calls while it holds its lock: the first thread to call it is held there.
+
+    ``second="waits"``: the second thread must be seen waiting for the first's lock (and must
+    not reach ``inside`` meanwhile). ``second="skips"`` (``SKIP LOCKED``): it must finish
+    while the first is held, without waiting for it.
+
+    Needs PostgreSQL (``pg_blocking_pids``); elsewhere it skips the test."""
+    if connection.vendor != "postgresql":
+        pytest.skip("forcing a collision watches PostgreSQL's lock waits")
+    owner, name = inside
+    original = getattr(owner, name)
+    held, release, overlapped = threading.Event(), threading.Event(), threading.Event()
+    first_pid: list[int] = []
+    guard = threading.Lock()
+    holder: list[threading.Thread] = []
+
+    def hold_the_first(*args: Any, **kwargs: Any) -> Any:
+        me = threading.current_thread()
+        with guard:
+            if not holder:
+                holder.append(me)
+        if holder[0] is me and not held.is_set():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                first_pid.append(cursor.fetchone()[0])
+            held.set()
+            release.wait(timeout)
+        elif holder[0] is not me and not release.is_set():
+            overlapped.set()
+        return original(*args, **kwargs)
+
+    results: dict[int, Any] = {}
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = action(prepare())
+        except BaseException as exc:  # surfaced in the test's own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
+    setattr(owner, name, hold_the_first)
+    try:
+        threads[0].start()
+        deadline = time.monotonic() + timeout
+        while not held.wait(0.05):
+            if not threads[0].is_alive() or time.monotonic() > deadline:
+                raise AssertionError(f"the first thread never reached {name}: {errors}")
+        threads[1].start()
+        while True:
+            if overlapped.is_set() and second == "waits":
+                outcome = "both inside at once"
+            elif _blocked_by(first_pid[0]):
+                outcome = "waited"
+            elif not threads[1].is_alive():
+                outcome = "finished"
+            elif time.monotonic() > deadline:
+                outcome = f"still running after {timeout} s without waiting for the lock"
+            else:
+                time.sleep(0.02)
+                continue
+            break
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout)
+        setattr(owner, name, original)
+    assert not any(thread.is_alive() for thread in threads), "a racing thread did not finish"
+    if errors:
+        raise errors[0]
+    expected = "waited" if second == "waits" else "finished"
+    assert outcome == expected, (
+        f"no collision: while the first thread held the lock inside {name}, the second "
+        f"{outcome} (expected: {expected})"
+    )
+    return [results[0], results[1]]

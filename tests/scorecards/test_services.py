@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from scorecards import services
 from scorecards.models import ScorecardRevision
 from scorecards.services import RatingInput, ScorecardContent
-from tests.concurrency import at_once
+from tests.concurrency import collide
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,11 @@ def test_two_threads_submitting_at_once_make_one_submission(world, interviewer):
     scorecard = services.scorecard_get_or_create(interview=world.interview, interviewer=interviewer)
     content = full_content(world.interview)
     services.scorecard_save_draft(scorecard=scorecard, content=content, by=interviewer)
-    results = at_once(lambda _: services.scorecard_submit(scorecard=scorecard, by=interviewer).pk)
+    # the second submission starts while the first holds the scorecard's lock
+    results = collide(
+        lambda _: services.scorecard_submit(scorecard=scorecard, by=interviewer).pk,
+        inside=(services, "_replayed_submission"),
+    )
 
     assert len(set(results)) == 1
     assert scorecard.revisions.filter(submitted_at__isnull=False).count() == 1
