@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-import pytest
 from django.db import connection
 
 
@@ -81,11 +80,13 @@ def collide(
     not reach ``inside`` meanwhile). ``second="skips"`` (``SKIP LOCKED``): it must finish
     while the first is held, without waiting for it.
 
-    Needs PostgreSQL (``pg_blocking_pids``); elsewhere it skips the test."""
+    Lock waits are watched in PostgreSQL (``pg_blocking_pids``); on SQLite the two threads
+    only start together, as with ``at_once``."""
     if connection.vendor != "postgresql":
-        pytest.skip("forcing a collision watches PostgreSQL's lock waits")
+        return at_once(action, prepare=prepare, timeout=timeout)
     owner, name = inside
     original = getattr(owner, name)
+    own_attribute = name in vars(owner)  # a method may come from a base class
     held, release, overlapped = threading.Event(), threading.Event(), threading.Event()
     first_pid: list[int] = []
     guard = threading.Lock()
@@ -143,7 +144,10 @@ def collide(
         release.set()
         for thread in threads:
             thread.join(timeout)
-        setattr(owner, name, original)
+        if own_attribute:
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)
     assert not any(thread.is_alive() for thread in threads), "a racing thread did not finish"
     if errors:
         raise errors[0]

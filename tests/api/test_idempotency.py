@@ -13,8 +13,9 @@ from django.utils import timezone
 from hiring.api import idempotency
 from hiring.models import Decision, IdempotencyRecord, RoleProfile
 from hiring.tasks import purge_idempotency_keys
+from scorecards.api.views import ScorecardSubmitView
 from scorecards.models import ScorecardRevision
-from tests.concurrency import at_once
+from tests.concurrency import collide
 
 from .conftest import submit_payload
 
@@ -172,13 +173,15 @@ def test_two_concurrent_identical_amendments_with_one_key_amend_once(world, inte
                        format="json").status_code == 200  # fmt: skip
     amendment = submit_payload(world.interview, rating=2, amend=True,
                                amendment_reason="Reference call changed my view")  # fmt: skip
-    answers = at_once(
+    # the second request arrives while the first holds its key (the view is running)
+    answers = collide(
         lambda client: client.post(
             submit_url(world.interview.pk),
             amendment,
             format="json",
             HTTP_IDEMPOTENCY_KEY="amend-race",
         ),
+        inside=(ScorecardSubmitView, "_scorecard"),
         prepare=lambda: api_as(interviewer),
     )
 
