@@ -78,7 +78,8 @@ def collide(
 
     ``second="waits"``: the second thread must be seen waiting for the first's lock (and must
     not reach ``inside`` meanwhile). ``second="skips"`` (``SKIP LOCKED``): it must finish
-    while the first is held, without waiting for it.
+    while the first is held, without waiting for it and without calling ``inside`` with the
+    first's arguments (the row the first holds).
 
     Lock waits are watched in PostgreSQL (``pg_blocking_pids``); on SQLite the two threads
     only start together, as with ``at_once``."""
@@ -88,6 +89,8 @@ def collide(
     original = getattr(owner, name)
     own_attribute = name in vars(owner)  # a method may come from a base class
     held, release, overlapped = threading.Event(), threading.Event(), threading.Event()
+    same_item = threading.Event()
+    held_call: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     first_pid: list[int] = []
     guard = threading.Lock()
     holder: list[threading.Thread] = []
@@ -98,6 +101,7 @@ def collide(
             if not holder:
                 holder.append(me)
         if holder[0] is me and not held.is_set():
+            held_call.append((args, kwargs))
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 first_pid.append(cursor.fetchone()[0])
@@ -105,6 +109,8 @@ def collide(
             release.wait(timeout)
         elif holder[0] is not me and not release.is_set():
             overlapped.set()
+            if held_call and held_call[0] == (args, kwargs):
+                same_item.set()
         return original(*args, **kwargs)
 
     results: dict[int, Any] = {}
@@ -130,6 +136,8 @@ def collide(
         while True:
             if overlapped.is_set() and second == "waits":
                 outcome = "both inside at once"
+            elif same_item.is_set():
+                outcome = "took the row the first holds"
             elif _blocked_by(first_pid[0]):
                 outcome = "waited"
             elif not threads[1].is_alive():
