@@ -30,6 +30,7 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+	.venv/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorecards.calibration import LoopRating, fit_leniency, score_loop
+from scorecards.calibration.model import LoopRating, fit_leniency, score_loop
 
 SEEDS = tuple(range(11, 31))
 N_INTERVIEWERS = 60

@@ -4,7 +4,8 @@ interviewers (issue target: under 10 s and under 1 GB on this 2-core machine).
 Starts its own throwaway PostgreSQL and Redis (scripts/services.sh on ports 54341/63841),
 migrates, seeds the rows with INSERT ... SELECT generate_series (20,000 loops x 5 interviews x
 10 dimensions, each interviewer with a hidden leniency), then runs
-``scorecards.summaries.calibration_refit()`` exactly as the nightly task does and reports
+``scorecards.calibration.summaries.calibration_refit()`` exactly as the nightly task does and
+reports
 the time, the peak resident memory of the process and how well the fitted leniencies match
 the hidden ones. Stops the services at the end, even on failure.
 
@@ -103,8 +104,8 @@ def run() -> None:
         truth = dict(cursor.fetchall())
     print(f"seeded {ratings:,} ratings in {time.perf_counter() - started:.1f} s")
 
+    from scorecards.calibration.summaries import calibration_refit
     from scorecards.models import InterviewerCalibration
-    from scorecards.summaries import calibration_refit
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()

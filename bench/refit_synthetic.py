@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorecards.calibration import fit_leniency
+from scorecards.calibration.model import fit_leniency
 
 N_CANDIDATES = 20_000
 N_INTERVIEWERS = 2_000

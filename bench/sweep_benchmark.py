@@ -73,7 +73,7 @@ def copy_rows(model: Any, rows: Iterable[dict[str, Any]]) -> int:
 def seed(now: datetime) -> dict[str, int]:
     from django.contrib.contenttypes.models import ContentType
 
-    from hiring import notifications as n
+    from hiring.delivery import notifications as n
     from hiring.models import (
         Candidate,
         Interview,
@@ -225,7 +225,7 @@ def explain(queryset: Any) -> str:
 
 
 def full_sweep(now: datetime) -> tuple[float, int, int]:
-    from scorecards import reminders
+    from scorecards.reminders import sweep as reminders
 
     started = time.perf_counter()
     scheduled, batches, after = 0, 0, 0
@@ -244,9 +244,9 @@ def run() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from hiring import notifications
+    from hiring.delivery import notifications
     from hiring.models import Notification
-    from scorecards import reminders
+    from scorecards.reminders import sweep as reminders
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

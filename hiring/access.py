@@ -43,16 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from scorecards.models import (
-    DimensionRating,
-    InterviewerCalibration,
-    LoopSummary,
-    Scorecard,
-    ScorecardRevision,
-)
-
-from .integration_models import WebhookDelivery, WebhookSubscription
-from .models import (
+from hiring.models import (
     AuditEvent,
     Candidate,
     CaseExercise,
@@ -66,6 +57,14 @@ from .models import (
     RoleProfile,
     Signal,
     User,
+)
+from hiring.models.delivery import WebhookDelivery, WebhookSubscription
+from scorecards.models import (
+    DimensionRating,
+    InterviewerCalibration,
+    LoopSummary,
+    Scorecard,
+    ScorecardRevision,
 )
 
 M = TypeVar("M", bound=Model)

@@ -8,8 +8,11 @@ class HiringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import invites  # noqa: F401  (registers the invite and nudge renderers)
-        from .roles import ensure_recruiters_group
+        # The e-mails and webhook bodies register their renderers and describers on import:
+        # invites, updates, cancellations and nudges; webhook failure alerts and events.
+        from hiring.delivery import webhooks  # noqa: F401
+        from hiring.roles import ensure_recruiters_group
+        from hiring.scheduling import invites  # noqa: F401
 
         # Both apps' permissions exist only once each has migrated: run after either.
         post_migrate.connect(ensure_recruiters_group, sender=self)

@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import access, limits, outbox, privacy, stages
-from .models import Candidate, Decision, Loop, RoleProfile, User
+from hiring import access, limits, privacy, stages
+from hiring.delivery import outbox
+from hiring.models import Candidate, Decision, Loop, RoleProfile, User
 
 
 def may_decide(*, user: User, loop: Loop) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import access
-from .models import User
+from hiring import access
+from hiring.models import User
 
 
 @dataclass(frozen=True)

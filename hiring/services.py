@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
-from . import access, notifications, stages
-from .models import Interview, Loop, Notification, User
+from hiring import access, stages
+from hiring.delivery import notifications
+from hiring.models import Interview, Loop, Notification, User
 
 INTERVIEW_INVITE = "interview.invite"
 INTERVIEW_UPDATE = "interview.update"

@@ -14,8 +14,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import access, limits, outbox, privacy
-from .models import Loop, User
+from hiring import access, limits, privacy
+from hiring.delivery import outbox
+from hiring.models import Loop, User
 
 S = Loop.Status
 OPEN = frozenset(Loop.OPEN_STATUSES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import outbox
+from hiring.delivery import outbox
 
 
 @shared_task
@@ -22,7 +22,7 @@ def send_due_notifications() -> int:
     it every minute; commits that add a due notification nudge it at once."""
     from django.conf import settings
 
-    from . import notifications
+    from hiring.delivery import notifications
 
     taken = notifications.deliver_due(settings.NOTIFICATION_BATCH_SIZE)
     if taken == settings.NOTIFICATION_BATCH_SIZE:
@@ -36,7 +36,7 @@ def deliver_webhooks() -> int:
     runs it every minute (the retries); fan-out nudges it after commit."""
     from django.conf import settings
 
-    from . import webhooks
+    from hiring.delivery import webhooks
 
     taken = webhooks.deliver_due(settings.WEBHOOK_BATCH_SIZE)
     if taken == settings.WEBHOOK_BATCH_SIZE:
@@ -47,7 +47,7 @@ def deliver_webhooks() -> int:
 @shared_task
 def purge_idempotency_keys() -> int:
     """Forget API idempotency keys older than API_IDEMPOTENCY_HOURS."""
-    from .api.idempotency import purge_expired
+    from hiring.api.idempotency import purge_expired
 
     return purge_expired()
 
@@ -56,6 +56,6 @@ def purge_idempotency_keys() -> int:
 def anonymise_expired_candidates() -> int:
     """Anonymise candidates whose retention ran out (DESIGN §7). Safe to run twice: an
     anonymised candidate is never picked again."""
-    from . import privacy
+    from hiring import privacy
 
     return privacy.anonymise_expired()

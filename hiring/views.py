@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import health, selectors
-from .models import User
+from hiring import health, selectors
+from hiring.models import User
 
 
 @require_GET

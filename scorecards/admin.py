@@ -14,9 +14,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from hiring import access
-from hiring.admin_common import ReadOnlyLog, request_user
-
-from .models import (
+from hiring.admin.base import ReadOnlyLog, request_user
+from scorecards.models import (
     DimensionRating,
     InterviewerCalibration,
     LoopSummary,

@@ -7,20 +7,19 @@ class ScorecardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Plug what this app knows into ``hiring``, which never imports it."""
-        from django.urls import reverse
-
         from hiring import privacy
-        from hiring.admin import LoopAdmin
 
-        # Registers the outbox handlers. Notices render at send time, after the dispatch
-        # transaction that also stored the summary, so they can quote its recommendation.
-        from . import handlers, summaries  # noqa: F401
-        from .privacy import HOLDER
+        # The outbox handlers (a submitted scorecard moves its loop along and refreshes its
+        # summary) and the reminder e-mails' renderers register themselves on import.
+        # Notices render at send time, after the dispatch transaction that also stored the
+        # summary, so they can quote its recommendation.
+        from scorecards import (
+            handlers,  # noqa: F401
+            webhooks,  # noqa: F401  (the scorecard.submitted body)
+        )
+        from scorecards.calibration import summaries  # noqa: F401
+        from scorecards.privacy import HOLDER
+        from scorecards.reminders import emails  # noqa: F401
 
         # What scorecards hold about candidates, for their export, erasure and retention.
         privacy.register_holder(HOLDER)
-        # The recruiter's loop page: "View on site" opens the calibrated summary.
-        LoopAdmin.summary_url = staticmethod(
-            lambda loop: reverse("scorecards:manager_loop", args=[loop.pk])
-        )

@@ -14,9 +14,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import privacy, webhooks
+from hiring import privacy
 from hiring.decisions import decision_record
-from hiring.integration_models import WEBHOOK_EVENTS
+from hiring.delivery import webhooks
 from hiring.models import (
     Candidate,
     Decision,
@@ -29,10 +29,10 @@ from hiring.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hiring.models.delivery import WEBHOOK_EVENTS
 from hiring.roles import RECRUITERS_GROUP
-
-from . import services
-from .services import RatingInput, ScorecardContent
+from scorecards import services
+from scorecards.services import RatingInput, ScorecardContent
 
 DEMO_PASSWORD = "loopwise-demo"
 
@@ -133,7 +133,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         for index, row in enumerate(CANDIDATES):
             _demo_loop(requisition, interviewers, index, row, now)
     # Calibrated summaries for every loop, as the nightly task would leave them.
-    from . import summaries
+    from scorecards.calibration import summaries
 
     with transaction.atomic():
         _demo_manager_on_panel(requisition, manager, now)

@@ -13,9 +13,8 @@ from typing import Any, Protocol
 
 from hiring.models import Loop
 from hiring.spreadsheets import safe_cell
-
-from . import summaries
-from .models import InterviewerCalibration, LoopSummary
+from scorecards.calibration import summaries
+from scorecards.models import InterviewerCalibration, LoopSummary
 
 SUMMARY_COLUMNS = (
     "candidate_email",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hiring.outbox import handles
-
-from . import services
+from hiring.delivery.outbox import handles
+from scorecards import services
+from scorecards.reminders import sweep
 
 
 @handles("scorecard.submitted")
@@ -16,12 +16,9 @@ def move_loop_along(payload: dict[str, Any]) -> None:
     services.loop_refresh_status(loop_id=payload["loop_id"])
 
 
-from . import reminders  # noqa: E402  (registers the reminder e-mail renderers)
-
-
 @handles("scorecard.submitted")
 def tell_loop_ready_for_debrief(payload: dict[str, Any]) -> None:
     """The last scorecard is in: the recruiters and the hiring manager hear it once (the
     notification's unique key), after this transaction commits."""
     if services.loop_refresh_status(loop_id=payload["loop_id"]) == "ready_for_debrief":
-        reminders.notify_ready_for_debrief(loop_id=payload["loop_id"])
+        sweep.notify_ready_for_debrief(loop_id=payload["loop_id"])

@@ -22,8 +22,7 @@ from django.db import transaction
 
 from hiring import limits, privacy
 from hiring.models import Candidate, Dimension, Interview, Loop, Requisition, RoleProfile, User
-
-from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
+from scorecards.models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
 
 COLUMNS = (
     "candidate_email",

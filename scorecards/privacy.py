@@ -12,8 +12,7 @@ from django.db.models import Prefetch, QuerySet
 
 from hiring import access, privacy
 from hiring.models import Candidate, User
-
-from .models import DimensionRating, Scorecard, ScorecardRevision
+from scorecards.models import DimensionRating, Scorecard, ScorecardRevision
 
 
 def revision_snapshot(revision: ScorecardRevision) -> dict[str, Any]:

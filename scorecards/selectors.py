@@ -19,8 +19,7 @@ from hiring.models import (
     Signal,
     User,
 )
-
-from .models import DimensionRating, Scorecard, ScorecardRevision
+from scorecards.models import DimensionRating, Scorecard, ScorecardRevision
 
 
 def _submitted(user: User) -> QuerySet[Scorecard]:

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hiring import limits, outbox, privacy, stages
+from hiring import limits, privacy, stages
+from hiring.delivery import outbox
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
-
-from .models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
-from .privacy import revision_snapshot
+from scorecards.models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
+from scorecards.privacy import revision_snapshot
 
 
 @dataclass

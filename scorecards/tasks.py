@@ -5,8 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from hiring.models import Loop
-
-from . import services
+from scorecards import services
 
 
 @shared_task(
@@ -42,9 +41,9 @@ def schedule_reminders(after_id: int = 0) -> int:
     """Periodic sweep (beat, every minute): write the reminder rows whose moment has come, a
     bounded batch at a time, re-queuing itself for the next batch. Safe to run twice at once:
     the notifications' unique key keeps one row per reminder."""
-    from . import reminders
+    from scorecards.reminders import sweep
 
-    result = reminders.schedule_due_reminders(after_id=after_id)
+    result = sweep.schedule_due_reminders(after_id=after_id)
     if result.next_after is not None:
         schedule_reminders.delay(after_id=result.next_after)
     return result.scheduled
@@ -53,7 +52,7 @@ def schedule_reminders(after_id: int = 0) -> int:
 @shared_task
 def nightly_calibration() -> int:
     """Refit leniency over all history, then refresh every open loop's summary."""
-    from . import summaries
+    from scorecards.calibration import summaries
 
     summaries.calibration_refit()
     return summaries.refresh_open_summaries()

@@ -1,8 +1,8 @@
 from django.urls import path
 
 import config.ids  # noqa: F401  (registers <id:...>: out-of-range ids are a 404)
-
-from . import manager_views, views
+from scorecards.kit import views
+from scorecards.manager import views as manager_views
 
 app_name = "scorecards"
 

@@ -1,14 +1,13 @@
-"""What the scorecards app's webhook events say. ``hiring.webhooks`` finds this module on its
-first use (hiring never imports scorecards). Ids and facts only: no ratings, no evidence,
-no names; an integration reads those through the API, under its permissions."""
+"""What the scorecards app's webhook events say, registered with ``hiring.delivery.webhooks``
+when the app is ready. Ids and facts only: no ratings, no evidence, no names; an integration
+reads those through the API, under its permissions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hiring.webhooks import describes
-
-from .models import ScorecardRevision
+from hiring.delivery.webhooks import describes
+from scorecards.models import ScorecardRevision
 
 
 @describes("scorecard.submitted")

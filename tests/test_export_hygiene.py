@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from hiring.models import AuditEvent, Candidate, Requisition, User
-from hiring.resources import CANDIDATE_COLUMNS
+from hiring.privacy.resources import CANDIDATE_COLUMNS
 from tests.factories import CandidateFactory, LoopFactory
 from tests.scorecards.test_import_export import history_csv, write
 

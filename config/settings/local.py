@@ -2,9 +2,8 @@
 REDIS_URL say otherwise. Safe for a laptop, never for production."""
 
 from config.env import env_bool
-
-from .base import *  # noqa: F403
-from .base import VAR_DIR
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
 
 DEBUG = env_bool("DEBUG", True)
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,8 @@
 """Production: no default secret, HTTPS everywhere, `check --deploy` clean."""
 
 from config.env import env_bool, env_int, env_str
-
-from .base import *  # noqa: F403
-from .base import MIDDLEWARE
+from config.settings.base import *  # noqa: F403
+from config.settings.base import MIDDLEWARE
 
 # WhiteNoise serves the collected, compressed, hashed static files (no CDN needed).
 MIDDLEWARE = [

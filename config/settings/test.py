@@ -14,9 +14,8 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import env_str
-
-from .base import *  # noqa: F403
-from .base import DATABASES
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
 
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = "postgres://loopwise@127.0.0.1:54329/loopwise"

@@ -38,9 +38,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from hiring.api.permissions import request_user
 from hiring.models import IdempotencyRecord
-
-from .permissions import request_user
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

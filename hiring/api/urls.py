@@ -1,6 +1,5 @@
 from config.ids import IdRouter
-
-from . import views
+from hiring.api import views
 
 router = IdRouter()
 router.register("role-profiles", views.RoleProfileViewSet, basename="role-profile")

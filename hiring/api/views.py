@@ -14,6 +14,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hiring import privacy
+from hiring.api import idempotency, selectors
+from hiring.api.errors import service_errors
+from hiring.api.filters import filterset_for
+from hiring.api.idempotency import idempotent
+from hiring.api.permissions import request_user
+from hiring.api.schema import DocumentedErrors
+from hiring.api.serializers import (
+    CandidateEraseSerializer,
+    CandidateSerializer,
+    DecisionSerializer,
+    InterviewSerializer,
+    LoopSerializer,
+    RequisitionSerializer,
+    RoleProfileSerializer,
+)
 from hiring.models import (
     Candidate,
     CaseExercise,
@@ -22,22 +37,6 @@ from hiring.models import (
     Loop,
     Requisition,
     RoleProfile,
-)
-
-from . import idempotency, selectors
-from .errors import service_errors
-from .filters import filterset_for
-from .idempotency import idempotent
-from .permissions import request_user
-from .schema import DocumentedErrors
-from .serializers import (
-    CandidateEraseSerializer,
-    CandidateSerializer,
-    DecisionSerializer,
-    InterviewSerializer,
-    LoopSerializer,
-    RequisitionSerializer,
-    RoleProfileSerializer,
 )
 
 

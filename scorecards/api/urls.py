@@ -1,8 +1,7 @@
 from django.urls import path
 
 from config.ids import IdRouter
-
-from . import views
+from scorecards.api import views
 
 router = IdRouter()
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")

@@ -27,18 +27,17 @@ from hiring.decisions import decision_record
 from hiring.models import Loop, User
 from scorecards import selectors as scorecard_selectors
 from scorecards import services
-from scorecards.models import InterviewerCalibration, Scorecard
-from scorecards.services import ScorecardContent
-from scorecards.summaries import loop_summary_compute, loop_summary_is_stale
-
-from . import selectors
-from .serializers import (
+from scorecards.api import selectors
+from scorecards.api.serializers import (
     InterviewerCalibrationSerializer,
     LoopSummarySerializer,
     ScorecardContentSerializer,
     ScorecardSerializer,
     ScorecardSubmitSerializer,
 )
+from scorecards.calibration.summaries import loop_summary_compute, loop_summary_is_stale
+from scorecards.models import InterviewerCalibration, Scorecard
+from scorecards.services import ScorecardContent
 
 
 class ScorecardViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Scorecard]):

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hiring.models import Decision
-from scorecards import summaries
+from scorecards.calibration import summaries
 from tests.factories import InterviewFactory, LoopFactory, UserFactory
 from tests.scorecards.test_summaries import submit
 

@@ -20,9 +20,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from hiring import outbox, webhooks
+from hiring.delivery import outbox, webhooks
 from hiring.models import AuditEvent, Candidate, WebhookDelivery, WebhookSubscription
-from scorecards import summaries
+from scorecards.calibration import summaries
 from scorecards.models import DimensionRating
 from tests.factories import InterviewFactory
 from tests.hiring.test_privacy import submit as submit_with_evidence

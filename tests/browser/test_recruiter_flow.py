@@ -20,8 +20,8 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from hiring import privacy
+from hiring.delivery.notifications import deliver_due
 from hiring.models import Interview, Loop
-from hiring.notifications import deliver_due
 from hiring.roles import RECRUITERS_GROUP
 from tests.factories import (
     CandidateFactory,

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from hiring import access, outbox, privacy
+from hiring import access, privacy
 from hiring.decisions import decision_record
+from hiring.delivery import outbox
 from hiring.models import (
     AuditEvent,
     Decision,
@@ -26,9 +27,9 @@ from hiring.models import (
 )
 from hiring.roles import RECRUITERS_GROUP
 from scorecards import services
+from scorecards.calibration.summaries import loop_summary_compute
 from scorecards.models import LoopSummary
 from scorecards.services import RatingInput, ScorecardContent
-from scorecards.summaries import loop_summary_compute
 from tests.factories import (
     CandidateFactory,
     InterviewFactory,

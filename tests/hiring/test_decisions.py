@@ -93,7 +93,7 @@ def test_a_superuser_may_decide(world):
 
 
 def test_a_failure_after_the_write_rolls_everything_back(world, hiring_manager, monkeypatch):
-    from hiring import outbox
+    from hiring.delivery import outbox
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from hiring import services
+from hiring.delivery.notifications import deliver_due
 from hiring.models import Notification
-from hiring.notifications import deliver_due
 from tests.factories import InterviewFactory, UserFactory
 from tests.hiring.test_scheduling_warnings import form_data
 

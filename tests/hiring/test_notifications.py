@@ -15,9 +15,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import notifications
+from hiring.delivery import notifications
+from hiring.delivery.notifications import RenderedEmail
 from hiring.models import Notification
-from hiring.notifications import RenderedEmail
 from hiring.roles import RECRUITERS_GROUP
 from tests.factories import LoopFactory, RequisitionFactory, UserFactory
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from hiring import outbox
+from hiring.delivery import outbox
 from hiring.models import Loop, OutboxEvent
 from scorecards import services
 from tests.scorecards.test_services import full_content

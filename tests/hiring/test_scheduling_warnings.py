@@ -11,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from hiring.models import Interview
-from hiring.scheduling import Booking, Rules, Slot, loop_problems
+from hiring.scheduling.conflicts import Booking, Rules, Slot, loop_problems
 from tests.factories import InterviewFactory, LoopFactory, UserFactory
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hiring import outbox, webhooks
 from hiring.decisions import decision_record
-from hiring.integration_models import WEBHOOK_EVENTS
+from hiring.delivery import outbox, webhooks
+from hiring.delivery.webhooks_admin import WebhookSubscriptionForm
 from hiring.models import (
     Notification,
     OutboxEvent,
@@ -31,8 +31,8 @@ from hiring.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hiring.models.delivery import WEBHOOK_EVENTS
 from hiring.roles import RECRUITERS_GROUP
-from hiring.webhooks_admin import WebhookSubscriptionForm
 from scorecards import services
 from tests.factories import UserFactory
 from tests.http_server import http_server
@@ -544,7 +544,7 @@ def test_whoever_runs_the_integration_hears_once_a_day_when_deliveries_fail(
 ):
     from django.core import mail
 
-    from hiring import notifications
+    from hiring.delivery import notifications
 
     # given a receiver that answers 500 and no retries
     settings.WEBHOOK_MAX_ATTEMPTS = 1

@@ -18,10 +18,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from hiring import notifications
+from hiring.delivery import notifications
 from hiring.models import Notification, OutboxEvent
 from hiring.tasks import dispatch_outbox, send_due_notifications
-from scorecards import reminders, services
+from scorecards import services
+from scorecards.reminders import sweep as reminders
 from scorecards.tasks import schedule_reminders
 from tests.celery_worker import wait_for
 from tests.concurrency import at_once
@@ -275,7 +276,7 @@ def test_redis_down_while_the_last_scorecard_is_submitted_delays_the_notice_once
 
     # when Redis is down while the last scorecard is submitted
     redis_control.stop()
-    caplog.set_level(logging.WARNING, logger="hiring.background")
+    caplog.set_level(logging.WARNING, logger="hiring.delivery.background")
     finishes(
         lambda: services.scorecard_submit(
             scorecard=services.scorecard_get_or_create(interview=last, interviewer=owed),

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from hiring import webhooks
 from hiring.decisions import decision_record
+from hiring.delivery import webhooks
 from hiring.models import Loop, OutboxEvent, WebhookDelivery
 from tests.celery_worker import wait_for
 from tests.concurrency import at_once

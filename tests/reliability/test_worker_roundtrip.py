@@ -76,7 +76,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_and_runs_once(
     with transaction.atomic():
         Loop.objects.select_for_update().get(pk=loop.pk)
         first = start_worker()
-        (stuck,) = wait_for(backends_waiting_for_my_locks, timeout=30)
+        (stuck,) = wait_for(backends_waiting_for_my_locks, timeout=90)
         first.kill()
     # The orphaned backend gets the lock, finds its client gone and rolls back.
     wait_for(lambda: not backend_alive(stuck), timeout=30)

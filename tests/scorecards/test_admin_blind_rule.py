@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from hiring.roles import RECRUITERS_GROUP
-from scorecards import summaries
+from scorecards.calibration import summaries
 from scorecards.models import Scorecard
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
 from tests.scorecards.test_summaries import submit

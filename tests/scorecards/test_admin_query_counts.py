@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hiring import privacy
+from hiring.delivery.webhooks import send_ping
 from hiring.models import WebhookSubscription
-from hiring.webhooks import send_ping
-from scorecards import summaries
+from scorecards.calibration import summaries
 from tests.factories import InterviewFactory, LoopFactory, UserFactory
 from tests.scorecards.test_summaries import submit
 

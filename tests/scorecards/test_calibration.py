@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecards.calibration import (
+from scorecards.calibration.model import (
     CANDIDATE_RIDGE,
     DEFAULT_SHRINKAGE,
     INTERVAL_LEVEL,

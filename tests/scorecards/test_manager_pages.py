@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from hiring.models import Decision, Loop
-from scorecards import summaries
+from scorecards.calibration import summaries
 from scorecards.models import LoopSummary
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
 from tests.scorecards.test_summaries import submit
@@ -358,7 +358,7 @@ def test_a_superuser_reads_and_decides(client, world):
 
 
 def test_the_heatmap_prints_every_rating_and_escapes_names():
-    from scorecards import charts
+    from scorecards.manager import charts
 
     svg = str(
         charts.ratings_heatmap(
@@ -379,7 +379,7 @@ def test_the_heatmap_prints_every_rating_and_escapes_names():
 
 
 def test_the_score_chart_draws_the_bar_and_prints_intervals():
-    from scorecards import charts
+    from scorecards.manager import charts
 
     svg = str(
         charts.calibrated_scores(

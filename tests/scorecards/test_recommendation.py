@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecards.calibration import LoopRating, LoopScores, score_loop
-from scorecards.recommendation import (
+from scorecards.calibration.model import LoopRating, LoopScores, score_loop
+from scorecards.calibration.recommendation import (
     HIRE,
     INCOMPLETE,
     NO_HIRE,

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from hiring import notifications, outbox
+from hiring.delivery import notifications, outbox
 from hiring.models import Interview, Loop, Notification
-from scorecards import reminders, services
+from scorecards import services
+from scorecards.reminders import sweep as reminders
 from tests.factories import CandidateFactory, InterviewFactory, LoopFactory, UserFactory
 from tests.scorecards.test_services import full_content
 

@@ -3,8 +3,9 @@ amendment, and identical when recomputed with the same inputs."""
 
 import pytest
 
-from hiring import outbox
-from scorecards import services, summaries
+from hiring.delivery import outbox
+from scorecards import services
+from scorecards.calibration import summaries
 from scorecards.models import CalibrationRun, LoopSummary
 from scorecards.services import RatingInput
 from scorecards.tasks import nightly_calibration

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from hiring.models import Decision
-from scorecards import summaries
+from scorecards.calibration import summaries
 from tests.factories import InterviewFactory, LoopFactory
 from tests.scorecards.test_summaries import submit
 

@@ -46,6 +46,7 @@ from hiring.models import (
 )
 from hiring.roles import RECRUITERS_GROUP
 from scorecards import services as scorecard_services
+from scorecards.calibration.summaries import calibration_refit, loop_summary_compute
 from scorecards.magic_links import magic_link_url
 from scorecards.models import (
     DimensionRating,
@@ -54,7 +55,6 @@ from scorecards.models import (
     Scorecard,
 )
 from scorecards.services import RatingInput, ScorecardContent
-from scorecards.summaries import calibration_refit, loop_summary_compute
 
 # Who visits. "magic_link" is an anonymous browser holding owen's e-mail link for his
 # interview on A2; every other persona but "anonymous" is signed in as that user.

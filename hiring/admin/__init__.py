@@ -1,0 +1,17 @@
+"""The admin, the recruiter's workplace (DESIGN §1): one module per job, and the admins of the
+wings (delivery, privacy) registered from their own packages. Every class asks
+``hiring.access`` (see ``base.PolicyAdmin``)."""
+
+from hiring.admin import loops, people, requisitions, rubric
+from hiring.delivery import notifications_admin, webhooks_admin
+from hiring.privacy import admin as privacy_admin
+
+__all__ = [
+    "loops",
+    "notifications_admin",
+    "people",
+    "privacy_admin",
+    "requisitions",
+    "rubric",
+    "webhooks_admin",
+]

@@ -1,0 +1,480 @@
+"""The recruiter's workplace for loops: the loop list with progress, the loop page with its
+interviews (scheduling checks, calendars), the buttons and actions that call the services,
+interviews across loops, and decisions (read-only: recorded only by ``decision_record``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from hiring import access, services, stages
+from hiring.admin import base as admin_common
+from hiring.admin.base import FORMFIELD_OVERRIDES, PolicyAdmin, ReadOnlyLog, request_user
+from hiring.delivery import notifications
+from hiring.models import (
+    CaseExercise,
+    Decision,
+    Dimension,
+    Interview,
+    Loop,
+    User,
+)
+from hiring.scheduling import conflicts as scheduling
+
+
+class LoopStateFilter(admin.SimpleListFilter):
+    """Open loops unless the recruiter asks for something else."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("open", "Open"),
+            *[(value, str(label)) for value, label in Loop.Status.choices],
+            ("all", "All"),
+        ]
+
+    def value(self) -> str:
+        return super().value() or "open"
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Loop]) -> QuerySet[Loop]:
+        value = self.value()
+        if value == "all":
+            return queryset
+        if value == "open":
+            return queryset.filter(status__in=Loop.OPEN_STATUSES)
+        return queryset.filter(status=value)
+
+
+class InterviewForm(forms.ModelForm):
+    """Start and end are typed as wall-clock times in the interview's own time zone."""
+
+    class Meta:
+        model = Interview
+        formfield_callback = admin_common.formfield
+        fields = (
+            "title",
+            "status",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "location",
+            "video_url",
+            "interviewers",
+            "focus_dimensions",
+            "case_exercise",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            tz = notifications.zone(self.instance.time_zone)
+            for name in ("starts_at", "ends_at"):
+                value = getattr(self.instance, name)
+                self.initial[name] = value.astimezone(tz).replace(tzinfo=None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        tz = notifications.zone(data.get("time_zone"))
+        current = timezone.get_current_timezone()
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None:
+                data[name] = value.astimezone(current).replace(tzinfo=None).replace(tzinfo=tz)
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", "An interview ends after it starts.")
+        return data
+
+
+class InterviewFormSet(BaseInlineFormSet):
+    """Refuses a save that double-books someone or breaks the panel rules (DESIGN §3.1)."""
+
+    def slots(self) -> list[scheduling.Slot]:
+        slots = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("starts_at"):
+                continue
+            if not data.get("ends_at"):
+                continue
+            slots.append(
+                scheduling.Slot(
+                    label=data.get("title") or "Untitled interview",
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    time_zone=data.get("time_zone") or "UTC",
+                    interviewer_ids=frozenset(u.pk for u in data.get("interviewers") or ()),
+                    dimension_ids=frozenset(d.pk for d in data.get("focus_dimensions") or ()),
+                    pk=form.instance.pk,
+                    active=data.get("status") not in Interview.NO_FEEDBACK_STATUSES,
+                )
+            )
+        return slots
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or not getattr(self.instance, "requisition_id", None):
+            return
+        problems = scheduling.problems_for_slots(loop=self.instance, slots=self.slots())
+        blocking = [problem.message for problem in problems if problem.blocking]
+        profile_id = self.instance.requisition.profile_id
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            foreign = [
+                d.name for d in data.get("focus_dimensions") or () if d.profile_id != profile_id
+            ]
+            exercise = data.get("case_exercise")
+            if foreign or (exercise is not None and exercise.profile_id != profile_id):
+                blocking.append(
+                    f"“{data.get('title')}” uses a dimension or case exercise of another role "
+                    "profile than this requisition's."
+                )
+        if blocking:
+            raise ValidationError(blocking)
+
+
+class InterviewInline(admin.StackedInline):
+    formfield_overrides = FORMFIELD_OVERRIDES
+    model = Interview
+    form = InterviewForm
+    formset = InterviewFormSet
+    extra = 0
+    fields = (
+        ("title", "status"),
+        ("starts_at", "ends_at", "time_zone"),
+        ("location", "video_url"),
+        "interviewers",
+        "focus_dimensions",
+        "case_exercise",
+        "calendar_sequence",
+    )
+    readonly_fields = ("calendar_sequence",)
+    filter_horizontal = ("interviewers", "focus_dimensions")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # On a saved loop, offer only its profile's dimensions and case exercises.
+        request._loop_profile_id = obj.requisition.profile_id if obj else None  # type: ignore[attr-defined]
+        return super().get_formset(request, obj, **kwargs)
+
+    @staticmethod
+    def _profile_filter(request: HttpRequest) -> dict[str, Any]:
+        profile_id = getattr(request, "_loop_profile_id", None)
+        return {"profile_id": profile_id} if profile_id else {}
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "case_exercise":
+            kwargs["queryset"] = CaseExercise.objects.filter(
+                **self._profile_filter(request)
+            ).select_related("profile")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "focus_dimensions":
+            kwargs["queryset"] = Dimension.objects.filter(
+                **self._profile_filter(request)
+            ).select_related("profile")
+        if db_field.name == "interviewers":
+            kwargs["queryset"] = User.objects.filter(is_active=True).order_by(
+                "first_name", "last_name"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _overdue_interviews(now: Any) -> QuerySet[Interview]:
+    """Ended interviews of a loop (OuterRef) with at least one panel seat still owing."""
+    return (
+        Interview.objects.filter(loop=OuterRef("pk"), ends_at__lt=now)
+        .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+        .annotate(
+            _seats=Count("interviewers", distinct=True),
+            _in=Count("scorecards", filter=Q(scorecards__status="submitted"), distinct=True),
+        )
+        .filter(_in__lt=F("_seats"))
+        .order_by("ends_at")
+    )
+
+
+@admin.register(Loop)
+class LoopAdmin(PolicyAdmin):
+    change_form_template = "admin/hiring/loop/change_form.html"
+    list_display = (
+        "candidate",
+        "requisition",
+        "status",
+        "next_interview",
+        "scorecards",
+        "oldest_overdue",
+        "recommendation",
+    )
+    list_filter = (LoopStateFilter,)
+    list_select_related = ("candidate", "requisition")
+    search_fields = ("candidate__full_name", "candidate__email")
+    fieldsets = ((None, {"fields": ("candidate", "requisition", "status")}),)
+    # The stage follows the interviews, a decision or a withdrawal (hiring.stages): never typed.
+    readonly_fields = ("status",)
+    inlines = [InterviewInline]
+    actions = ["send_invites", "nudge", "withdraw", "reopen"]
+
+    def get_view_on_site_url(self, obj: Loop | None = None) -> str | None:
+        """ "View on site": the loop's calibrated summary, as the hiring manager reads it."""
+        return reverse("scorecards:manager_loop", args=[obj.pk]) if obj else None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
+        user = request_user(request)
+        qs = super().get_queryset(request).filter(pk__in=access.loops_recruited(user).values("pk"))
+        now = timezone.now()
+        seats = (
+            Interview.objects.filter(loop=OuterRef("pk"))
+            .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+            .values("loop")
+            .annotate(n=Count("interviewers"))
+            .values("n")
+        )
+        submitted = (
+            Interview.objects.filter(loop=OuterRef("pk"))
+            .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+            .filter(scorecards__status="submitted")
+            .values("loop")
+            .annotate(n=Count("scorecards"))
+            .values("n")
+        )
+        upcoming = (
+            Interview.objects.filter(
+                loop=OuterRef("pk"), status=Interview.Status.SCHEDULED, starts_at__gte=now
+            )
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        )
+        qs = qs.annotate(
+            _seats=Coalesce(Subquery(seats), 0),
+            _submitted=Coalesce(Subquery(submitted), 0),
+            _next_interview=Subquery(upcoming),
+            _oldest_overdue=Subquery(_overdue_interviews(now).values("ends_at")[:1]),
+            _recommendation=F("summary__recommendation"),
+            _withheld=access.feedback_withheld(user),
+        )
+        return qs
+
+    @admin.display(description="next interview", ordering="_next_interview")
+    def next_interview(self, obj: Any) -> Any:
+        return obj._next_interview or "—"
+
+    @admin.display(description="scorecards in")
+    def scorecards(self, obj: Any) -> str:
+        return f"{obj._submitted}/{obj._seats}"
+
+    @admin.display(description="oldest overdue", ordering="_oldest_overdue")
+    def oldest_overdue(self, obj: Any) -> Any:
+        return obj._oldest_overdue or "—"
+
+    @admin.display(description="recommendation")
+    def recommendation(self, obj: Any) -> str:
+        if getattr(obj, "_withheld", False):
+            return "hidden until your scorecard is in"
+        return str(getattr(obj, "_recommendation", None) or "—")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        user = request_user(request)
+        if db_field.name == "requisition":
+            kwargs["queryset"] = access.requisitions_recruited(user)
+        if db_field.name == "candidate":
+            kwargs["queryset"] = access.candidates_recruited(user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- Saving: scheduling rules and calendars ------------------------------------------
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
+        if formset.model is not Interview:
+            super().save_formset(request, form, formset, change)
+            return
+        user = request_user(request)
+        ended: list[tuple[Interview, str]] = []
+        moved: list[tuple[Interview, set[int]]] = []
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if not instance.pk or not inline_form.has_changed():
+                continue
+            changed = set(inline_form.changed_data)
+            old_status = inline_form.initial.get("status")
+            new_status = instance.status
+            if "status" in changed and new_status in Interview.NO_FEEDBACK_STATUSES:
+                instance.status = old_status  # the service ends it, and tells the panel
+                ended.append((instance, new_status))
+            elif changed & {*services.CALENDAR_FIELDS, "interviewers"}:
+                before = {user.pk for user in inline_form.initial.get("interviewers") or ()}
+                after = {user.pk for user in inline_form.cleaned_data.get("interviewers") or ()}
+                moved.append((instance, before - after))
+        super().save_formset(request, form, formset, change)
+        for interview, removed in moved:
+            if services.interview_rescheduled(interview=interview, by=user, removed_ids=removed):
+                self.message_user(
+                    request, f"Calendar update sent for “{interview.title}”.", messages.INFO
+                )
+        for interview, status in ended:
+            services.interview_set_status(interview=interview, status=status, by=user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        super().save_related(request, form, formsets, change)
+        for problem in scheduling.problems_for_loop(form.instance):
+            if not problem.blocking:
+                self.message_user(request, problem.message, messages.WARNING)
+
+    # --- Actions and buttons -------------------------------------------------------------
+
+    def _run(self, request: HttpRequest, loops: Any, verb: str, run: Any) -> None:
+        user = request_user(request)
+        done = 0
+        for loop in loops:
+            try:
+                done += run(loop=loop, by=user)
+            except PermissionDenied:
+                self.message_user(request, f"You may not act on {loop}.", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+        self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+
+    @admin.action(description="Send invites (panel and candidate)")
+    def send_invites(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
+        self._run(request, queryset, "Invites scheduled", services.loop_send_invites)
+
+    @admin.action(description="Nudge interviewers who owe scorecards")
+    def nudge(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
+        self._run(request, queryset, "Nudges scheduled", services.loop_nudge)
+
+    @admin.action(description="Withdraw the candidate (cancels future interviews)")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
+        self._run(request, queryset, "Interviews cancelled", services.loop_withdraw)
+
+    @admin.action(description="Reopen a decided or withdrawn loop (with a reason)…")
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
+        loops = list(queryset.select_related("candidate", "requisition").order_by("pk"))
+        reason = request.POST.get("reason", "").strip() if "confirm" in request.POST else ""
+        if not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Reopen loops",
+                "loops": loops,
+                "missing_reason": "confirm" in request.POST,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/hiring/loop/reopen.html", context)
+        self._run(
+            request,
+            loops,
+            "Loops reopened",
+            lambda loop, by: bool(stages.loop_reopen(loop=loop, by=by, reason=reason)),
+        )
+        return None
+
+    BUTTONS = {"send_invites": send_invites, "nudge": nudge, "withdraw": withdraw}
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/run/<str:button>/",
+                self.admin_site.admin_view(self.button_view),
+                name="hiring_loop_button",
+            ),
+            *super().get_urls(),
+        ]
+
+    def button_view(self, request: HttpRequest, object_id: int, button: str) -> HttpResponse:
+        if request.method != "POST" or button not in self.BUTTONS:
+            raise Http404
+        # Only loops this recruiter may see (404 otherwise), and the action rechecks.
+        loops = self.get_queryset(request).filter(pk=object_id)
+        if not loops.exists() or not self.has_change_permission(request):
+            raise Http404
+        self.BUTTONS[button](self, request, loops)
+        return HttpResponseRedirect(reverse("admin:hiring_loop_change", args=[object_id]))
+
+
+@admin.register(Interview)
+class InterviewAdmin(admin.ModelAdmin):
+    """Interviews across loops, for the no-show and cancel actions."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
+
+    list_display = ("title", "loop", "starts_at", "status", "calendar_sequence")
+    list_filter = ("status",)
+    list_select_related = ("loop__candidate", "loop__requisition")
+    search_fields = ("title", "loop__candidate__full_name", "loop__candidate__email")
+    actions = ["mark_no_show", "mark_cancelled"]
+    fields = ("loop", "title", "status", "starts_at", "ends_at", "time_zone")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
+        recruited = access.loops_recruited(request_user(request))
+        return super().get_queryset(request).filter(loop__in=recruited.values("pk"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # interviews are added on their loop's page
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet[Interview], status: str) -> None:
+        user = request_user(request)
+        done = 0
+        for interview in queryset.select_related("loop"):
+            try:
+                services.interview_set_status(interview=interview, status=status, by=user)
+                done += 1
+            except PermissionDenied:
+                self.message_user(request, f"You may not act on {interview}.", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{interview}: {'; '.join(error.messages)}", messages.ERROR
+                )
+        self.message_user(request, f"Interviews updated: {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark no-show (no scorecard owed)")
+    def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
+        self._mark(request, queryset, Interview.Status.NO_SHOW)
+
+    @admin.action(description="Cancel (panel gets a calendar cancellation)")
+    def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
+        self._mark(request, queryset, Interview.Status.CANCELLED)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyLog, PolicyAdmin):
+    """Decisions, read-only for everyone: one is recorded only through
+    ``hiring.decisions.decision_record`` (the summary page or the API), which checks who
+    decides, the blind rule, the loop's stage and the ladder, and audits it."""
+
+    list_display = ("loop", "outcome", "decided_by", "decided_at", "is_current")
+    list_select_related = ("loop__candidate", "loop__requisition", "decided_by")
+    fields = readonly_fields = (
+        "loop",
+        "outcome",
+        "level_offered",
+        "rationale",
+        "decided_by",
+        "decided_at",
+        "is_current",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
+        # The recruiter's workplace: decisions of the requisitions they recruit for.
+        recruited = access.loops_recruited(request_user(request))
+        return super().get_queryset(request).filter(loop__in=recruited.values("pk"))

@@ -1,0 +1,49 @@
+"""Every model of the ``hiring`` app, by job: ``base`` (users), ``rubric`` (role profiles and
+their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisions),
+``audit`` (the personal-data trail) and ``delivery`` (outbox, notifications, webhooks,
+idempotency keys). Import them from here."""
+
+from hiring.models.audit import AuditEvent
+from hiring.models.base import TimeStamped, User
+from hiring.models.delivery import (
+    WEBHOOK_EVENTS,
+    IdempotencyRecord,
+    Notification,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+    new_webhook_secret,
+)
+from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
+from hiring.models.rubric import (
+    DEFAULT_SCALE_LABELS,
+    CaseExercise,
+    Dimension,
+    RedFlag,
+    RoleProfile,
+    Signal,
+)
+
+__all__ = [
+    "DEFAULT_SCALE_LABELS",
+    "WEBHOOK_EVENTS",
+    "AuditEvent",
+    "Candidate",
+    "CaseExercise",
+    "Decision",
+    "Dimension",
+    "IdempotencyRecord",
+    "Interview",
+    "Loop",
+    "Notification",
+    "OutboxEvent",
+    "RedFlag",
+    "Requisition",
+    "RoleProfile",
+    "Signal",
+    "TimeStamped",
+    "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "new_webhook_secret",
+]

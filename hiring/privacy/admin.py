@@ -1,0 +1,235 @@
+"""Candidates and their personal data in the admin (DESIGN §7): the candidate list with its
+CSV import and export, export of one candidate's data, erase on request, and the read-only
+audit trail. The rules themselves are in ``hiring.privacy``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+
+from hiring import access, privacy
+from hiring.admin.base import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
+from hiring.models import AuditEvent, Candidate
+from hiring.privacy.resources import CandidateResource
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ImportExportModelAdmin):
+    """Candidates of the recruiter's own requisitions; CSV import (with a preview, nothing
+    imported when any row is bad) and export of what the list shows. Personal data (DESIGN
+    §7): every save and delete is audited, one candidate's data exports as JSON, and an
+    erase on request anonymises them; an anonymised candidate is read-only."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
+
+    change_form_template = "admin/hiring/candidate/change_form.html"
+    list_display = (
+        "full_name",
+        "email",
+        "current_title",
+        "current_company",
+        "source",
+        "personal_data",
+    )
+    list_filter = (("anonymised_at", admin.EmptyFieldListFilter),)
+    search_fields = ("full_name", "email")
+    resource_classes = [CandidateResource]
+    formats = [base_formats.CSV]
+    actions = ["export_personal_data", "erase"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=access.candidates_recruited(request_user(request)).values("pk"))
+        )
+
+    @admin.display(description="personal data", ordering="anonymised_at")
+    def personal_data(self, obj: Candidate) -> str:
+        if obj.anonymised_at is None:
+            return "held"
+        return f"anonymised {obj.anonymised_at:%Y-%m-%d}"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An anonymised candidate opens as a view: no Save button to bring data back with.
+        if obj is not None and obj.anonymised_at is not None:
+            return False
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or access.can(request_user(request), "change", obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.anonymised_at is not None:
+            # Nothing typed here may bring personal data back by accident.
+            return [field.name for field in Candidate._meta.fields if field.editable]
+        return ["anonymised_at"]
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "user": request_user(request),
+        }
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    # --- Saving and deleting: audited ----------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: Any) -> None:
+        privacy.candidate_save(candidate=obj, by=request_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        privacy.candidate_delete(candidate=obj, by=request_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        for candidate in queryset.order_by("pk"):
+            privacy.candidate_delete(candidate=candidate, by=request_user(request))
+
+    # --- Export and erase ----------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/personal-data/",
+                self.admin_site.admin_view(self.export_view),
+                name="hiring_candidate_export_json",
+            ),
+            path(
+                "<int:object_id>/erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="hiring_candidate_erase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _visible(self, request: HttpRequest, object_id: int) -> Candidate:
+        """The candidate if this user may see it; 404 otherwise (never a hint it exists)."""
+        candidate = self.get_queryset(request).filter(pk=object_id).first()
+        if candidate is None or not self.has_view_permission(request, candidate):
+            raise Http404
+        return candidate
+
+    def _download(self, request: HttpRequest, candidate: Candidate) -> HttpResponse:
+        data = privacy.candidate_export(candidate=candidate, by=request_user(request))
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="candidate-{candidate.pk}.json"'
+        return response
+
+    def export_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if request.method != "POST":
+            raise Http404  # exporting is audited: a POST, never a prefetch or a crawler
+        return self._download(request, self._visible(request, object_id))
+
+    def erase_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        candidate = self._visible(request, object_id)
+        if not self.has_change_permission(request, candidate):
+            raise Http404
+        done = self._confirm_erase(request, [candidate], action_url=request.path)
+        if done is not None:
+            return done
+        return HttpResponseRedirect(reverse("admin:hiring_candidate_change", args=[candidate.pk]))
+
+    @admin.action(description="Export personal data (JSON, one candidate)")
+    def export_personal_data(
+        self, request: HttpRequest, queryset: QuerySet[Candidate]
+    ) -> HttpResponse | None:
+        candidates = list(queryset[:2])
+        if len(candidates) != 1:
+            self.message_user(request, "Export one candidate at a time.", messages.WARNING)
+            return None
+        return self._download(request, candidates[0])
+
+    @admin.action(description="Erase on the candidate's request…", permissions=["change"])
+    def erase(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> HttpResponse | None:
+        return self._confirm_erase(request, list(queryset.order_by("pk")), action_url="")
+
+    def _confirm_erase(
+        self, request: HttpRequest, candidates: list[Candidate], *, action_url: str
+    ) -> HttpResponse | None:
+        """The confirmation page until a reason is posted; then erase, one candidate per
+        transaction. Returns None once done (the caller redirects)."""
+        reason = request.POST.get("reason", "").strip() if "confirm" in request.POST else ""
+        if not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Erase personal data",
+                "candidates": candidates,
+                "action_url": action_url,
+                "missing_reason": "confirm" in request.POST,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/hiring/candidate/erase.html", context)
+        user = request_user(request)
+        erased = 0
+        for candidate in candidates:
+            try:
+                erased += privacy.candidate_erase(candidate=candidate, by=user, reason=reason)
+            except PermissionDenied:
+                self.message_user(request, f"You may not erase {candidate}.", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                break  # the same reason would fail for the next candidate too
+        self.message_user(request, f"Candidates erased: {erased}.", messages.SUCCESS)
+        return None
+
+
+class AuditCandidateFilter(admin.SimpleListFilter):
+    """``?candidate=<id>``: the trail of one candidate, their scorecards and decisions."""
+
+    title = "candidate"
+    parameter_name = "candidate"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, f"Candidate #{value}")] if value and value.isdigit() else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> Any:
+        value = self.value()
+        if not value or not value.isdigit():
+            return queryset
+        # a deleted candidate's link is gone; their own rows still name them
+        return queryset.filter(
+            Q(candidate_id=value) | Q(object_type=privacy.CANDIDATE, object_id=value)
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """The personal-data trail (DESIGN §7), read-only. Recruiters see the events about
+    their own candidates, those candidates' scorecards and decisions."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = (AuditCandidateFilter, "action", "object_type")
+    list_select_related = ("actor",)
+    readonly_fields = ("at", "actor", "action", "object_type", "object_id", "before", "after")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        visible = access.visible(request_user(request), AuditEvent)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may view candidates may read their trail (scoped by get_queryset).
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "hiring.view_candidate"
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or request.user.has_perm(
+            "hiring.view_candidate"
+        )

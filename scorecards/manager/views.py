@@ -1,0 +1,451 @@
+"""Hiring managers' pages (DESIGN §1, §4, §6): the requisition pipeline, the calibrated loop
+summary with its decision form, and the side-by-side comparison of a requisition's
+candidates. Recruiters of the requisition read summaries and comparisons; only its hiring
+manager (or a superuser) records decisions. Everything else is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import SafeString
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hiring import limits
+from hiring.decisions import decision_record, may_decide, profile_ladder
+from hiring.limits import LimitedCharField
+from hiring.models import Decision, Dimension, Interview, Loop, RoleProfile, User
+from scorecards.manager import charts
+from scorecards.manager import selectors as ms
+from scorecards.models import DimensionRating, LoopSummary, Recommendation, ScorecardRevision
+from scorecards.selectors import interviews_owing_summary
+
+RECOMMENDATION_WORDS = ms.RECOMMENDATION_LABELS
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# --- Pipeline --------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def pipeline(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = ms.PipelineFilters.from_query(request.GET)
+    context = {
+        "requisitions": ms.pipeline_for_manager(user=user, filters=filters),
+        "filters": filters,
+        "stages": Loop.Status.choices,
+        "recommendations": list(RECOMMENDATION_WORDS.items()),
+        "sorts": [
+            ("stage", "Stage"),
+            ("candidate", "Candidate"),
+            ("recommendation", "Recommendation"),
+            ("-calibrated", "Calibrated score, best first"),
+            ("newest", "Newest loop"),
+        ],
+    }
+    return render(request, "scorecards/manager/pipeline.html", context)
+
+
+# --- Loop summary ----------------------------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=Decision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose hire or no hire."},
+    )
+    level_offered = forms.ModelChoiceField(
+        queryset=RoleProfile.objects.none(),
+        required=False,
+        empty_label="The requisition's level",
+        help_text="Only if you offer a different level from the one advertised.",
+    )
+    rationale = LimitedCharField(
+        max_length=limits.DECISION_RATIONALE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Write the rationale: why this decision, in a sentence or two."
+        },
+        help_text="Required. The recruiter and the audit log keep it.",
+    )
+
+    def __init__(self, *args: Any, ladder: list[RoleProfile], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["level_offered"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = RoleProfile.objects.filter(pk__in=[p.pk for p in ladder]).order_by(
+            "-level", "name"
+        )
+        field.error_messages["invalid_choice"] = "Choose a level from this role's ladder."
+
+
+@dataclass
+class EvidenceItem:
+    interviewer: str
+    interview: str
+    rating: str
+    evidence: str
+
+
+@dataclass
+class DimensionView:
+    slug: str
+    name: str
+    must_have: bool
+    raw: float | None = None
+    calibrated: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n_ratings: int = 0
+    against_bar: str = "not rated"
+    evidence: list[EvidenceItem] = field(default_factory=list)
+
+
+@dataclass
+class InterviewerView:
+    name: str
+    interview: str
+    recommendation: str
+    leniency: float
+    correction: float
+    ratings_behind: int
+    key_takeaways: str
+    strong_signals: list[str]
+    weak_signals: list[str]
+    red_flags: list[str]
+
+
+def _against_bar(value: float | None, low: float | None, high: float | None, bar: float) -> str:
+    if value is None:
+        return "not rated"
+    if low is not None and high is not None and low <= bar <= high:
+        return "at the bar (within the interval)" if value >= bar else "below the bar (uncertain)"
+    return "above the bar" if value >= bar else "below the bar"
+
+
+def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, Any]:
+    profile = loop.requisition.profile
+    bar = float(profile.bar)
+    dimensions = list(profile.dimensions.all())
+    revisions: list[ScorecardRevision] = list(ms.current_revisions_visible(user=user, loop=loop))
+    data = summary.data or {}
+    scores = data.get("scores", {})
+    verdict = data.get("verdict", {})
+    views = _dimension_views(dimensions, scores.get("dimensions", {}), bar)
+    grid = _RatingsGrid.of(revisions, views, dict(profile.scale_choices()))
+    interviewers = [_interviewer_view(r, data.get("interviewers", {})) for r in revisions]
+    rated = [v for v in views if v.calibrated is not None or grid.cells[v.slug]]
+    interval_level = float(scores.get("interval_level", 0.95))
+    return {
+        "loop": loop,
+        "profile": profile,
+        "summary": summary,
+        "bar": bar,
+        "recommendation_words": RECOMMENDATION_WORDS.get(
+            summary.recommendation, summary.recommendation
+        ),
+        "provisional_words": RECOMMENDATION_WORDS.get(verdict.get("provisional") or "", ""),
+        "partial": summary.scorecards_in < summary.scorecards_expected
+        or bool(verdict.get("partial")),
+        "reasons": verdict.get("reasons", []),
+        "debrief_reasons": verdict.get("debrief_reasons", []),
+        "dimensions": views,
+        "rated_dimensions": rated,
+        "overall_against_bar": _against_bar(
+            summary.calibrated_score, summary.calibrated_low, summary.calibrated_high, bar
+        ),
+        "interval_pct": round(interval_level * 100),
+        "interviewers": interviewers,
+        "heatmap": charts.ratings_heatmap(
+            rows=[charts.HeatRow(v.slug, v.name, grid.cells[v.slug]) for v in rated],
+            columns=grid.columns,
+            scale_max=profile.rating_scale,
+            scale_labels=profile.labels(),
+        ),
+        "score_chart": _score_chart(rated, summary, bar, profile.rating_scale, interval_level),
+        "decisions": ms.decisions_for_loop(loop=loop),
+        "may_decide": may_decide(user=user, loop=loop),
+        "ladder": profile_ladder(profile=profile),
+    }
+
+
+def _dimension_views(
+    dimensions: list[Dimension], dim_scores: dict[str, Any], bar: float
+) -> list[DimensionView]:
+    """Every dimension of the profile with its stored scores (empty when nobody rated it)."""
+    views = []
+    for dimension in dimensions:
+        s = dim_scores.get(dimension.slug, {})
+        view = DimensionView(
+            slug=dimension.slug,
+            name=dimension.name,
+            must_have=dimension.must_have,
+            raw=s.get("raw_mean"),
+            calibrated=s.get("calibrated"),
+            low=s.get("low"),
+            high=s.get("high"),
+            n_ratings=s.get("n_ratings", 0),
+        )
+        view.against_bar = _against_bar(view.calibrated, view.low, view.high, bar)
+        views.append(view)
+    return views
+
+
+@dataclass
+class _RatingsGrid:
+    """The heatmap's columns (one per scorecard) and cells (dimension -> column -> rating).
+    Filling it also files each rating's evidence under its dimension's view."""
+
+    columns: list[charts.HeatColumn]
+    cells: dict[str, dict[str, float | None]]
+
+    @classmethod
+    def of(
+        cls, revisions: list[ScorecardRevision], views: list[DimensionView], scale: dict[int, str]
+    ) -> _RatingsGrid:
+        by_slug = {view.slug: view for view in views}
+        grid = cls(columns=[], cells={view.slug: {} for view in views})
+        for revision in revisions:
+            person = revision.scorecard.interviewer
+            interview = revision.scorecard.interview
+            column_key = str(revision.pk)
+            grid.columns.append(charts.HeatColumn(column_key, person.display_name))
+            for rating in revision.ratings.all():
+                slug = rating.dimension.slug
+                if slug not in by_slug:
+                    continue
+                grid.cells[slug][column_key] = rating.rating
+                if rating.evidence or rating.rating is not None:
+                    by_slug[slug].evidence.append(
+                        EvidenceItem(
+                            person.display_name,
+                            interview.title,
+                            _rating_label(rating, scale),
+                            rating.evidence,
+                        )
+                    )
+        return grid
+
+
+def _rating_label(rating: DimensionRating, scale: dict[int, str]) -> str:
+    if rating.not_assessed:
+        return "Not assessed"
+    if rating.rating is None:
+        return "Not rated"
+    return f"{rating.rating} · {scale.get(rating.rating, '')}"
+
+
+def _interviewer_view(revision: ScorecardRevision, people: dict[str, Any]) -> InterviewerView:
+    """One scorecard's interviewer, verdict, signals and the correction their ratings got."""
+    person = revision.scorecard.interviewer
+    stored = people.get(str(person.pk), {})
+    leniency = float(stored.get("leniency", 0.0))
+    signals = list(revision.signals.all())
+    return InterviewerView(
+        name=person.display_name,
+        interview=revision.scorecard.interview.title,
+        recommendation=(
+            Recommendation(revision.overall_recommendation).label
+            if revision.overall_recommendation
+            else "None given"
+        ),
+        leniency=leniency,
+        correction=-leniency,
+        ratings_behind=int(stored.get("ratings_behind_correction", 0)),
+        key_takeaways=revision.key_takeaways,
+        strong_signals=[s.text for s in signals if s.kind == "strong"],
+        weak_signals=[s.text for s in signals if s.kind == "weak"],
+        red_flags=[flag.text for flag in revision.red_flags.all()],
+    )
+
+
+def _score_chart(
+    rated: list[DimensionView],
+    summary: LoopSummary,
+    bar: float,
+    scale_max: int,
+    interval_level: float,
+) -> SafeString:
+    """Calibrated against raw per rated dimension, and the overall score last."""
+    rows = [
+        charts.ScoreRow(v.name, v.raw, v.calibrated, v.low, v.high, must_have=v.must_have)
+        for v in rated
+    ]
+    rows.append(
+        charts.ScoreRow(
+            "Overall (weighted)",
+            summary.raw_score,
+            summary.calibrated_score,
+            summary.calibrated_low,
+            summary.calibrated_high,
+            overall=True,
+        )
+    )
+    return charts.calibrated_scores(
+        rows=rows, bar=bar, scale_max=scale_max, interval_level=interval_level
+    )
+
+
+def _render_withheld(request: HttpRequest, loop: Loop, owed: list[Interview]) -> HttpResponse:
+    """The blind rule on the summary page: the reader sits on the panel and owes a scorecard,
+    so the scores, reasons and the decision form wait until it is in."""
+    context = {
+        "loop": loop,
+        "owed": owed,
+        "decisions": ms.decisions_for_loop(loop=loop),
+    }
+    status = 403 if request.method == "POST" else 200
+    return render(request, "scorecards/manager/loop_summary_withheld.html", context, status=status)
+
+
+def _render_summary(
+    request: HttpRequest, loop: Loop, form: DecisionForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    owed = interviews_owing_summary(user=user, loop=loop)
+    if owed:
+        return _render_withheld(request, loop, owed)
+    summary = ms.summary_for_loop(loop=loop)
+    context = _summary_context(user, loop, summary)
+    if context["may_decide"] and form is None:
+        form = DecisionForm(ladder=context["ladder"])
+    context["form"] = form
+    return render(request, "scorecards/manager/loop_summary.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def loop_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    loop = ms.loop_get_for_reader(user=_user(request), pk=pk)
+    return _render_summary(request, loop)
+
+
+@login_required
+@never_cache
+@require_POST
+def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    loop = ms.loop_get_for_manager(user=user, pk=pk)
+    owed = interviews_owing_summary(user=user, loop=loop)
+    if owed:
+        return _render_withheld(request, loop, owed)
+    form = DecisionForm(request.POST, ladder=profile_ladder(profile=loop.requisition.profile))
+    if form.is_valid():
+        try:
+            decision_record(
+                loop=loop,
+                outcome=form.cleaned_data["outcome"],
+                rationale=form.cleaned_data["rationale"],
+                level_offered=form.cleaned_data["level_offered"],
+                by=user,
+            )
+        except PermissionDenied as error:  # the selector already said 404; belt and braces
+            raise Http404 from error
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Decision recorded. The recruiter can see it in the admin.")
+            return redirect("scorecards:manager_loop", pk=loop.pk)
+    return _render_summary(request, loop, form=form, status=400)
+
+
+# --- Compare ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CompareColumn:
+    loop: Loop
+    summary: LoopSummary
+    withheld: bool
+    recommendation: str
+    scores: dict[str, dict[str, Any]]
+    flags: list[str]
+    decision: Decision | None
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    requisition = ms.requisition_get_for_reader(user=_user(request), pk=pk)
+    profile = requisition.profile
+    dimensions = list(profile.dimensions.all())
+    bar = float(profile.bar)
+    columns: list[CompareColumn] = []
+    for loop, summary in ms.summaries_for_requisition(requisition=requisition, user=_user(request)):
+        current_decisions: list[Decision] = getattr(loop, "current_decisions", [])
+        current = current_decisions[0] if current_decisions else None
+        if loop.withheld:  # type: ignore[attr-defined]
+            columns.append(CompareColumn(loop, summary, True, "", {}, [], current))
+            continue
+        dims = summary.data.get("scores", {}).get("dimensions", {})
+        verdict = summary.data.get("verdict", {})
+        people = summary.data.get("interviewers", {})
+        flags = [
+            f"Red flag from {person['name']}: {flag}"
+            for person in people.values()
+            for flag in person.get("red_flags", [])
+        ]
+        if summary.needs_debrief:
+            flags.append("Needs debrief")
+        if summary.level_suggestion:
+            flags.append(f"Level suggestion: {summary.level_suggestion}")
+        if verdict.get("partial"):
+            flags.append(
+                f"Partial: {summary.scorecards_in} of {summary.scorecards_expected} scorecards"
+            )
+        columns.append(
+            CompareColumn(
+                loop=loop,
+                summary=summary,
+                withheld=False,
+                recommendation=RECOMMENDATION_WORDS.get(
+                    summary.recommendation, summary.recommendation
+                ),
+                scores={
+                    slug: {
+                        **score,
+                        "against_bar": _against_bar(
+                            score["calibrated"], score["low"], score["high"], bar
+                        ),
+                    }
+                    for slug, score in dims.items()
+                },
+                flags=flags,
+                decision=current,
+            )
+        )
+    rows = [
+        {
+            "dimension": d,
+            "cells": [
+                "withheld" if column.withheld else column.scores.get(d.slug) for column in columns
+            ],
+        }
+        for d in dimensions
+    ]
+    context = {
+        "requisition": requisition,
+        "profile": profile,
+        "bar": bar,
+        "columns": columns,
+        "rows": rows,
+    }
+    return render(request, "scorecards/manager/compare.html", context)
