@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from hiring.roles import ensure_recruiters_group
+from hiring.rubric import load_rubric
+
 from .crawl import Record, Visitor
 from .matrix import REFUSED, Probe, Violation, allows, judge, probes, to_login
 from .matrix import Visitor as RuleVisitor
@@ -99,6 +102,10 @@ def _post_problem(probe: Probe, record: Record) -> str | None:
 @pytest.fixture(scope="package")
 def visit(django_db_setup: None, django_db_blocker: Any) -> Iterator[Visit]:
     with django_db_blocker.unblock(), transaction.atomic():
+        # What every migrated database holds, whatever a transactional test before this
+        # package flushed: the rubric and the Recruiters group (both idempotent).
+        load_rubric()
+        ensure_recruiters_group()
         world = build_world()
         all_probes = [p for p in probes(world) if not (p.method == "POST" and p.url in NOT_SENT)]
         result = Visit(world, all_probes, {})
