@@ -3,15 +3,19 @@
 ``collide`` forces the collision and proves it happened: the first thread is held inside
 the critical section (at a function the code calls while it holds its lock) until the second
 is seen, in PostgreSQL, waiting for a lock the first holds; it fails if the second gets
-inside, or finishes, while the first is still there. ``at_once`` only starts threads
-together (a barrier), for races with nothing to hold them at.
+inside, or finishes, while the first is still there. ``claims_meet`` is for code that holds
+no lock but claims rows with a conditional UPDATE: every thread has selected its candidates
+before any of them claims one, and each claim is recorded with its outcome. ``at_once`` only
+starts threads together (a barrier), for races with nothing to hold them at.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import connection
@@ -165,3 +169,71 @@ def collide(
         f"{outcome} (expected: {expected})"
     )
     return [results[0], results[1]]
+
+
+@dataclass
+class Claims:
+    """What each thread tried to claim, in order (the row's key), and whether it won."""
+
+    by_thread: list[list[tuple[Any, bool]]] = field(default_factory=list)
+
+    def tried(self, thread: int) -> list[Any]:
+        return [key for key, _ in self.by_thread[thread]]
+
+    def winners(self) -> dict[Any, int]:
+        """How many threads won each row any of them tried."""
+        counts: dict[Any, int] = {}
+        for attempts in self.by_thread:
+            for key, won in attempts:
+                counts[key] = counts.get(key, 0) + won
+        return counts
+
+
+@contextmanager
+def claims_meet(
+    inside: tuple[Any, str],
+    *,
+    threads: int = 2,
+    key: Callable[..., Any] = lambda row, *_, **__: row.pk,
+    timeout: float = 30,
+) -> Iterator[Claims]:
+    """Within the block, ``inside`` (``(module or class, name)``: the function that claims
+    one selected row and returns whether it won) makes each thread's first call wait until
+    all ``threads`` have made theirs: every thread has then run its SELECT of candidates
+    before any claim is made, so they race for the same rows. Each call is recorded in
+    the returned ``Claims`` as ``(key(*args), won)`` under the thread's arrival order."""
+    owner, name = inside
+    original = getattr(owner, name)
+    own_attribute = name in vars(owner)
+    everyone_selected = threading.Barrier(threads, timeout=timeout)
+    claims = Claims()
+    index_of: dict[int, int] = {}
+    guard = threading.Lock()
+
+    def meet_then_claim(*args: Any, **kwargs: Any) -> Any:
+        me = threading.get_ident()
+        with guard:
+            first = me not in index_of
+            if first:
+                index_of[me] = len(claims.by_thread)
+                claims.by_thread.append([])
+        if first:
+            try:
+                everyone_selected.wait()
+            except threading.BrokenBarrierError:
+                raise AssertionError(
+                    f"only {len(index_of)} of {threads} threads reached {name} within "
+                    f"{timeout} s: they did not race for the same rows"
+                ) from None
+        won = original(*args, **kwargs)
+        claims.by_thread[index_of[me]].append((key(*args, **kwargs), bool(won)))
+        return won
+
+    setattr(owner, name, meet_then_claim)
+    try:
+        yield claims
+    finally:
+        if own_attribute:
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)

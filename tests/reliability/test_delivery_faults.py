@@ -25,7 +25,7 @@ from scorecards import services
 from scorecards.reminders import sweep as reminders
 from scorecards.tasks import schedule_reminders
 from tests.celery_worker import wait_for
-from tests.concurrency import at_once
+from tests.concurrency import at_once, claims_meet
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
 from tests.reliability.conftest import FAULT_COUNTS, WORKER_LEASE_SECONDS, SmtpSink
 from tests.scorecards.test_services import full_content
@@ -148,15 +148,23 @@ def test_two_sweeps_in_two_threads_send_each_message_once(smtp_sink):
     # given 20 overdue scorecards: 20 reminders and the recruiter's digest fall due
     overdue_panel(20)
 
-    # when two sweepers run the reminder sweep and then the delivery sweep at the same time
+    # when two sweepers run the reminder sweep and then the delivery sweep at the same time,
+    # both having selected their first batch before either claims a row of it
     def sweeper(_: None) -> None:
         reminders.schedule_due_reminders()
         while notifications.deliver_due(5):
             pass
 
-    at_once(sweeper)
+    with claims_meet((notifications, "_claim")) as claims:
+        at_once(sweeper)
 
-    # then each e-mail arrived once
+    # then they raced for the same five rows, and each row went to one of them
+    first_batches = [claims.tried(thread)[:5] for thread in (0, 1)]
+    assert len(first_batches[0]) == 5
+    assert first_batches[0] == first_batches[1]
+    won = claims.winners()
+    assert won == dict.fromkeys(won, 1)  # how many sweepers claimed each row
+    # and each e-mail arrived once
     assert Notification.objects.count() == 21
     assert_once_each("two sweeps, two threads", smtp_sink)
 

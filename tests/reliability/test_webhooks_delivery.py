@@ -17,7 +17,7 @@ from hiring.decisions import decision_record
 from hiring.delivery import webhooks
 from hiring.models import Loop, OutboxEvent, WebhookDelivery
 from tests.celery_worker import wait_for
-from tests.concurrency import at_once
+from tests.concurrency import at_once, claims_meet
 from tests.hiring.test_webhooks import ALL_EVENTS, Receiver, dispatch_all, serve, submit, subscribe
 
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -209,14 +209,22 @@ def test_two_sweepers_at_once_send_each_delivery_once(receiver):
     subscription = subscribe(receiver)
     pings = [webhooks.send_ping(subscription) for _ in range(20)]
 
-    # when two sweepers in two threads send them at the same time, in small batches
+    # when two sweepers in two threads send them at the same time, in small batches, both
+    # having selected their first batch before either claims a row of it
     def sweeper(_: None) -> None:
         while webhooks.deliver_due(3):
             pass
 
-    at_once(sweeper)
+    with claims_meet((webhooks, "_claim")) as claims:
+        at_once(sweeper)
 
-    # then the receiver accepted each one once, and each row says so after one attempt
+    # then they raced for the same three rows, and each row went to one of them
+    first_batches = [claims.tried(thread)[:3] for thread in (0, 1)]
+    assert len(first_batches[0]) == 3
+    assert first_batches[0] == first_batches[1]
+    won = claims.winners()
+    assert won == dict.fromkeys(won, 1)  # how many sweepers claimed each row
+    # and the receiver accepted each one once, and each row says so after one attempt
     assert sorted(receiver.deliveries()) == sorted(str(p.event_id) for p in pings)
     assert len(receiver.requests) == 20
     assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
