@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     CharField,
@@ -43,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from hiring.errors import Refused
 from hiring.models import (
     AuditEvent,
     Candidate,
@@ -517,7 +517,7 @@ def check(user: Any, action: str, obj: Any) -> None:
     if can(user, action, obj):
         return
     rule = _ACTIONS.get((type(obj), action))
-    raise PermissionDenied(rule[1] if rule else "You may not do this.")
+    raise Refused(rule[1] if rule else "You may not do this.")
 
 
 def readonly_fields(user: Any, model: type[Model]) -> frozenset[str]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from hiring import access, limits, privacy, stages
 from hiring.delivery import outbox
+from hiring.errors import Invalid, Refused
 from hiring.models import Candidate, Decision, Loop, RoleProfile, User
 
 
@@ -75,7 +75,7 @@ def decision_record(
     an anonymised candidate."""
     access.check(by, "decide", loop)
     if access.feedback_withheld_for(by, loop):
-        raise PermissionDenied(access.BLIND_REFUSAL)
+        raise Refused(access.BLIND_REFUSAL)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
     if outcome not in Decision.Outcome.values:
@@ -89,14 +89,14 @@ def decision_record(
     if level_offered is not None and outcome != Decision.Outcome.HIRE:
         errors["level_offered"] = "A level is offered only with a hire."
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
 
     with transaction.atomic():
         locked = Loop.objects.select_for_update(of=("self",)).get(pk=loop.pk)
         if not stages.may_follow(locked.status, Loop.Status.DECIDED):
-            raise ValidationError({"status": stages.refusal(locked.status, Loop.Status.DECIDED)})
+            raise Invalid({"status": stages.refusal(locked.status, Loop.Status.DECIDED)})
         if Candidate.objects.filter(pk=locked.candidate_id, anonymised_at__isnull=False).exists():
-            raise ValidationError({"status": "This candidate's data was erased: no decision."})
+            raise Invalid({"status": "This candidate's data was erased: no decision."})
         previous = (
             Decision.objects.select_for_update(of=("self",))
             .select_related("level_offered")

@@ -16,10 +16,11 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
+
+from hiring.errors import Invalid
 
 # Interviewers' scorecards (scorecards.models).
 EVIDENCE = 10_000  # per rated dimension
@@ -69,7 +70,7 @@ def check_lengths(**fields: tuple[str | None, int]) -> None:
     over its limit: what the services call before they write anything."""
     errors = length_errors(**fields)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
 
 
 @deconstructible
@@ -84,7 +85,7 @@ class MaxChars:
     def __call__(self, value: Any) -> None:
         message = too_long(value, self.limit) if isinstance(value, str) else None
         if message is not None:
-            raise ValidationError(message, code=self.code)
+            raise Invalid(message, code=self.code)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MaxChars) and other.limit == self.limit

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from hiring import access, stages
 from hiring.delivery import notifications
+from hiring.errors import Invalid
 from hiring.models import Interview, Loop, Notification, User
 
 INTERVIEW_INVITE = "interview.invite"
@@ -165,7 +165,7 @@ def _cancel(interview: Interview, *, status: str) -> None:
 def interview_set_status(*, interview: Interview, status: str, by: User) -> None:
     """Mark an interview cancelled or no-show: its scorecards are no longer owed."""
     if status not in Interview.NO_FEEDBACK_STATUSES:
-        raise ValidationError("Only 'cancelled' and 'no-show' end an interview from here.")
+        raise Invalid("Only 'cancelled' and 'no-show' end an interview from here.")
     check_can_act(user=by, loop=interview.loop)
     with transaction.atomic():
         interview = (
@@ -174,7 +174,7 @@ def interview_set_status(*, interview: Interview, status: str, by: User) -> None
         if interview.status == status:
             return
         if status == Interview.Status.NO_SHOW and interview.starts_at > timezone.now():
-            raise ValidationError("An interview that has not started yet cannot be a no-show.")
+            raise Invalid("An interview that has not started yet cannot be a no-show.")
         _cancel(interview, status=status)
         if status == Interview.Status.CANCELLED:
             _tell_candidate(interview.loop)

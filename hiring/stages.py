@@ -11,11 +11,11 @@ Nothing else assigns ``Loop.status``: the services lock the loop row and call ``
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from hiring import access, limits, privacy
 from hiring.delivery import outbox
+from hiring.errors import Invalid
 from hiring.models import Loop, User
 
 S = Loop.Status
@@ -51,7 +51,7 @@ def advance(*, loop: Loop, to: str, by: User | None, reason: str = "") -> bool:
     if current == to and to != S.DECIDED:
         return False
     if not may_follow(current, to):
-        raise ValidationError({"status": refusal(current, to)})
+        raise Invalid({"status": refusal(current, to)})
     if current == to:
         return False
     loop.status = to
@@ -75,12 +75,12 @@ def loop_reopen(*, loop: Loop, by: User, reason: str) -> Loop:
     access.check(by, "reopen", loop)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the loop reopens."})
+        raise Invalid({"reason": "Say why the loop reopens."})
     limits.check_lengths(reason=(reason, limits.REASON))
     with transaction.atomic():
         locked = Loop.objects.select_for_update().get(pk=loop.pk)
         if locked.status not in CLOSED:
-            raise ValidationError({"status": "This loop is open already."})
+            raise Invalid({"status": "This loop is open already."})
         before = locked.status
         locked.status = S.SCHEDULING
         locked.save(update_fields=["status", "updated_at"])

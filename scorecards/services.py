@@ -7,13 +7,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from hiring import limits, privacy, stages
 from hiring.delivery import outbox
+from hiring.errors import Invalid, Refused
 from hiring.models import Dimension, Interview, Loop, RedFlag, Signal, User
 from scorecards.models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
 from scorecards.privacy import revision_snapshot
@@ -40,7 +41,7 @@ class ScorecardContent:
 
 def scorecard_get_or_create(*, interview: Interview, interviewer: User) -> Scorecard:
     if not interview.interviewers.filter(pk=interviewer.pk).exists():
-        raise ValidationError("Only a member of this interview's panel has a scorecard for it.")
+        raise Invalid("Only a member of this interview's panel has a scorecard for it.")
     scorecard, _ = Scorecard.objects.get_or_create(interview=interview, interviewer=interviewer)
     return scorecard
 
@@ -98,7 +99,7 @@ def _write_content(draft: ScorecardRevision, content: ScorecardContent) -> None:
         )
     )
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
 
     draft.overall_recommendation = content.overall_recommendation
     draft.key_takeaways = content.key_takeaways
@@ -181,11 +182,11 @@ def scorecard_submit(
             return replay
         draft = locked.revisions.filter(submitted_at__isnull=True).first()
         if draft is None:
-            raise ValidationError("There is nothing to submit: write the scorecard first.")
+            raise Invalid("There is nothing to submit: write the scorecard first.")
         focus = list(locked.interview.focus_dimensions.all())
         errors = submission_errors(draft, focus, amendment=locked.is_submitted)
         if errors:
-            raise ValidationError(errors)
+            raise Invalid(errors)
         now = timezone.now()
         previous = locked.revisions.filter(is_current=True).first()
         locked.revisions.filter(is_current=True).update(is_current=False)
@@ -238,7 +239,7 @@ def _candidate_id(scorecard: Scorecard) -> int:
 
 def _check_author(scorecard: Scorecard, by: User) -> None:
     if scorecard.interviewer_id != by.pk:
-        raise PermissionDenied("Only the interviewer writes their own scorecard.")
+        raise Refused("Only the interviewer writes their own scorecard.")
 
 
 def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
@@ -342,7 +343,7 @@ def scorecard_start_amendment(*, scorecard: Scorecard, by: User) -> ScorecardRev
     with transaction.atomic():
         locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
         if not locked.is_submitted:
-            raise ValidationError("Only a submitted scorecard can be amended.")
+            raise Invalid("Only a submitted scorecard can be amended.")
         return _open_draft(locked)
 
 

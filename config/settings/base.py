@@ -284,7 +284,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's parsers, with JSON that refuses bodies nested too deep (400, not a 500), and
     # its exception handler, with a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
-    "EXCEPTION_HANDLER": "hiring.api.parsers.exception_handler",
+    "EXCEPTION_HANDLER": "hiring.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "hiring.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

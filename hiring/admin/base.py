@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from hiring import access
+from hiring.errors import messages_of
 from hiring.models import (
     User,
 )
@@ -66,3 +67,10 @@ class PolicyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         locked = access.readonly_fields(request_user(request), self.model)
         return (*super().get_readonly_fields(request, obj), *sorted(locked))
+
+
+def report(model_admin: Any, request: HttpRequest, error: Exception, about: object = None) -> None:
+    """A service's refusal as the admin's error message (one helper for every action and
+    button), naming what it was about when several objects were acted on."""
+    text = "; ".join(messages_of(error))
+    model_admin.message_user(request, f"{about}: {text}" if about else text, messages.ERROR)

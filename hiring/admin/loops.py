@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from hiring import access, services, stages
 from hiring.admin import base as admin_common
-from hiring.admin.base import FORMFIELD_OVERRIDES, PolicyAdmin, ReadOnlyLog, request_user
+from hiring.admin.base import FORMFIELD_OVERRIDES, PolicyAdmin, ReadOnlyLog, report, request_user
 from hiring.delivery import notifications
+from hiring.errors import ApplicationError
 from hiring.models import (
     CaseExercise,
     Decision,
@@ -348,10 +349,8 @@ class LoopAdmin(PolicyAdmin):
         for loop in loops:
             try:
                 done += run(loop=loop, by=user)
-            except PermissionDenied:
-                self.message_user(request, f"You may not act on {loop}.", messages.ERROR)
-            except ValidationError as error:
-                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            except ApplicationError as error:
+                report(self, request, error, about=loop)
         self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
 
     @admin.action(description="Send invites (panel and candidate)")
@@ -439,12 +438,8 @@ class InterviewAdmin(admin.ModelAdmin):
             try:
                 services.interview_set_status(interview=interview, status=status, by=user)
                 done += 1
-            except PermissionDenied:
-                self.message_user(request, f"You may not act on {interview}.", messages.ERROR)
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{interview}: {'; '.join(error.messages)}", messages.ERROR
-                )
+            except ApplicationError as error:
+                report(self, request, error, about=interview)
         self.message_user(request, f"Interviews updated: {done}.", messages.SUCCESS)
 
     @admin.action(description="Mark no-show (no scorecard owed)")

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -136,7 +137,7 @@ def _run_once(request: Request, key: str, call: Callable[[], Response]) -> Respo
             )
         try:
             response = call()
-        except (APIException, Http404, PermissionDenied) as error:
+        except (APIException, Http404, PermissionDenied, DjangoValidationError) as error:
             record.delete()  # a refusal is not remembered: fix the body, retry with the key
             refused = error
         else:

@@ -12,10 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from rest_framework import parsers, status, views
+from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.response import Response
 
 MAX_DEPTH = 32
 
@@ -64,10 +62,3 @@ class BodyTooLarge(APIException):
     def __init__(self) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(f"The request body is larger than {limit} bytes.")
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's exception handler, answering an oversized body with a JSON 413."""
-    if isinstance(exc, RequestDataTooBig):
-        exc = BodyTooLarge()
-    return views.exception_handler(exc, context)

@@ -4,7 +4,6 @@ answers 404 (DESIGN §6)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,6 @@ from rest_framework.response import Response
 
 from hiring import privacy
 from hiring.api import idempotency, selectors
-from hiring.api.errors import service_errors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
 from hiring.api.permissions import request_user
@@ -113,14 +111,11 @@ class CandidateViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Candidate
         candidate = self.get_object()
         serializer = CandidateEraseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            privacy.candidate_erase(
-                candidate=candidate,
-                by=request_user(request),
-                reason=serializer.validated_data["reason"],
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
+        privacy.candidate_erase(
+            candidate=candidate,
+            by=request_user(request),
+            reason=serializer.validated_data["reason"],
+        )
         return Response(CandidateSerializer(self.get_queryset().get(pk=candidate.pk)).data)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.text import Truncator
 from hiring import access
 from hiring.admin.base import ReadOnlyLog, request_user
 from hiring.delivery import notifications
+from hiring.errors import Refused
 from hiring.models import Notification, User
 from hiring.roles import RECRUITERS_GROUP
 
@@ -165,7 +165,7 @@ class NotificationAdmin(ReadOnlyLog, admin.ModelAdmin):
         for notification in queryset:
             try:
                 notifications.notification_resend(notification=notification, by=user)
-            except PermissionDenied:
+            except Refused:
                 refused += 1
             else:
                 done += 1

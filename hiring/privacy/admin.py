@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -18,7 +17,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from hiring import access, privacy
-from hiring.admin.base import FORMFIELD_OVERRIDES, ReadOnlyLog, request_user
+from hiring.admin.base import FORMFIELD_OVERRIDES, ReadOnlyLog, report, request_user
+from hiring.errors import ApplicationError
 from hiring.models import AuditEvent, Candidate
 from hiring.privacy.resources import CandidateResource
 
@@ -180,10 +180,8 @@ class CandidateAdmin(ImportExportModelAdmin):
         for candidate in candidates:
             try:
                 erased += privacy.candidate_erase(candidate=candidate, by=user, reason=reason)
-            except PermissionDenied:
-                self.message_user(request, f"You may not erase {candidate}.", messages.ERROR)
-            except ValidationError as error:
-                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            except ApplicationError as error:
+                report(self, request, error, about=candidate)
                 break  # the same reason would fail for the next candidate too
         self.message_user(request, f"Candidates erased: {erased}.", messages.SUCCESS)
         return None

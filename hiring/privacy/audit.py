@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
+from hiring.errors import Invalid
 from hiring.models import AuditEvent, Candidate, User
 
 # Contact data: blanked when a candidate is anonymised. Name and e-mail get placeholders.
@@ -116,7 +116,7 @@ def candidate_save(*, candidate: Candidate, by: User | None) -> Candidate:
             candidate_snapshot(old) if old else None, candidate_snapshot(candidate)
         )
         if old is not None and old.anonymised_at is not None and after:
-            raise ValidationError("This candidate was anonymised; their data cannot come back.")
+            raise Invalid("This candidate was anonymised; their data cannot come back.")
         candidate.save()
         if after:
             action = "candidate.changed" if old else "candidate.created"

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hiring import access, limits
+from hiring.errors import Invalid
 from hiring.models import Candidate, Decision, Interview, Loop, Notification, User
 from hiring.privacy.audit import (
     BLANKED_FIELDS,
@@ -106,7 +106,7 @@ def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:
     access.check(by, "change", candidate)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why (for example, the candidate's request)."})
+        raise Invalid({"reason": "Say why (for example, the candidate's request)."})
     limits.check_lengths(reason=(reason, limits.ERASE_REASON))
     return candidate_anonymise(candidate=candidate, by=by, reason=reason)
 

@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from hiring import access
 from hiring.api import idempotency
 from hiring.api import selectors as hiring_selectors
-from hiring.api.errors import service_errors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
 from hiring.api.parsers import JSONParser
@@ -88,12 +87,9 @@ class ScorecardDraftView(_OwnScorecardWrite):
         scorecard = self._scorecard(request, pk)
         serializer = ScorecardContentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.scorecard_save_draft(
-                scorecard=scorecard, content=serializer.to_content(), by=request_user(request)
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
+        services.scorecard_save_draft(
+            scorecard=scorecard, content=serializer.to_content(), by=request_user(request)
+        )
         return self._respond(request, scorecard)
 
 
@@ -143,12 +139,9 @@ class ScorecardSubmitView(_OwnScorecardWrite):
         amend = serializer.validated_data["amend"]
         if amend and _repeats_current(scorecard, content):
             return self._respond(request, scorecard)
-        try:
-            services.scorecard_submit(
-                scorecard=scorecard, by=request_user(request), content=content, amend=amend
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
+        services.scorecard_submit(
+            scorecard=scorecard, by=request_user(request), content=content, amend=amend
+        )
         return self._respond(request, scorecard)
 
 
@@ -214,15 +207,13 @@ class LoopDecisionView(DocumentedErrors, APIView):
         loop = get_object_or_404(hiring_selectors.loops_visible_to(user=user), pk=pk)
         serializer = DecisionRecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:  # the service decides who may (403 with the reason) and when
-            decision = decision_record(
-                loop=loop,
-                by=user,
-                outcome=serializer.validated_data["outcome"],
-                rationale=serializer.validated_data["rationale"],
-                level_offered=serializer.validated_data.get("level_offered"),
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
+        # the service decides who may (403 with the reason) and when
+        decision = decision_record(
+            loop=loop,
+            by=user,
+            outcome=serializer.validated_data["outcome"],
+            rationale=serializer.validated_data["rationale"],
+            level_offered=serializer.validated_data.get("level_offered"),
+        )
         visible = hiring_selectors.decisions_visible_to(user=user).get(pk=decision.pk)
         return Response(DecisionSerializer(visible).data, status=status.HTTP_201_CREATED)

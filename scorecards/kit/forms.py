@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from hiring import limits
+from hiring.errors import add_to_form
 from hiring.limits import LimitedCharField
 from hiring.models import Dimension, RoleProfile, Signal
 from scorecards.models import Recommendation, ScorecardRevision
@@ -143,13 +144,7 @@ class ScorecardForm(forms.Form):
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the services' errors, keyed ``rating_<id>``, ``evidence_<id>``,
         ``overall_recommendation``, ``amendment_reason``, next to their fields."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, messages in error.message_dict.items():
-            field = key if key in self.fields else None
-            for message in messages:
-                self.add_error(field, message)
+        add_to_form(self, error)
 
     def errors_by_field(self) -> dict[str, list[str]]:
         return {key: [str(message) for message in value] for key, value in self.errors.items()}

@@ -11,8 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hiring import limits
 from hiring.decisions import decision_record, may_decide, profile_ladder
+from hiring.errors import Invalid, add_to_form
 from hiring.limits import LimitedCharField
 from hiring.models import Decision, Dimension, Interview, Loop, RoleProfile, User
 from scorecards.manager import charts
@@ -355,11 +355,8 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 level_offered=form.cleaned_data["level_offered"],
                 by=user,
             )
-        except PermissionDenied as error:  # the selector already said 404; belt and braces
-            raise Http404 from error
-        except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+        except Invalid as error:
+            add_to_form(form, error)
         else:
             messages.success(request, "Decision recorded. The recruiter can see it in the admin.")
             return redirect("scorecards:manager_loop", pk=loop.pk)
