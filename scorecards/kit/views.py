@@ -29,6 +29,7 @@ from hiring.models import Dimension, Interview, User
 from scorecards import magic_links, selectors, services
 from scorecards.kit.forms import ScorecardForm
 from scorecards.models import Recommendation, Scorecard, ScorecardRevision
+from scorecards.selectors import Kit
 
 InterviewView = Callable[[HttpRequest, Interview, User], HttpResponse]
 
@@ -178,74 +179,108 @@ def _saved_at(user: User) -> str:
     return timezone.localtime(timezone.now(), ZoneInfo(user.time_zone)).strftime("%H:%M")
 
 
+@dataclass
+class _ScorecardState:
+    """The interviewer's own scorecard for one interview, as the form page needs it."""
+
+    kit: Kit
+    scorecard: Scorecard | None
+    revisions: list[ScorecardRevision]
+    draft: ScorecardRevision | None
+    current: ScorecardRevision | None
+
+    @classmethod
+    def load(cls, interview: Interview, user: User) -> _ScorecardState:
+        kit = selectors.interview_kit(interview=interview, user=user)
+        scorecard = selectors.scorecard_for_interviewer(interview=interview, user=user)
+        revisions = list(scorecard.revisions.all()) if scorecard else []
+        return cls(
+            kit=kit,
+            scorecard=scorecard,
+            revisions=revisions,
+            draft=next((r for r in revisions if r.is_draft), None),
+            current=next((r for r in revisions if r.is_current), None),
+        )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @_interviewer_page()
 def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> HttpResponse:
-    kit = selectors.interview_kit(interview=interview, user=user)
-    scorecard = selectors.scorecard_for_interviewer(interview=interview, user=user)
-    revisions = list(scorecard.revisions.all()) if scorecard else []
-    draft = next((r for r in revisions if r.is_draft), None)
-    current = next((r for r in revisions if r.is_current), None)
-    based_on = current.number if current else 0
+    state = _ScorecardState.load(interview, user)
     here = reverse("scorecards:scorecard", args=[interview.pk])
-    status = 200
-
-    form: ScorecardForm | None = None
-    accepts_feedback = interview.owes_feedback or current is not None
-    if request.method == "POST" and not accepts_feedback:
-        messages.error(request, "This interview was cancelled: it needs no scorecard.")
-        return redirect(here)
-    if request.method == "POST":
-        posted_based_on = _posted_based_on(request)
-        form = ScorecardForm(request.POST, kit=kit, amending=posted_based_on > 0)
-        if form.is_valid():
-            if scorecard is None:
-                scorecard = services.scorecard_get_or_create(interview=interview, interviewer=user)
-            submitting = request.POST.get("action") == "submit"
-            try:
-                if submitting:
-                    services.scorecard_submit_from_form(
-                        scorecard=scorecard,
-                        content=form.to_content(),
-                        by=user,
-                        based_on=posted_based_on,
-                    )
-                    messages.success(
-                        request,
-                        "Amendment submitted." if posted_based_on else "Scorecard submitted.",
-                    )
-                else:
-                    services.scorecard_save_draft_from_form(
-                        scorecard=scorecard,
-                        content=form.to_content(),
-                        by=user,
-                        based_on=posted_based_on,
-                    )
-                    messages.success(request, f"Draft saved at {_saved_at(user)}.")
-                return redirect(here)
-            except services.StaleScorecard:
-                messages.info(
-                    request,
-                    "This scorecard had already been submitted (from another tab or a repeated "
-                    "click). Nothing was changed.",
-                )
-                return redirect(here)
-            except ValidationError as error:
-                form.add_service_errors(error)
-        status = 400
-        # What was typed is in the bound form (and, for a refused submission, the draft).
-        amending = posted_based_on > 0
-    else:
-        amending = current is not None and draft is not None
-        if draft is not None or (current is None and accepts_feedback):
+    accepts_feedback = interview.owes_feedback or state.current is not None
+    if request.method != "POST":
+        amending = state.current is not None and state.draft is not None
+        form = None
+        if state.draft is not None or (state.current is None and accepts_feedback):
+            based_on = state.current.number if state.current else 0
             form = ScorecardForm(
-                initial=ScorecardForm.initial_from(draft, based_on=based_on),
-                kit=kit,
+                initial=ScorecardForm.initial_from(state.draft, based_on=based_on),
+                kit=state.kit,
                 amending=amending,
             )
+        return _render_scorecard_form(request, interview, user, state, form, amending, 200)
+    if not accepts_feedback:
+        messages.error(request, "This interview was cancelled: it needs no scorecard.")
+        return redirect(here)
+    posted_based_on = _posted_based_on(request)
+    form = ScorecardForm(request.POST, kit=state.kit, amending=posted_based_on > 0)
+    if form.is_valid() and _save_scorecard(request, interview, user, state, form, posted_based_on):
+        return redirect(here)
+    # What was typed is in the bound form (and, for a refused submission, the draft).
+    return _render_scorecard_form(request, interview, user, state, form, posted_based_on > 0, 400)
 
+
+def _save_scorecard(
+    request: HttpRequest,
+    interview: Interview,
+    user: User,
+    state: _ScorecardState,
+    form: ScorecardForm,
+    based_on: int,
+) -> bool:
+    """Save the draft or submit it, as the button says; True when the page should reload,
+    False when the services' errors are on the form."""
+    if state.scorecard is None:
+        state.scorecard = services.scorecard_get_or_create(interview=interview, interviewer=user)
+    scorecard = state.scorecard
+    submitting = request.POST.get("action") == "submit"
+    save = (
+        services.scorecard_submit_from_form
+        if submitting
+        else services.scorecard_save_draft_from_form
+    )
+    try:
+        save(scorecard=scorecard, content=form.to_content(), by=user, based_on=based_on)
+    except services.StaleScorecard:
+        messages.info(
+            request,
+            "This scorecard had already been submitted (from another tab or a repeated "
+            "click). Nothing was changed.",
+        )
+        return True
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return False
+    if submitting:
+        messages.success(request, "Amendment submitted." if based_on else "Scorecard submitted.")
+    else:
+        messages.success(request, f"Draft saved at {_saved_at(user)}.")
+    return True
+
+
+def _render_scorecard_form(
+    request: HttpRequest,
+    interview: Interview,
+    user: User,
+    state: _ScorecardState,
+    form: ScorecardForm | None,
+    amending: bool,
+    status: int,
+) -> HttpResponse:
     if form is not None:
         form.annotate_errors()
+    kit, current = state.kit, state.current
     scale = dict(kit.profile.scale_choices())
     colleagues = (
         [
@@ -261,16 +296,16 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
         "form": form,
         "editing": form is not None,
         "amending": amending,
-        "scorecard": scorecard,
+        "scorecard": state.scorecard,
         "current": _revision_view(current, scale) if current else None,
         "history": [
             _revision_view(revision, scale)
-            for revision in reversed(revisions)
+            for revision in reversed(state.revisions)
             if not revision.is_draft
         ],
         "colleagues": colleagues,
         "colleagues_hidden_by_profile": not kit.profile.colleagues_visible_after_submit,
-        "accepts_feedback": accepts_feedback,
+        "accepts_feedback": interview.owes_feedback or current is not None,
     }
     return render(request, "scorecards/scorecard_form.html", context, status=status)
 

@@ -465,33 +465,49 @@ def _pk(world: World, name: str, *, api: bool = False) -> Any:
     return obj.pk
 
 
+class _Probes(list[Probe]):
+    """The probes being collected, with the one way most routes are added."""
+
+    def both(self, key: str, url: str, value: Any, obj: str | None = None) -> None:
+        """A GET by the value's GET rule, and a POST by its POST rule when it has one."""
+        get_rule, post_rule = _split(value)
+        self.append(Probe(key, "GET", url, get_rule, obj))
+        if value is not get_rule and not isinstance(value, str):
+            self.append(Probe(key, "POST", url, post_rule, obj, {}))
+
+
 def probes(world: World) -> list[Probe]:
     """Every route of the table, filled with the world's objects (admin object routes carry
     ``sample=False`` past their first fill: the admin turns away non-staff before any object
     is looked at, so one object is enough for them)."""
-    out: list[Probe] = []
+    out = _Probes()
+    _site_probes(world, out)
+    _admin_model_probes(world, out)
+    _admin_site_probes(world, out)
+    _admin_action_probes(world, out)
+    _api_probes(world, out)
+    return list(out)
 
-    def both(key: str, url: str, value: Any, obj: str | None = None) -> None:
-        get_rule, post_rule = _split(value)
-        out.append(Probe(key, "GET", url, get_rule, obj))
-        if value is not get_rule and not isinstance(value, str):
-            out.append(Probe(key, "POST", url, post_rule, obj, {}))
 
+def _site_probes(world: World, out: _Probes) -> None:
     for template, value in SITE.items():
         if "<id:pk>" not in template:
-            both(template, "/" + template, value)
+            out.both(template, "/" + template, value)
             continue
         kind = next(k for prefix, k in SITE_KINDS.items() if template.startswith(prefix))
         for name in FILLS[kind]:
-            both(template, "/" + template.replace("<id:pk>", str(_pk(world, name))), value, name)
+            url = "/" + template.replace("<id:pk>", str(_pk(world, name)))
+            out.both(template, url, value, name)
 
+
+def _admin_model_probes(world: World, out: _Probes) -> None:
     for label, rules in ADMIN_MODELS.items():
         app, model = label.split(".")
         for view, value in zip(ADMIN_VIEWS, rules, strict=True):
             key = f"{label}:{view}"
             template = ADMIN_TEMPLATES[view].format(app=app, model=model)
             if "<path:object_id>" not in template:
-                both(key, "/" + template, value)
+                out.both(key, "/" + template, value)
                 continue
             for name in FILLS[label]:
                 url = "/" + template.replace("<path:object_id>", str(_pk(world, name)))
@@ -511,6 +527,8 @@ def probes(world: World) -> list[Probe]:
             )
         )
 
+
+def _admin_site_probes(world: World, out: _Probes) -> None:
     loop_ct = ContentType.objects.get_for_model(Loop).pk
     a1, olga = world.obj("a1").pk, world.users["olga"].pk
     fixed = {
@@ -523,17 +541,19 @@ def probes(world: World) -> list[Probe]:
             continue
         if template == "admin/<app_label>/":
             for app in ("hiring", "scorecards", "auth", "authtoken", "axes"):
-                both(template, f"/admin/{app}/", value, app)
+                out.both(template, f"/admin/{app}/", value, app)
         elif template in fixed:
-            both(template, fixed[template], value)
+            out.both(template, fixed[template], value)
         elif "<int:object_id>" in template:
             kind = "hiring.loop" if "/loop/" in template else "hiring.candidate"
             for name in FILLS[kind]:
                 url = "/" + template.replace("<int:object_id>", str(_pk(world, name)))
-                both(template, url.replace("<str:button>", "nudge"), value, name)
+                out.both(template, url.replace("<str:button>", "nudge"), value, name)
         else:
-            both(template, "/" + template, value)
+            out.both(template, "/" + template, value)
 
+
+def _admin_action_probes(world: World, out: _Probes) -> None:
     for key in admin_actions():
         label, name = key.split(":")
         rule = action_rule(key)
@@ -544,6 +564,12 @@ def probes(world: World) -> list[Probe]:
             data = {"action": name, "_selected_action": [str(_pk(world, obj))], "index": "0"}
             out.append(Probe(f"action {key}", "POST", f"/admin/{app}/{model}/", rule, obj, data))
 
+
+def _body(method: str) -> dict[str, Any] | None:
+    return {} if method == "POST" else None
+
+
+def _api_probes(world: World, out: _Probes) -> None:
     for key, rule in API.items():
         if " " not in key:
             url = "/" + key.replace("<rest>", "no/such/thing/")
@@ -551,13 +577,12 @@ def probes(world: World) -> list[Probe]:
             continue
         method, path = key.split(" ", 1)
         if "{" not in path:
-            out.append(Probe(key, method, path, rule, None, {} if method == "POST" else None))
+            out.append(Probe(key, method, path, rule, None, _body(method)))
             continue
         kind = next(k for p, k in SITE_KINDS.items() if p.split("{")[0] == path.split("{")[0])
         for name in FILLS[kind]:
             url = re.sub(r"\{\w+\}", str(_pk(world, name, api=True)), path)
-            out.append(Probe(key, method, url, rule, name, {} if method == "POST" else None))
-    return out
+            out.append(Probe(key, method, url, rule, name, _body(method)))
 
 
 # --- The rules -----------------------------------------------------------------------------
