@@ -4,12 +4,13 @@ amendment, and identical when recomputed with the same inputs."""
 import pytest
 
 from hiring.delivery import outbox
+from hiring.models import OutboxEvent
 from scorecards import services
 from scorecards.calibration import summaries
 from scorecards.models import CalibrationRun, LoopSummary
 from scorecards.services import RatingInput
 from scorecards.tasks import nightly_calibration
-from tests.concurrency import at_once
+from tests.concurrency import collide
 from tests.scorecards.test_services import full_content
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +93,16 @@ def test_a_stale_summary_is_detectable(world, interviewer, other_interviewer):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_recomputes_leave_one_consistent_summary(world, interviewer):
-
     submit(world.interview, interviewer)
-    at_once(lambda _: summaries.loop_summary_compute(loop_id=world.loop.pk), threads=3)
+    assert not LoopSummary.objects.exists()
+    # the second recompute starts while the first holds the loop's lock, half-way through
+    # computing the loop's first summary
+    collide(
+        lambda _: summaries.loop_summary_compute(loop_id=world.loop.pk),
+        inside=(summaries, "_compute"),
+    )
+
     assert LoopSummary.objects.filter(loop=world.loop).count() == 1
     assert not summaries.loop_summary_is_stale(loop_id=world.loop.pk)
+    # one change, one event: the second found the first's summary and changed nothing
+    assert OutboxEvent.objects.filter(topic="loop.recommendation_changed").count() == 1
