@@ -4,13 +4,21 @@ submission however often it is posted, amendments as new revisions."""
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 
 from hiring.models import Interview, OutboxEvent
+from scorecards import services
 from scorecards.models import Scorecard, ScorecardRevision
-from tests.concurrency import at_once
+from tests.concurrency import collide
 from tests.factories import InterviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+STALE_MESSAGE = (
+    "This scorecard had already been submitted (from another tab or a repeated click). "
+    "Nothing was changed."
+)
 
 
 def form_url(interview):
@@ -298,13 +306,18 @@ def test_two_tabs_submitting_one_amendment_at_once_make_one_revision(world, inte
         tab.force_login(interviewer)
         return tab
 
-    # when both tabs submit at the same moment
-    statuses = at_once(
-        lambda tab: tab.post(form_url(world.interview), amended).status_code,
-        prepare=signed_in_tab,
-    )
+    def submit(tab):
+        response = tab.post(form_url(world.interview), amended)
+        return response.status_code, [str(m) for m in get_messages(response.wsgi_request)]
 
-    # then one amendment was made
-    assert statuses == [302, 302]
+    # when the second tab submits while the first holds the scorecard's lock, half-way
+    # through submitting the amendment
+    answers = collide(submit, inside=(services, "scorecard_submit"), prepare=signed_in_tab)
+
+    # then one amendment was made, and the second tab was told so
+    assert answers == [
+        (302, ["Amendment submitted."]),
+        (302, [STALE_MESSAGE]),
+    ]
     numbers = [(r.number, r.is_current) for r in revisions_of(world.interview, interviewer)]
     assert numbers == [(1, False), (2, True)]
