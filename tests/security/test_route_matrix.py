@@ -18,6 +18,11 @@ from .matrix import (
 )
 from .world import PERSONAS
 
+# With the package's other modules, among the database tests: pytest-django runs those
+# before the transactional ones, which flush the database (the shared ``visit`` world must be
+# built and used in one stretch).
+pytestmark = pytest.mark.django_db
+
 KEYS = [
     *SITE,
     *ADMIN_SITE,
