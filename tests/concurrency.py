@@ -68,6 +68,74 @@ def _blocked_by(pid: int) -> bool:
     return bool(count)
 
 
+class _Collision:
+    """The state of one ``collide`` run: who holds ``inside``, and what the second did."""
+
+    def __init__(self, owner: Any, name: str, timeout: float) -> None:
+        self.owner, self.name, self.timeout = owner, name, timeout
+        self.original = getattr(owner, name)
+        self.own_attribute = name in vars(owner)  # a method may come from a base class
+        self.held, self.release = threading.Event(), threading.Event()
+        self.overlapped, self.same_item = threading.Event(), threading.Event()
+        self.held_call: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        self.first_pid: list[int] = []
+        self.guard = threading.Lock()
+        self.holder: list[threading.Thread] = []
+        self.results: dict[int, Any] = {}
+        self.errors: list[BaseException] = []
+
+    def hold_the_first(self, *args: Any, **kwargs: Any) -> Any:
+        me = threading.current_thread()
+        with self.guard:
+            if not self.holder:
+                self.holder.append(me)
+        if self.holder[0] is me and not self.held.is_set():
+            self.held_call.append((args, kwargs))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.first_pid.append(cursor.fetchone()[0])
+            self.held.set()
+            self.release.wait(self.timeout)
+        elif self.holder[0] is not me and not self.release.is_set():
+            self.overlapped.set()
+            if self.held_call and self.held_call[0] == (args, kwargs):
+                self.same_item.set()
+        return self.original(*args, **kwargs)
+
+    def patch(self) -> None:
+        # A plain function, so that on a class it is called as a method (``self`` included).
+        def hook(*args: Any, **kwargs: Any) -> Any:
+            return self.hold_the_first(*args, **kwargs)
+
+        setattr(self.owner, self.name, hook)
+
+    def unpatch(self) -> None:
+        if self.own_attribute:
+            setattr(self.owner, self.name, self.original)
+        else:
+            delattr(self.owner, self.name)
+
+    def wait_until_held(self, first: threading.Thread, deadline: float) -> None:
+        while not self.held.wait(0.05):
+            if not first.is_alive() or time.monotonic() > deadline:
+                raise AssertionError(f"the first thread never reached {self.name}: {self.errors}")
+
+    def outcome(self, second_thread: threading.Thread, second: str, deadline: float) -> str:
+        """What the second thread did while the first was held."""
+        while True:
+            if self.overlapped.is_set() and second == "waits":
+                return "both inside at once"
+            if self.same_item.is_set():
+                return "took the row the first holds"
+            if _blocked_by(self.first_pid[0]):
+                return "waited"
+            if not second_thread.is_alive():
+                return "finished"
+            if time.monotonic() > deadline:
+                return f"still running after {self.timeout} s without waiting for the lock"
+            time.sleep(0.02)
+
+
 def collide(
     action: Callable[[Any], Any],
     *,
@@ -89,86 +157,38 @@ def collide(
     only start together, as with ``at_once``."""
     if connection.vendor != "postgresql":
         return at_once(action, prepare=prepare, timeout=timeout)
-    owner, name = inside
-    original = getattr(owner, name)
-    own_attribute = name in vars(owner)  # a method may come from a base class
-    held, release, overlapped = threading.Event(), threading.Event(), threading.Event()
-    same_item = threading.Event()
-    held_call: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    first_pid: list[int] = []
-    guard = threading.Lock()
-    holder: list[threading.Thread] = []
-
-    def hold_the_first(*args: Any, **kwargs: Any) -> Any:
-        me = threading.current_thread()
-        with guard:
-            if not holder:
-                holder.append(me)
-        if holder[0] is me and not held.is_set():
-            held_call.append((args, kwargs))
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                first_pid.append(cursor.fetchone()[0])
-            held.set()
-            release.wait(timeout)
-        elif holder[0] is not me and not release.is_set():
-            overlapped.set()
-            if held_call and held_call[0] == (args, kwargs):
-                same_item.set()
-        return original(*args, **kwargs)
-
-    results: dict[int, Any] = {}
-    errors: list[BaseException] = []
+    collision = _Collision(*inside, timeout)
 
     def run(index: int) -> None:
         try:
-            results[index] = action(prepare())
+            collision.results[index] = action(prepare())
         except BaseException as exc:  # surfaced in the test's own thread
-            errors.append(exc)
+            collision.errors.append(exc)
         finally:
             connection.close()
 
     threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
-    setattr(owner, name, hold_the_first)
+    collision.patch()
     try:
         threads[0].start()
         deadline = time.monotonic() + timeout
-        while not held.wait(0.05):
-            if not threads[0].is_alive() or time.monotonic() > deadline:
-                raise AssertionError(f"the first thread never reached {name}: {errors}")
+        collision.wait_until_held(threads[0], deadline)
         threads[1].start()
-        while True:
-            if overlapped.is_set() and second == "waits":
-                outcome = "both inside at once"
-            elif same_item.is_set():
-                outcome = "took the row the first holds"
-            elif _blocked_by(first_pid[0]):
-                outcome = "waited"
-            elif not threads[1].is_alive():
-                outcome = "finished"
-            elif time.monotonic() > deadline:
-                outcome = f"still running after {timeout} s without waiting for the lock"
-            else:
-                time.sleep(0.02)
-                continue
-            break
+        outcome = collision.outcome(threads[1], second, deadline)
     finally:
-        release.set()
+        collision.release.set()
         for thread in threads:
             thread.join(timeout)
-        if own_attribute:
-            setattr(owner, name, original)
-        else:
-            delattr(owner, name)
+        collision.unpatch()
     assert not any(thread.is_alive() for thread in threads), "a racing thread did not finish"
-    if errors:
-        raise errors[0]
+    if collision.errors:
+        raise collision.errors[0]
     expected = "waited" if second == "waits" else "finished"
     assert outcome == expected, (
-        f"no collision: while the first thread held the lock inside {name}, the second "
-        f"{outcome} (expected: {expected})"
+        f"no collision: while the first thread held the lock inside {collision.name}, the "
+        f"second {outcome} (expected: {expected})"
     )
-    return [results[0], results[1]]
+    return [collision.results[0], collision.results[1]]
 
 
 @dataclass
