@@ -63,3 +63,26 @@ def test_an_empty_database_url_means_the_embedded_sqlite(tmp_path):
         "django.db.backends.sqlite3",
         str(tmp_path / "loopwise.sqlite3"),
     ]
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 60), ("0", 0), ("300", 300)])
+def test_production_keeps_database_connections_and_checks_them(given, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "DATABASE_URL": "postgres://loopwise@127.0.0.1:5432/loopwise",
+    }
+    env.pop("DATABASE_CONN_MAX_AGE", None)
+    if given is not None:
+        env["DATABASE_CONN_MAX_AGE"] = given
+    script = "import django; django.setup(); from django.conf import settings as s; "
+    script += "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split()[-2:] == [str(expected), "True"]
