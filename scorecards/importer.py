@@ -22,6 +22,7 @@ from django.db import transaction
 
 from hiring import limits, privacy
 from hiring.models import Candidate, Dimension, Interview, Loop, Requisition, RoleProfile, User
+from scorecards.calibration.summaries import loop_summaries_queue
 from scorecards.models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
 
 COLUMNS = (
@@ -275,6 +276,7 @@ def import_scorecards(stream: TextIO) -> ImportResult:
     if errors:
         raise ImportRejected(errors)
     result = ImportResult()
+    loop_ids: set[int] = set()
     with transaction.atomic():
         done = set(
             Interview.objects.filter(external_key__in=[g.key for g in groups]).values_list(
@@ -285,9 +287,11 @@ def import_scorecards(stream: TextIO) -> ImportResult:
             if group.key in done:
                 result.scorecards_skipped += 1
                 continue
-            _write(group)
+            loop_ids.add(_write(group))
             result.scorecards_created += 1
             result.ratings += sum(1 for value in group.ratings.values() if value is not None)
+        # Their summaries are a worker's job once this commits, not the first page's GET.
+        loop_summaries_queue(loop_ids)
     return result
 
 
@@ -308,7 +312,8 @@ def _username(email: str) -> str:
     return f"{email[: USERNAME_LENGTH - len(digest) - 1]}-{digest}"
 
 
-def _write(group: Group) -> None:
+def _write(group: Group) -> int:
+    """Write one scorecard with its history; return its loop's id."""
     candidate = Candidate.objects.filter(email__iexact=group.candidate_email).first()
     if candidate is None:
         candidate = Candidate.objects.create(
@@ -379,3 +384,4 @@ def _write(group: Group) -> None:
             "via": "import_scorecards",
         },
     )
+    return loop.pk

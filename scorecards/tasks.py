@@ -56,3 +56,17 @@ def nightly_calibration() -> int:
 
     summaries.calibration_refit()
     return summaries.refresh_open_summaries()
+
+
+@shared_task
+def summarise_loops(loop_ids: list[int]) -> int:
+    """Compute and store these loops' summaries (queued by reads that found one missing or
+    stale, and by the importer). Loops deleted meanwhile are skipped; safe to run twice."""
+    from scorecards.calibration import summaries
+
+    existing = list(
+        Loop.objects.filter(pk__in=loop_ids).order_by("pk").values_list("pk", flat=True)
+    )
+    for loop_id in existing:
+        summaries.loop_summary_compute(loop_id=loop_id)
+    return len(existing)

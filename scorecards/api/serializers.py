@@ -130,16 +130,23 @@ class ScorecardSubmitSerializer(ScorecardContentSerializer):
 
 class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
     reasons = serializers.SerializerMethodField()
+    stale = serializers.SerializerMethodField(
+        help_text="True when scorecards or the calibration changed since `computed_at`: a "
+        "recompute is queued; ask again in a moment for the fresh one."
+    )
 
     class Meta:
         model = LoopSummary
         fields = ["loop", "computed_at", "model_version", "recommendation", "needs_debrief",
                   "level_suggestion", "scorecards_in", "scorecards_expected", "raw_score",
                   "calibrated_score", "calibrated_low", "calibrated_high",
-                  "reasons"]  # fmt: skip
+                  "reasons", "stale"]  # fmt: skip
 
     def get_reasons(self, summary: LoopSummary) -> list[str]:
         return summary.reason_codes
+
+    def get_stale(self, summary: LoopSummary) -> bool:
+        return bool(self.context.get("stale", False))
 
 
 class InterviewerCalibrationSerializer(serializers.ModelSerializer[InterviewerCalibration]):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +34,7 @@ from scorecards.api.serializers import (
     ScorecardSerializer,
     ScorecardSubmitSerializer,
 )
-from scorecards.calibration.summaries import loop_summary_compute, loop_summary_is_stale
+from scorecards.calibration.summaries import loop_summary_read
 from scorecards.models import InterviewerCalibration, Scorecard
 from scorecards.services import ScorecardContent
 
@@ -145,24 +145,47 @@ class ScorecardSubmitView(_OwnScorecardWrite):
         return self._respond(request, scorecard)
 
 
+SUMMARY_PENDING = inline_serializer(
+    name="LoopSummaryPending",
+    fields={
+        "loop": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=["pending"]),
+        "detail": serializers.CharField(),
+    },
+)
+
+
 class LoopSummaryView(DocumentedErrors, APIView):
     @extend_schema(
-        responses={200: LoopSummarySerializer},
+        responses={
+            200: LoopSummarySerializer,
+            202: OpenApiResponse(
+                SUMMARY_PENDING,
+                description="No summary yet: one is queued. Ask again after `Retry-After` seconds.",
+            ),
+        },
         summary="The loop's calibrated summary (recruiters and hiring managers).",
         description=(
-            "A recruiter or hiring manager who sits on the loop's panel gets 403 until their "
-            "own scorecard is in (the blind rule)."
+            "The stored summary, as of `computed_at`. Reading never computes: when scorecards "
+            "or the calibration changed since, `stale` is true and a recompute is queued; "
+            'when no summary exists yet the answer is 202 with `status: "pending"` (and a '
+            "`Retry-After`), and one is queued. A recruiter or hiring manager who sits on the "
+            "loop's panel gets 403 until their own scorecard is in (the blind rule)."
         ),
     )
     def get(self, request: Request, pk: int) -> Response:
         user = request_user(request)
         loop = selectors.loop_get_for_summary(user=user, pk=pk)
         _refuse_while_owing(user, loop)
-        if loop_summary_is_stale(loop_id=loop.pk):
-            summary = loop_summary_compute(loop_id=loop.pk)
-        else:
-            summary = loop.summary
-        return Response(LoopSummarySerializer(summary).data)
+        stored = loop_summary_read(loop_id=loop.pk)
+        if stored.summary is None:
+            body = {
+                "loop": loop.pk,
+                "status": "pending",
+                "detail": "The summary is being computed; ask again in a moment.",
+            }
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": "5"})
+        return Response(LoopSummarySerializer(stored.summary, context={"stale": stored.stale}).data)
 
 
 class InterviewerCalibrationViewSet(

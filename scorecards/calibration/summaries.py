@@ -7,11 +7,12 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from celery import current_app
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -153,6 +154,55 @@ def loop_summary_is_stale(*, loop_id: int) -> bool:
         summary.fingerprint != fresh["fingerprint"]
         or summary.model_version != fresh["model_version"]
     )
+
+
+SUMMARISE_TASK = "scorecards.tasks.summarise_loops"
+
+
+def loop_summaries_queue(loop_ids: Iterable[int]) -> None:
+    """Ask a worker to (re)compute these loops' summaries once the current transaction
+    commits: one message per transaction, however many loops or callers asked. Reads call
+    this instead of computing, so a GET never writes. If the broker is down the next read
+    asks again, and the nightly refresh covers open loops, so a failed send is only logged."""
+    wanted = sorted(set(loop_ids))
+    if not wanted:
+        return
+    connection_ = transaction.get_connection()
+    for _, callback, _ in connection_.run_on_commit:
+        pending = getattr(callback, "summary_loop_ids", None)
+        if pending is not None:  # one message already waits for this commit: join it
+            pending.update(wanted)
+            return
+    loops: set[int] = set(wanted)
+
+    def send() -> None:
+        try:
+            current_app.send_task(SUMMARISE_TASK, args=[sorted(loops)])
+        except Exception as exc:  # broker unreachable: the next read asks again
+            logger.warning("could not queue %d loop summaries: %s", len(loops), exc)
+
+    send.summary_loop_ids = loops  # type: ignore[attr-defined]
+    transaction.on_commit(send)
+
+
+@dataclass(frozen=True)
+class StoredSummary:
+    """What a read shows of a loop's summary: the stored row (``None`` while the first one is
+    being computed) and whether it is out of date. Either way a recompute has been queued."""
+
+    summary: LoopSummary | None
+    stale: bool
+
+
+def loop_summary_read(*, loop_id: int) -> StoredSummary:
+    """The stored summary with its freshness, for pages and the API. A missing or stale one
+    is queued for a worker to recompute after the request, never computed here: a read
+    does not write."""
+    summary = LoopSummary.objects.filter(loop_id=loop_id).first()
+    stale = summary is None or loop_summary_is_stale(loop_id=loop_id)
+    if stale:
+        loop_summaries_queue([loop_id])
+    return StoredSummary(summary, stale)
 
 
 def _compute(loop: Loop) -> dict[str, Any]:

@@ -33,7 +33,11 @@ from django.shortcuts import get_object_or_404
 
 from hiring import access
 from hiring.models import Decision, Interview, Loop, Requisition, User
-from scorecards.calibration.summaries import loop_summary_compute
+from scorecards.calibration.summaries import (
+    StoredSummary,
+    loop_summaries_queue,
+    loop_summary_read,
+)
 from scorecards.models import LoopSummary, Scorecard, ScorecardRevision
 from scorecards.selectors import current_revisions_of
 
@@ -200,12 +204,10 @@ def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[Pipeli
 # --- Loop summary ----------------------------------------------------------------------------
 
 
-def summary_for_loop(*, loop: Loop) -> LoopSummary:
-    """The stored summary, or one computed now when none exists yet."""
-    try:
-        return LoopSummary.objects.get(loop=loop)
-    except LoopSummary.DoesNotExist:
-        return loop_summary_compute(loop_id=loop.pk)
+def summary_for_loop(*, loop: Loop) -> StoredSummary:
+    """The stored summary with its freshness; a missing or stale one is queued, not
+    computed here: a GET does not write."""
+    return loop_summary_read(loop_id=loop.pk)
 
 
 def current_revisions_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
@@ -228,10 +230,11 @@ def decisions_for_loop(*, loop: Loop) -> list[Decision]:
 
 def summaries_for_requisition(
     *, requisition: Requisition, user: User
-) -> list[tuple[Loop, LoopSummary]]:
-    """Every loop of the requisition with its summary (computed now where missing), best
-    calibrated overall first; loops whose summary the blind rule hides from ``user``
-    (``loop.withheld``) come last, unranked. Withdrawn loops are left out."""
+) -> list[tuple[Loop, LoopSummary | None]]:
+    """Every loop of the requisition with its stored summary, best calibrated overall first;
+    loops whose summary the blind rule hides from ``user`` (``loop.withheld``) and loops
+    whose first summary is still being computed (``None``, queued here for a worker) come
+    last, unranked. Withdrawn loops are left out."""
     loops = list(
         Loop.objects.filter(requisition=requisition)
         .exclude(status=Loop.Status.WITHDRAWN)
@@ -245,20 +248,21 @@ def summaries_for_requisition(
             )
         )
     )
-    pairs: list[tuple[Loop, LoopSummary]] = []
+    pairs: list[tuple[Loop, LoopSummary | None]] = []
     for loop in loops:
         try:
-            summary = loop.summary
+            summary: LoopSummary | None = loop.summary
         except LoopSummary.DoesNotExist:
-            summary = loop_summary_compute(loop_id=loop.pk)
+            summary = None
         pairs.append((loop, summary))
+    loop_summaries_queue(loop.pk for loop, summary in pairs if summary is None)
     pairs.sort(key=_rank)
     return pairs
 
 
-def _rank(pair: tuple[Loop, LoopSummary]) -> tuple[bool, bool, float, str]:
+def _rank(pair: tuple[Loop, LoopSummary | None]) -> tuple[bool, bool, float, str]:
     loop, summary = pair
-    if loop.withheld:  # type: ignore[attr-defined]
+    if loop.withheld or summary is None:  # type: ignore[attr-defined]
         return (True, True, 0.0, loop.candidate.full_name)  # by name: no hint of the score
     score = summary.calibrated_score
     return (False, score is None, -(score or 0.0), loop.candidate.full_name)

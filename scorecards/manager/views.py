@@ -320,12 +320,29 @@ def _render_summary(
     owed = interviews_owing_summary(user=user, loop=loop)
     if owed:
         return _render_withheld(request, loop, owed)
-    summary = ms.summary_for_loop(loop=loop)
-    context = _summary_context(user, loop, summary)
+    stored = ms.summary_for_loop(loop=loop)
+    if stored.summary is None:
+        # The first summary is queued, not computed here: say so, keep the decision at hand.
+        context = _pending_context(user, loop)
+        template = "scorecards/manager/loop_summary_pending.html"
+    else:
+        context = _summary_context(user, loop, stored.summary)
+        context["stale"] = stored.stale
+        template = "scorecards/manager/loop_summary.html"
     if context["may_decide"] and form is None:
         form = DecisionForm(ladder=context["ladder"])
     context["form"] = form
-    return render(request, "scorecards/manager/loop_summary.html", context, status=status)
+    return render(request, template, context, status=status)
+
+
+def _pending_context(user: User, loop: Loop) -> dict[str, Any]:
+    return {
+        "loop": loop,
+        "profile": loop.requisition.profile,
+        "decisions": ms.decisions_for_loop(loop=loop),
+        "may_decide": may_decide(user=user, loop=loop),
+        "ladder": profile_ladder(profile=loop.requisition.profile),
+    }
 
 
 @login_required
@@ -369,7 +386,7 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @dataclass
 class CompareColumn:
     loop: Loop
-    summary: LoopSummary
+    summary: LoopSummary | None  # None while its first summary is being computed
     withheld: bool
     recommendation: str
     scores: dict[str, dict[str, Any]]
@@ -391,6 +408,9 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         current = current_decisions[0] if current_decisions else None
         if loop.withheld:  # type: ignore[attr-defined]
             columns.append(CompareColumn(loop, summary, True, "", {}, [], current))
+            continue
+        if summary is None:
+            columns.append(CompareColumn(loop, None, False, "", {}, [], current))
             continue
         dims = summary.data.get("scores", {}).get("dimensions", {})
         verdict = summary.data.get("verdict", {})
@@ -433,7 +453,12 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "dimension": d,
             "cells": [
-                "withheld" if column.withheld else column.scores.get(d.slug) for column in columns
+                "withheld"
+                if column.withheld
+                else "pending"
+                if column.summary is None
+                else column.scores.get(d.slug)
+                for column in columns
             ],
         }
         for d in dimensions
@@ -444,5 +469,6 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         "bar": bar,
         "columns": columns,
         "rows": rows,
+        "pending": sum(1 for c in columns if c.summary is None and not c.withheld),
     }
     return render(request, "scorecards/manager/compare.html", context)
