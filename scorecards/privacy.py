@@ -5,19 +5,72 @@ scorecards when a candidate's data is exported, erased or past retention."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, Prefetch, QuerySet, Value, prefetch_related_objects
 
 from hiring import access, privacy
 from hiring.models import Candidate, User
 from scorecards.models import DimensionRating, Scorecard, ScorecardRevision
 
+_SIGNAL, _RED_FLAG = "signal", "red_flag"  # tell the two relations apart in one query
 
-def revision_snapshot(revision: ScorecardRevision) -> dict[str, Any]:
-    """A revision's content, as audited and exported. Prefetch ``ratings__dimension``,
-    ``signals`` and ``red_flags`` when snapshotting many."""
+
+@dataclass
+class Choices:
+    """The signals and red flags a revision holds: text by id."""
+
+    signals: dict[int, str] = field(default_factory=dict)
+    red_flags: dict[int, str] = field(default_factory=dict)
+
+
+def revision_choices(revisions: Iterable[ScorecardRevision]) -> dict[int, Choices]:
+    """What each of ``revisions`` holds of signals and red flags, by revision id: one query
+    for both relations of all of them."""
+    pks = [revision.pk for revision in revisions]
+    signal_link = ScorecardRevision.signals.through
+    flag_link = ScorecardRevision.red_flags.through
+    rows = (
+        signal_link.objects.filter(scorecardrevision_id__in=pks)
+        .order_by()  # SQLite takes no ORDER BY inside a UNION
+        .values_list(
+            Value(_SIGNAL, output_field=CharField()),
+            "scorecardrevision_id",
+            "signal_id",
+            "signal__text",
+        )
+        .union(
+            flag_link.objects.filter(scorecardrevision_id__in=pks)
+            .order_by()
+            .values_list(
+                Value(_RED_FLAG, output_field=CharField()),
+                "scorecardrevision_id",
+                "redflag_id",
+                "redflag__text",
+            ),
+            all=True,
+        )
+    )
+    held = {pk: Choices() for pk in pks}
+    for kind, revision_id, pk, text in rows:
+        choices = held[revision_id]
+        (choices.signals if kind == _SIGNAL else choices.red_flags)[pk] = text
+    return held
+
+
+def revision_snapshot(
+    revision: ScorecardRevision, choices: Choices | None = None
+) -> dict[str, Any]:
+    """A revision's content, as audited and exported. Prefetch what it reads
+    (``revision_snapshot_prefetch``) or it costs a query per rating; ``choices``, when the
+    caller has read them (``revision_choices``), stand for its signals and red flags."""
+    if choices is None:
+        signals = [signal.text for signal in revision.signals.all()]
+        red_flags = [flag.text for flag in revision.red_flags.all()]
+    else:
+        signals, red_flags = list(choices.signals.values()), list(choices.red_flags.values())
     return {
         "revision": revision.number,
         "submitted_at": revision.submitted_at.isoformat() if revision.submitted_at else None,
@@ -33,9 +86,22 @@ def revision_snapshot(revision: ScorecardRevision) -> dict[str, Any]:
             }
             for rating in revision.ratings.all()
         ],
-        "signals": sorted(signal.text for signal in revision.signals.all()),
-        "red_flags": sorted(flag.text for flag in revision.red_flags.all()),
+        "signals": sorted(signals),
+        "red_flags": sorted(red_flags),
     }
+
+
+def revision_snapshot_prefetch(revisions: list[ScorecardRevision], *, choices: bool = True) -> None:
+    """Load what ``revision_snapshot`` reads for all of ``revisions`` at once: a query for
+    the ratings (each with its dimension), and unless ``choices`` is False (the caller
+    passes them) one for the signals and one for the red flags, however many revisions and
+    ratings there are. What is already loaded is not read again."""
+    lookups: list[str | Prefetch[Any]] = [
+        Prefetch("ratings", DimensionRating.objects.select_related("dimension"))
+    ]
+    if choices:
+        lookups += ["signals", "red_flags"]
+    prefetch_related_objects(revisions, *lookups)
 
 
 def _scorecards_of(candidate: Candidate) -> QuerySet[Scorecard]:

@@ -10,16 +10,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, Value, prefetch_related_objects
 
 from hiring import limits
 from hiring.errors import add_to_form
 from hiring.limits import LimitedCharField
-from hiring.models import Dimension, RoleProfile, Signal
+from hiring.models import Dimension, Interview, RedFlag, RoleProfile, Signal
 from scorecards.models import Recommendation, ScorecardRevision
 from scorecards.selectors import Kit
 from scorecards.services import RatingInput, ScorecardContent
 
 NOT_ASSESSED = "na"
+RED_FLAG = "red_flag"  # tells red flags from signals in ``posted_kit``'s one query
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,45 @@ class DimensionFields:
     dimension: Dimension
     rating: forms.BoundField
     evidence: forms.BoundField
+
+
+def posted_kit(interview: Interview) -> Kit:
+    """What a posted form is checked against, in two queries: the focus dimensions
+    (prefetched onto ``interview``, where the services find them) and the profile's signals
+    and red flags together. None of the page's reading (schedule, case exercise)."""
+    profile = interview.loop.requisition.profile
+    prefetch_related_objects([interview], "focus_dimensions")
+    rows = (
+        Signal.objects.filter(profile=profile)
+        .order_by()  # SQLite takes no ORDER BY inside a UNION
+        .values_list("pk", "kind", "text", "order")
+        .union(
+            RedFlag.objects.filter(profile=profile)
+            .order_by()
+            .values_list("pk", Value(RED_FLAG, output_field=CharField()), "text", "order"),
+            all=True,
+        )
+    )
+    signals: list[Signal] = []
+    red_flags: list[RedFlag] = []
+    for pk, kind, text, order in rows:
+        if kind == RED_FLAG:
+            red_flags.append(RedFlag(pk=pk, profile=profile, text=text, order=order))
+        else:
+            signals.append(Signal(pk=pk, profile=profile, kind=kind, text=text, order=order))
+    signals.sort(key=lambda s: (s.kind, s.order, s.pk))  # the models' ordering
+    red_flags.sort(key=lambda f: (f.order, f.pk))
+    return Kit(
+        interview=interview,
+        profile=profile,
+        focus=list(interview.focus_dimensions.all()),
+        case_dimensions=[],
+        case_deliverables=[],
+        schedule=[],
+        strong_signals=[s for s in signals if s.kind == Signal.Kind.STRONG],
+        weak_signals=[s for s in signals if s.kind == Signal.Kind.WEAK],
+        red_flags=red_flags,
+    )
 
 
 class ScorecardForm(forms.Form):

@@ -27,7 +27,7 @@ from sesame.utils import get_user as sesame_get_user
 
 from hiring.models import Dimension, Interview, User
 from scorecards import magic_links, selectors, services
-from scorecards.kit.forms import ScorecardForm
+from scorecards.kit.forms import ScorecardForm, posted_kit
 from scorecards.models import Recommendation, Scorecard, ScorecardRevision
 from scorecards.selectors import Kit
 
@@ -206,10 +206,10 @@ class _ScorecardState:
 @require_http_methods(["GET", "HEAD", "POST"])
 @_interviewer_page()
 def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> HttpResponse:
-    state = _ScorecardState.load(interview, user)
     here = reverse("scorecards:scorecard", args=[interview.pk])
-    accepts_feedback = interview.owes_feedback or state.current is not None
     if request.method != "POST":
+        state = _ScorecardState.load(interview, user)
+        accepts_feedback = interview.owes_feedback or state.current is not None
         amending = state.current is not None and state.draft is not None
         form = None
         if state.draft is not None or (state.current is None and accepts_feedback):
@@ -220,30 +220,35 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
                 amending=amending,
             )
         return _render_scorecard_form(request, interview, user, state, form, amending, 200)
-    if not accepts_feedback:
+    # A post reads only what checking and saving it need; the page is read again only to
+    # show the errors.
+    if not interview.owes_feedback and not _has_submitted(interview, user):
         messages.error(request, "This interview was cancelled: it needs no scorecard.")
         return redirect(here)
     posted_based_on = _posted_based_on(request)
-    form = ScorecardForm(request.POST, kit=state.kit, amending=posted_based_on > 0)
-    if form.is_valid() and _save_scorecard(request, interview, user, state, form, posted_based_on):
+    form = ScorecardForm(request.POST, kit=posted_kit(interview), amending=posted_based_on > 0)
+    if form.is_valid() and _save_scorecard(request, interview, user, form, posted_based_on):
         return redirect(here)
     # What was typed is in the bound form (and, for a refused submission, the draft).
+    state = _ScorecardState.load(interview, user)
     return _render_scorecard_form(request, interview, user, state, form, posted_based_on > 0, 400)
+
+
+def _has_submitted(interview: Interview, user: User) -> bool:
+    return ScorecardRevision.objects.filter(
+        scorecard__interview=interview, scorecard__interviewer=user, is_current=True
+    ).exists()
 
 
 def _save_scorecard(
     request: HttpRequest,
     interview: Interview,
     user: User,
-    state: _ScorecardState,
     form: ScorecardForm,
     based_on: int,
 ) -> bool:
     """Save the draft or submit it, as the button says; True when the page should reload,
     False when the services' errors are on the form."""
-    if state.scorecard is None:
-        state.scorecard = services.scorecard_get_or_create(interview=interview, interviewer=user)
-    scorecard = state.scorecard
     submitting = request.POST.get("action") == "submit"
     save = (
         services.scorecard_submit_from_form
@@ -251,7 +256,7 @@ def _save_scorecard(
         else services.scorecard_save_draft_from_form
     )
     try:
-        save(scorecard=scorecard, content=form.to_content(), by=user, based_on=based_on)
+        save(interview=interview, content=form.to_content(), by=user, based_on=based_on)
     except services.StaleScorecard:
         messages.info(
             request,
@@ -314,15 +319,13 @@ def _render_scorecard_form(
 @_interviewer_page(json=True)
 def scorecard_draft(request: HttpRequest, interview: Interview, user: User) -> HttpResponse:
     """Autosave: the same form, posted by scorecard.js while the interviewer types."""
-    kit = selectors.interview_kit(interview=interview, user=user)
     based_on = _posted_based_on(request)
-    form = ScorecardForm(request.POST, kit=kit, amending=based_on > 0)
+    form = ScorecardForm(request.POST, kit=posted_kit(interview), amending=based_on > 0)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors_by_field()}, status=400)
-    scorecard = services.scorecard_get_or_create(interview=interview, interviewer=user)
     try:
         revision = services.scorecard_save_draft_from_form(
-            scorecard=scorecard, content=form.to_content(), by=user, based_on=based_on
+            interview=interview, content=form.to_content(), by=user, based_on=based_on
         )
     except services.StaleScorecard:
         return JsonResponse(
