@@ -19,8 +19,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from hiring import access, services, stages
-from hiring.admin import base as admin_common
-from hiring.admin.base import FORMFIELD_OVERRIDES, PolicyAdmin, ReadOnlyLog, report, request_user
+from hiring.admin.base import (
+    FORMFIELD_OVERRIDES,
+    PolicyAdmin,
+    ReadOnlyLog,
+    formfield,
+    report,
+    request_user,
+)
 from hiring.delivery import notifications
 from hiring.errors import ApplicationError
 from hiring.models import (
@@ -72,7 +78,7 @@ class InterviewForm(forms.ModelForm):
 
     class Meta:
         model = Interview
-        formfield_callback = admin_common.formfield
+        formfield_callback = formfield
         fields = (
             "title",
             "status",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Visit
+from .conftest import Visit, persona_cases
 from .matrix import (
     ADMIN_MODELS,
     ADMIN_SITE,
@@ -37,21 +37,11 @@ KEYS = [
 KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
-def _cases() -> list[object]:
-    cases: list[object] = []
-    for persona in PERSONAS:
-        for key in KEYS:
-            reason = KNOWN_LEAKS.get((persona, key))
-            marks = [pytest.mark.xfail(strict=True, reason=f"leak: {reason}")] if reason else []
-            cases.append(pytest.param(persona, key, marks=marks, id=f"{persona}-{key}"))
-    return cases
-
-
 def test_every_route_is_in_the_table() -> None:
     assert unknown_routes() == []
 
 
-@pytest.mark.parametrize(("persona", "key"), _cases())
+@pytest.mark.parametrize(("persona", "key"), persona_cases(PERSONAS, KEYS, KNOWN_LEAKS))
 def test_persona_gets_what_the_table_allows(visit: Visit, persona: str, key: str) -> None:
     problems = visit.violations(persona, key)
     assert not problems, "\n".join(str(problem) for problem in problems)

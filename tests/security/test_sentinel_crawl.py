@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Visit
+from .conftest import Visit, persona_cases
 from .world import PERSONAS, SENTINEL_LABELS
 
 pytestmark = pytest.mark.django_db
@@ -19,17 +19,9 @@ pytestmark = pytest.mark.django_db
 KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
-def _cases() -> list[object]:
-    cases: list[object] = []
-    for persona in PERSONAS:
-        for label in SENTINEL_LABELS:
-            reason = KNOWN_LEAKS.get((persona, label))
-            marks = [pytest.mark.xfail(strict=True, reason=f"leak: {reason}")] if reason else []
-            cases.append(pytest.param(persona, label, marks=marks, id=f"{persona}-{label}"))
-    return cases
-
-
-@pytest.mark.parametrize(("persona", "label"), _cases())
+@pytest.mark.parametrize(
+    ("persona", "label"), persona_cases(PERSONAS, list(SENTINEL_LABELS), KNOWN_LEAKS)
+)
 def test_persona_never_receives_what_it_may_not_see(visit: Visit, persona: str, label: str) -> None:
     where = visit.visitors[persona].leaks().get(label, [])
     assert not where, f"{persona} received {label} from: " + ", ".join(sorted(where))
