@@ -162,11 +162,10 @@ def loops_on_panel(user: User) -> QuerySet[Loop]:
     return Loop.objects.filter(pk__in=panel_interviews(user).values("loop_id"))
 
 
-def owed_interviews(user: User, loop: Any) -> QuerySet[Interview]:
-    """``user``'s interviews in ``loop`` (a loop id or an ``OuterRef``) that still owe their
-    scorecard: while any exists, the blind rule hides the loop's feedback from ``user``."""
+def _owing_seats(user: User) -> QuerySet[Interview]:
+    """``user``'s interviews that still owe their scorecard, in any loop."""
     return (
-        Interview.objects.filter(loop=loop, interviewers=user)
+        Interview.objects.filter(interviewers=user)
         .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
         .exclude(
             Exists(
@@ -178,12 +177,30 @@ def owed_interviews(user: User, loop: Any) -> QuerySet[Interview]:
     )
 
 
-def feedback_withheld(user: User, loop_ref: str = "pk") -> Exists | Value:
+def owed_interviews(user: User, loop: Any) -> QuerySet[Interview]:
+    """``user``'s interviews in ``loop`` (a loop id or an ``OuterRef``) that still owe their
+    scorecard: while any exists, the blind rule hides the loop's feedback from ``user``."""
+    return _owing_seats(user).filter(loop=loop)
+
+
+def _owed_loop_ids(user: User) -> QuerySet[Interview, Any]:
+    """Ids of the loops where ``user`` still owes a scorecard, as a subquery that starts
+    from the user's own seats: uncorrelated, so the database computes this small set once
+    per query instead of probing it for every row it reads."""
+    return _owing_seats(user).values("loop_id")
+
+
+def feedback_withheld(user: User, loop_ref: str = "pk") -> ExpressionWrapper | Value:
     """An expression for a queryset whose ``loop_ref`` is a loop: whether the blind rule hides
-    that loop's feedback from ``user``."""
+    that loop's feedback from ``user``. A membership test against the user's owed loops (one
+    small set per query), so filters and sorts on it touch only the rows being read."""
     if _all(user):
         return Value(False, output_field=BooleanField())
-    return Exists(owed_interviews(user, OuterRef(loop_ref)))
+    if not _active(user):
+        return Value(True, output_field=BooleanField())
+    return ExpressionWrapper(
+        Q(**{f"{loop_ref}__in": _owed_loop_ids(user)}), output_field=BooleanField()
+    )
 
 
 def feedback_withheld_for(user: User, loop: Loop) -> bool:
@@ -304,11 +321,11 @@ def _scorecards(user: User) -> QuerySet[Scorecard]:
         return Scorecard.objects.all()
     if not _active(user):
         return Scorecard.objects.none()
-    my_interviews = Interview.objects.filter(
-        loop=OuterRef("interview__loop"), interviewers=user
-    ).exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
-    on_panel = Exists(my_interviews)
-    still_owes = Exists(owed_interviews(user, OuterRef("interview__loop")))
+    # The user's panel loops and owed loops are small sets computed once per query, so a
+    # read narrowed to one loop (or walked by id) touches only its own rows.
+    panel_loops = panel_interviews(user).exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+    on_panel = Q(interview__loop__in=panel_loops.values("loop_id"))
+    still_owes = Q(interview__loop__in=_owed_loop_ids(user))
     submitted = Q(status=Scorecard.Status.SUBMITTED)
     colleague = (
         submitted
