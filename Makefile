@@ -3,7 +3,7 @@ PORT ?= 8000
 PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint venv demo clean
+.PHONY: run test lint venv demo clean bench-load
 
 venv: .venv/.synced
 
@@ -32,6 +32,9 @@ lint: venv
 	.venv/bin/mypy .
 	.venv/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+
+bench-load: venv
+	$(PY) bench/load_benchmark.py
 
 clean:
 	rm -rf var .venv staticfiles

@@ -7,6 +7,7 @@ set -euo pipefail
 
 PG_PORT=${LOOPWISE_PG_PORT:-54329}
 REDIS_PORT=${LOOPWISE_REDIS_PORT:-63799}
+PG_OPTIONS=${LOOPWISE_PG_OPTIONS:-}  # extra `-c name=value`s, e.g. for pg_stat_statements
 
 pg_bin() {
   local initdb
@@ -41,7 +42,7 @@ start() {
   if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir/pg"; chmod 755 "$dir"; fi
   as_postgres "$bin/initdb" -D "$dir/pg/data" -U loopwise -A trust --no-sync >"$dir/initdb.log" 2>&1
   as_postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -o \
-    "-p $PG_PORT -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-p $PG_PORT -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $PG_OPTIONS" \
     start >&2
   "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U loopwise loopwise
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
