@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from hiring import access
+from hiring.admin.autocomplete import ScopedAutocomplete
 from hiring.errors import messages_of
 from hiring.models import (
     User,
@@ -52,9 +53,10 @@ class ReadOnlyLog:
         return False
 
 
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ScopedAutocomplete):
     """Asks ``hiring.access`` which rows the user sees and whether they may change one;
-    the model permissions of the Recruiters group only open the admin's menus."""
+    the model permissions of the Recruiters group only open the admin's menus. An
+    autocomplete widget asking it gets only what its field accepts (``ScopedAutocomplete``)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         visible = access.visible(request_user(request), self.model)

@@ -177,7 +177,20 @@ class InterviewInline(admin.StackedInline):
         "calendar_sequence",
     )
     readonly_fields = ("calendar_sequence",)
-    filter_horizontal = ("interviewers", "focus_dimensions")
+    # A tenant has thousands of people: the panel is picked by typing, and the page carries
+    # only the chosen ones. A profile has about ten dimensions: those stay a list.
+    autocomplete_fields = ("interviewers",)
+    filter_horizontal = ("focus_dimensions",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
+        # Each form's title (the interview's str names the candidate) and its panel and
+        # dimensions, read once for all the loop's interviews rather than per form.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("loop__candidate")
+            .prefetch_related("interviewers", "focus_dimensions")
+        )
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         # On a saved loop, offer only its profile's dimensions and case exercises.
@@ -238,6 +251,8 @@ class LoopAdmin(PolicyAdmin):
     list_select_related = ("candidate", "requisition")
     search_fields = ("candidate__full_name", "candidate__email")
     fieldsets = ((None, {"fields": ("candidate", "requisition", "status")}),)
+    # Typed, not listed: the page carries the loop's candidate, not every candidate.
+    autocomplete_fields = ("candidate",)
     # The stage follows the interviews, a decision or a withdrawal (hiring.stages): never typed.
     readonly_fields = ("status",)
     inlines = [InterviewInline]

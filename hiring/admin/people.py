@@ -1,5 +1,6 @@
 """People in the admin: administrators manage accounts; a recruiter looks up names and
-e-mails to staff panels."""
+e-mails to staff panels. Wherever a form picks a person, it is typed into an autocomplete
+widget that asks ``UserAdmin`` (scoped to the field: ``hiring.admin.autocomplete``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from hiring import access
+from hiring.admin.autocomplete import ScopedAutocomplete
 from hiring.admin.base import request_user
 from hiring.models import (
     User,
@@ -18,7 +22,7 @@ from hiring.models import (
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAutocomplete, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
         ("Loopwise", {"fields": ("time_zone",)}),
@@ -34,3 +38,12 @@ class UserAdmin(DjangoUserAdmin):
             return super().get_fieldsets(request, obj)
         # A recruiter looks people up to staff panels: no password hash, groups or flags.
         return ((None, {"fields": ("username", "first_name", "last_name", "email", "time_zone")}),)
+
+
+# DRF's token admin lists every user in a select: the same, with the user typed instead.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DrfTokenAdmin):
+    autocomplete_fields = ("user",)

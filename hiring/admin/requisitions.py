@@ -26,7 +26,8 @@ class RequisitionAdmin(PolicyAdmin):
     list_filter = ("status", "profile")
     list_select_related = ("profile", "hiring_manager")
     search_fields = ("title",)
-    filter_horizontal = ("recruiters",)
+    # Picked by typing (an administrator's job): the page carries the staff, not every user.
+    autocomplete_fields = ("hiring_manager", "recruiters")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Requisition]:
         recruited = access.requisitions_recruited(request_user(request))

@@ -17,18 +17,25 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from hiring import access, privacy
-from hiring.admin.base import FORMFIELD_OVERRIDES, ReadOnlyLog, report, request_user
+from hiring.admin.base import (
+    FORMFIELD_OVERRIDES,
+    ReadOnlyLog,
+    ScopedAutocomplete,
+    report,
+    request_user,
+)
 from hiring.errors import ApplicationError
 from hiring.models import AuditEvent, Candidate
 from hiring.privacy.resources import CandidateResource
 
 
 @admin.register(Candidate)
-class CandidateAdmin(ImportExportModelAdmin):
+class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
     """Candidates of the recruiter's own requisitions; CSV import (with a preview, nothing
     imported when any row is bad) and export of what the list shows. Personal data (DESIGN
     §7): every save and delete is audited, one candidate's data exports as JSON, and an
-    erase on request anonymises them; an anonymised candidate is read-only."""
+    erase on request anonymises them; an anonymised candidate is read-only. A loop's
+    candidate widget asks it, and gets only the candidates the loop form accepts."""
 
     formfield_overrides = FORMFIELD_OVERRIDES
 
