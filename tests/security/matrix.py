@@ -198,6 +198,13 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
     ),
 }
 
+
+def autocomplete(field: str) -> str:
+    """The autocomplete widget of ``app.model.field``: its requests as a table key."""
+    app, model, name = field.split(".")
+    return f"admin/autocomplete/?app_label={app}&model_name={model}&field_name={name}"
+
+
 ADMIN_SITE: dict[str, Any] = {
     "admin/": "recruiter_any",
     "admin/login/": "public",
@@ -205,6 +212,14 @@ ADMIN_SITE: dict[str, Any] = {
     "admin/password_change/": "recruiter_any",
     "admin/password_change/done/": "recruiter_any",
     "admin/autocomplete/": "nobody",  # a bare GET names no field: refused to all
+    # Each widget answers whoever may fill its field in, with only what the field accepts
+    # (the sentinel crawl reads the answers); a field no form picks this way, nobody.
+    autocomplete("hiring.loop.candidate"): "recruiter_any",
+    autocomplete("hiring.interview.interviewers"): "recruiter_any",
+    autocomplete("hiring.requisition.hiring_manager"): "superuser",
+    autocomplete("hiring.requisition.recruiters"): "superuser",
+    autocomplete("authtoken.token.user"): "superuser",
+    autocomplete("scorecards.scorecard.interviewer"): "nobody",
     "admin/jsi18n/": "recruiter_any",
     "admin/r/<path:content_type_id>/<path:object_id>/": "nobody",  # no get_absolute_url
     "admin/<app_label>/": "admin_app",
