@@ -211,3 +211,69 @@ class LoopSummary(models.Model):
     @property
     def reason_codes(self) -> list[str]:
         return [reason["code"] for reason in self.data.get("verdict", {}).get("reasons", [])]
+
+
+class SummaryRefresh(models.Model):
+    """One refresh of the open loops' summaries (after a refit), split into batches that
+    workers share. Each batch adds its counts once; the last one to finish stamps
+    ``finished_at``, so the refresh's duration is ``finished_at - started_at``."""
+
+    run = models.ForeignKey(
+        CalibrationRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The refit this refresh followed (none: a refresh on its own).",
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    batch_size = models.PositiveIntegerField()
+    batches_total = models.PositiveIntegerField()
+    batches_done = models.PositiveIntegerField(default=0)
+    loops_seen = models.PositiveIntegerField(default=0, help_text="Open loops looked at.")
+    changed = models.PositiveIntegerField(
+        default=0, help_text="Summaries written: new, or their inputs changed."
+    )
+    unchanged = models.PositiveIntegerField(
+        default=0, help_text="Summaries left as they were: same inputs, same model."
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Summary refresh {self.pk} of {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the refresh took, from planning to its last batch; None while running."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class SummaryRefreshBatch(models.Model):
+    """One batch of a refresh: the open loops with a pk in ``first_loop_id..last_loop_id``.
+    ``done_at`` is set in the same transaction that stores the batch's summaries and adds
+    its counts to the refresh, so a batch run twice is computed and counted once."""
+
+    refresh = models.ForeignKey(SummaryRefresh, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    first_loop_id = models.PositiveBigIntegerField()
+    last_loop_id = models.PositiveBigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    loops_seen = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["refresh", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["refresh", "number"], name="refresh_batch_number"),
+        ]
+
+    def __str__(self) -> str:
+        loops = f"loops {self.first_loop_id}-{self.last_loop_id}"
+        return f"Batch {self.number} of refresh {self.refresh_id} ({loops})"

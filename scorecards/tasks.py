@@ -50,23 +50,34 @@ def schedule_reminders(after_id: int = 0) -> int:
 
 
 @shared_task
-def nightly_calibration() -> int:
-    """Refit leniency over all history, then refresh every open loop's summary."""
+def nightly_calibration(batch_size: int | None = None) -> int:
+    """Refit leniency over all history, then plan the refresh of every open loop's summary
+    and queue one ``refresh_summary_batch`` per batch, for the workers to share. Returns the
+    refresh's id (``SummaryRefresh``: its counts and duration fill in as batches finish)."""
     from scorecards.calibration import summaries
 
-    summaries.calibration_refit()
-    return summaries.refresh_open_summaries()
+    run = summaries.calibration_refit()
+    refresh = summaries.refresh_open_summaries(
+        batch_size=batch_size or summaries.REFRESH_BATCH_SIZE, inline=False, run=run
+    )
+    return refresh.pk
+
+
+@shared_task
+def refresh_summary_batch(batch_id: int) -> int | None:
+    """One batch of a summary refresh: its open loops' summaries brought up to date and
+    counted, in one transaction. Safe to run twice: a batch already done is skipped."""
+    from scorecards.calibration import summaries
+
+    batch = summaries.refresh_batch(batch_id=batch_id)
+    return None if batch is None else batch.changed
 
 
 @shared_task
 def summarise_loops(loop_ids: list[int]) -> int:
     """Compute and store these loops' summaries (queued by reads that found one missing or
-    stale, and by the importer). Loops deleted meanwhile are skipped; safe to run twice."""
+    stale, and by the importer), a batch per transaction. Loops deleted meanwhile are
+    skipped; safe to run twice: a summary already current is left as it is."""
     from scorecards.calibration import summaries
 
-    existing = list(
-        Loop.objects.filter(pk__in=loop_ids).order_by("pk").values_list("pk", flat=True)
-    )
-    for loop_id in existing:
-        summaries.loop_summary_compute(loop_id=loop_id)
-    return len(existing)
+    return summaries.loop_summaries_compute(loop_ids)

@@ -7,9 +7,9 @@ from hiring.delivery import outbox
 from hiring.models import OutboxEvent
 from scorecards import services
 from scorecards.calibration import summaries
-from scorecards.models import CalibrationRun, LoopSummary
+from scorecards.models import CalibrationRun, LoopSummary, SummaryRefresh
 from scorecards.services import RatingInput
-from scorecards.tasks import nightly_calibration
+from scorecards.tasks import nightly_calibration, refresh_summary_batch
 from tests.concurrency import collide
 from tests.scorecards.test_services import full_content
 
@@ -64,12 +64,15 @@ def test_recomputing_with_the_same_inputs_is_identical(world, interviewer):
     assert LoopSummary.objects.count() == 1
 
 
-def test_nightly_refit_records_a_run_and_refreshes_open_summaries(world, interviewer):
+def test_nightly_refit_records_a_run_and_its_batches_refresh_open_summaries(world, interviewer):
     submit(world.interview, interviewer)
-    assert nightly_calibration.apply().get() == 1
+    refresh = SummaryRefresh.objects.get(pk=nightly_calibration.apply().get())
     run = CalibrationRun.objects.get()
     assert run.n_ratings == 2
     assert not run.estimated  # too little history: defaults, small corrections
+    assert (refresh.run, refresh.batches_total) == (run, 1)
+    [batch] = refresh.batches.all()
+    assert refresh_summary_batch.apply(kwargs={"batch_id": batch.pk}).get() == 1
     assert LoopSummary.objects.get(loop=world.loop).data["calibration_run"] == run.pk
 
 
