@@ -21,6 +21,8 @@ from scorecards.models import (
     LoopSummary,
     Scorecard,
     ScorecardRevision,
+    SummaryRefresh,
+    SummaryRefreshBatch,
 )
 
 
@@ -168,3 +170,69 @@ class InterviewerCalibrationAdmin(ReadOnlyLog, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewerCalibration]:
         visible = access.visible(request_user(request), InterviewerCalibration)
         return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+
+class SummaryRefreshBatchInline(admin.TabularInline):
+    model = SummaryRefreshBatch
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "number",
+        "first_loop_id",
+        "last_loop_id",
+        "done_at",
+        "seconds",
+        "loops_seen",
+        "changed",
+        "unchanged",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SummaryRefresh)
+class SummaryRefreshAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """The nightly refreshes of the open loops' summaries: how long each took, in how many
+    batches, and how many summaries changed. For administrators (``hiring.access``: a model
+    it does not list is superusers' only)."""
+
+    list_display = (
+        "started_at",
+        "finished_at",
+        "duration",
+        "batches",
+        "loops_seen",
+        "changed",
+        "unchanged",
+        "run",
+    )
+    list_select_related = ("run",)
+    date_hierarchy = "started_at"
+    fields = readonly_fields = (
+        "started_at",
+        "finished_at",
+        "duration",
+        "run",
+        "batch_size",
+        "batches_total",
+        "batches_done",
+        "loops_seen",
+        "changed",
+        "unchanged",
+    )
+    inlines = [SummaryRefreshBatchInline]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.administers(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return access.administers(request.user)
+
+    @admin.display(description="batches done")
+    def batches(self, obj: SummaryRefresh) -> str:
+        return f"{obj.batches_done}/{obj.batches_total}"
+
+    @admin.display(description="duration")
+    def duration(self, obj: SummaryRefresh) -> str:
+        return "running" if obj.seconds is None else f"{obj.seconds:.1f} s"

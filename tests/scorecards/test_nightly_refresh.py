@@ -356,6 +356,20 @@ def test_summarising_queued_loops_nudges_the_outbox_once_per_batch(loops, redis_
     assert queued_tasks(redis_client) == [NUDGE]
 
 
+@pytest.mark.django_db
+def test_administrators_read_each_refresh_and_its_batches_in_the_admin(loops, admin_client):
+    refresh = refreshed()
+
+    listing = admin_client.get("/admin/scorecards/summaryrefresh/")
+    page = admin_client.get(f"/admin/scorecards/summaryrefresh/{refresh.pk}/change/")
+
+    assert listing.status_code == page.status_code == 200
+    assert f"{refresh.seconds:.1f} s" in listing.content.decode()
+    assert "3/3" in listing.content.decode()  # batches done
+    assert page.content.decode().count("field-first_loop_id") == 3  # one row per batch
+    assert b'name="_save"' not in page.content  # a log: nothing to save
+
+
 # --- A real worker ---------------------------------------------------------------------------
 
 

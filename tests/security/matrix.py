@@ -196,6 +196,14 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
         "nobody",
         "recruiter_of_object",
     ),
+    # The nightly refreshes' log (issue 14): computed, never typed; administrators read it.
+    "scorecards.summaryrefresh": (
+        "superuser",
+        "nobody",
+        ("superuser", "nobody"),
+        "nobody",
+        "superuser",
+    ),
 }
 
 
@@ -304,6 +312,7 @@ FILLS: dict[str, tuple[str, ...]] = {
     "scorecards.dimensionrating": ("r_ivy", "r_bea"),
     "scorecards.loopsummary": ("sum_a1", "sum_a2", "sum_b1"),
     "scorecards.interviewercalibration": ("cal_ivy", "cal_bea"),
+    "scorecards.summaryrefresh": ("refresh",),
 }
 # Actions act on open loops and their interviews.
 ACTION_FILLS = {

@@ -46,7 +46,11 @@ from hiring.models import (
 )
 from hiring.roles import RECRUITERS_GROUP
 from scorecards import services as scorecard_services
-from scorecards.calibration.summaries import calibration_refit, loop_summary_compute
+from scorecards.calibration.summaries import (
+    calibration_refit,
+    loop_summary_compute,
+    refresh_open_summaries,
+)
 from scorecards.magic_links import magic_link_url
 from scorecards.models import (
     DimensionRating,
@@ -405,6 +409,7 @@ def build_world() -> World:
     w.objects["sum_b1"] = LoopSummary.objects.get(loop=b1)
     w.objects["cal_ivy"] = InterviewerCalibration.objects.get(interviewer=ivy)
     w.objects["cal_bea"] = InterviewerCalibration.objects.get(interviewer=bea)
+    w.objects["refresh"] = refresh_open_summaries()  # the nightly refresh's log
     w.objects["r_ivy"] = DimensionRating.objects.filter(
         revision__scorecard=s_ivy, revision__is_current=True
     ).first()
