@@ -11,18 +11,21 @@ blind rule still holds for a hiring manager who sat on the panel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -74,20 +77,35 @@ def loop_get_for_manager(*, user: User, pk: int) -> Loop:
 
 # --- Pipeline --------------------------------------------------------------------------------
 
+PAGE_SIZE = 50
 RECOMMENDATION_LABELS = {
     "incomplete": "Incomplete",
     "no_hire": "No hire",
     "hire": "Hire",
     "strong_hire": "Strong hire",
 }
+# Best first: the order a hiring manager reads recommendations in.
+RECOMMENDATION_ORDER = ("strong_hire", "hire", "no_hire", "incomplete")
 SORTS = {
-    "candidate": ("candidate__full_name", "pk"),
-    "stage": ("status", "candidate__full_name"),
-    "recommendation": ("rec_order", "candidate__full_name"),
-    "-calibrated": ("-calibrated_sort", "candidate__full_name"),
-    "newest": ("-created_at", "pk"),
+    "stage": ("stage_order", "candidate__full_name"),
+    "candidate": ("candidate__full_name",),
+    "recommendation": ("withheld", "rec_order", "candidate__full_name"),
+    "-calibrated": (
+        "withheld",
+        F("calibrated_sort").desc(nulls_last=True),
+        "candidate__full_name",
+    ),
+    "newest": ("-created_at",),
 }
-SCORE_SORTS = {"recommendation", "-calibrated"}
+
+
+def _ordinal(field: str, values: Any) -> Case:
+    """The position of ``field``'s value in ``values``: sorts in that order, not by spelling."""
+    return Case(
+        *[When(**{field: value}, then=Value(index)) for index, value in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
 
 
 def _expected_scorecards() -> Subquery:
@@ -116,89 +134,137 @@ def _submitted_scorecards() -> Subquery:
     return Subquery(submitted, output_field=IntegerField())
 
 
+def _flag(query: Any, name: str) -> bool:
+    return query.get(name) in {"1", "on", "true", "yes"}
+
+
+def _number(query: Any, name: str) -> int | None:
+    value = query.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
 @dataclass
 class PipelineFilters:
+    requisition: int | None = None
     stage: str = ""
     recommendation: str = ""
     needs_debrief: bool = False
     sort: str = "stage"
+    page: int = 1
 
     @classmethod
     def from_query(cls, query: Any) -> PipelineFilters:
+        """The filters of a query string; anything unrecognised means "no filter"."""
         stage = query.get("stage", "")
         rec = query.get("recommendation", "")
         sort = query.get("sort", "stage")
         return cls(
+            requisition=_number(query, "requisition"),
             stage=stage if stage in Loop.Status.values else "",
             recommendation=rec if rec in RECOMMENDATION_LABELS else "",
-            needs_debrief=query.get("needs_debrief") in {"1", "on", "true", "yes"},
+            needs_debrief=_flag(query, "needs_debrief"),
             sort=sort if sort in SORTS else "stage",
+            page=max(1, _number(query, "page") or 1),
         )
+
+    def query(self, **changes: Any) -> str:
+        """The query string of these filters with ``changes``: for pagination and links."""
+        values = {
+            "requisition": self.requisition or "",
+            "stage": self.stage,
+            "recommendation": self.recommendation,
+            "needs_debrief": "1" if self.needs_debrief else "",
+            "sort": self.sort if self.sort != "stage" else "",
+            "page": self.page if self.page != 1 else "",
+            **changes,
+        }
+        return urlencode({key: value for key, value in values.items() if value not in ("", None)})
 
 
 @dataclass
-class PipelineRequisition:
-    requisition: Requisition
-    loops: list[Loop] = field(default_factory=list)
+class Pipeline:
+    """One page of the manager's loops, and their requisitions with counts to filter by."""
+
+    requisitions: Sequence[Requisition]  # annotated: ``n_loops``, ``n_open``
+    page: Page[int]  # the page of loop ids: numbers and counts for the navigation
+    loops: list[Loop]  # the page's loops, in order, annotated for the table
 
 
-def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> list[PipelineRequisition]:
-    """The manager's requisitions, each with its loops annotated for the pipeline table:
-    ``scorecards_in``, ``scorecards_expected``, ``rec`` (recommendation, "incomplete" until a
-    summary says otherwise), ``debrief``, ``summary`` and ``current_decisions``. Three
-    queries however many loops."""
-    requisitions = list(requisitions_for_manager(user=user).select_related("profile"))
-    rec_order = Coalesce(
-        Subquery(LoopSummary.objects.filter(loop=OuterRef("pk")).values("recommendation")[:1]),
-        Value("incomplete"),
+def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> Pipeline:
+    """A page of the manager's loops (``PAGE_SIZE``), filtered and sorted in the database.
+    Each loop is annotated with ``scorecards_in``, ``scorecards_expected``,
+    ``scorecards_owed``, ``rec`` (recommendation, "incomplete" until a summary says otherwise),
+    ``withheld`` (the blind rule), its ``summary`` (without the stored JSON, which the table
+    never shows) and ``current_decisions``. Five queries however many loops there are: the
+    requisitions with their counts, the page's count, its ids, its rows, their decisions."""
+    managed = requisitions_for_manager(user=user)
+    requisitions = list(
+        managed.select_related("profile")
+        .annotate(
+            n_loops=Count("loops"),
+            n_open=Count("loops", filter=Q(loops__status__in=Loop.OPEN_STATUSES)),
+        )
+        .order_by("title")
     )
-    loops = (
-        _loops(requisitions_for_manager(user=user))
-        .select_related("summary")
+    ids = Paginator(_pipeline_order(user, filters), PAGE_SIZE).get_page(filters.page)
+    rows = {loop.pk: loop for loop in _pipeline_rows(user, list(ids.object_list))}
+    return Pipeline(requisitions, ids, [rows[pk] for pk in ids.object_list if pk in rows])
+
+
+def _pipeline_order(user: User, filters: PipelineFilters) -> QuerySet[Loop, int]:
+    """The ids of the manager's loops matching ``filters``, in the order asked. Sort keys of
+    a summary the blind rule hides are blank, so the order of hidden rows among themselves
+    says nothing about their scores; hidden summaries never match a recommendation or
+    debrief filter either."""
+    loops = Loop.objects.filter(requisition__in=requisitions_for_manager(user=user).values("pk"))
+    if filters.requisition:
+        loops = loops.filter(requisition_id=filters.requisition)
+    if filters.stage:
+        loops = loops.filter(status=filters.stage)
+    loops = loops.annotate(
+        withheld=access.feedback_withheld(user),
+        rec=Coalesce(F("summary__recommendation"), Value("incomplete")),
+        stage_order=_ordinal("status", Loop.Status.values),
+    ).annotate(
+        rec_order=Case(
+            When(withheld=True, then=Value(len(RECOMMENDATION_ORDER))),
+            default=_ordinal("rec", RECOMMENDATION_ORDER),
+        ),
+        calibrated_sort=Case(
+            When(withheld=True, then=Value(None, output_field=FloatField())),
+            default=F("summary__calibrated_score"),
+        ),
+    )
+    if filters.recommendation:
+        loops = loops.filter(rec=filters.recommendation, withheld=False)
+    if filters.needs_debrief:
+        loops = loops.filter(summary__needs_debrief=True, withheld=False)
+    return loops.order_by(*SORTS[filters.sort], "pk").values_list("pk", flat=True)
+
+
+def _pipeline_rows(user: User, ids: list[int]) -> QuerySet[Loop]:
+    return (
+        Loop.objects.filter(pk__in=ids)
+        .select_related("candidate", "requisition", "summary")
+        .defer("summary__data")
         .annotate(
             scorecards_expected=Coalesce(_expected_scorecards(), 0),
             scorecards_in=Coalesce(_submitted_scorecards(), 0),
-            rec=rec_order,
-            debrief=Exists(LoopSummary.objects.filter(loop=OuterRef("pk"), needs_debrief=True)),
+            rec=Coalesce(F("summary__recommendation"), Value("incomplete")),
+            debrief=Coalesce(F("summary__needs_debrief"), Value(False)),
             withheld=access.feedback_withheld(user),
         )
-        .annotate(
-            scorecards_owed=F("scorecards_expected") - F("scorecards_in"),
-            # Sort keys of a summary the blind rule hides are blank, so the order of hidden
-            # rows among themselves says nothing about their scores.
-            rec_order=Case(When(withheld=True, then=Value("")), default=F("rec")),
-            calibrated_sort=Case(
-                When(withheld=True, then=Value(None, output_field=FloatField())),
-                default=Subquery(
-                    LoopSummary.objects.filter(loop=OuterRef("pk")).values("calibrated_score")[:1]
-                ),
-            ),
-        )
+        .annotate(scorecards_owed=F("scorecards_expected") - F("scorecards_in"))
         .prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=access.visible(user, Decision)
                 .filter(is_current=True)
-                .select_related("level_offered", "decided_by"),
+                .select_related("level_offered"),
                 to_attr="current_decisions",
             )
         )
     )
-    if filters.stage:
-        loops = loops.filter(status=filters.stage)
-    # A summary withheld by the blind rule must not leak through a filter or a sort either.
-    if filters.recommendation:
-        loops = loops.filter(rec=filters.recommendation, withheld=False)
-    if filters.needs_debrief:
-        loops = loops.filter(debrief=True, withheld=False)
-    order: tuple[str, ...] = SORTS[filters.sort]
-    if filters.sort in SCORE_SORTS:
-        order = ("withheld", *order)
-    loops = loops.order_by(*order)
-    by_requisition = {r.pk: PipelineRequisition(r) for r in requisitions}
-    for loop in loops:
-        by_requisition[loop.requisition_id].loops.append(loop)
-    return list(by_requisition.values())
 
 
 # --- Loop summary ----------------------------------------------------------------------------
@@ -228,41 +294,69 @@ def decisions_for_loop(*, loop: Loop) -> list[Decision]:
     )
 
 
-def summaries_for_requisition(
-    *, requisition: Requisition, user: User
-) -> list[tuple[Loop, LoopSummary | None]]:
-    """Every loop of the requisition with its stored summary, best calibrated overall first;
-    loops whose summary the blind rule hides from ``user`` (``loop.withheld``) and loops
-    whose first summary is still being computed (``None``, queued here for a worker) come
-    last, unranked. Withdrawn loops are left out."""
-    loops = list(
-        Loop.objects.filter(requisition=requisition)
+COMPARE_MAX = 6
+
+
+def _comparable(requisition: Requisition, user: User) -> QuerySet[Loop]:
+    """The requisition's loops that can be compared: not withdrawn, candidate not anonymised.
+    Annotated with ``withheld`` (the blind rule) and ranked: best calibrated overall first;
+    loops whose summary is hidden from ``user`` or not computed yet come last, by name (no
+    hint of their score)."""
+    withheld = access.feedback_withheld(user)
+    return (
+        Loop.objects.filter(requisition=requisition, candidate__anonymised_at__isnull=True)
         .exclude(status=Loop.Status.WITHDRAWN)
-        .annotate(withheld=access.feedback_withheld(user))
-        .select_related("candidate", "summary")
-        .prefetch_related(
+        .annotate(
+            withheld=withheld,
+            unranked=Case(
+                When(withheld=True, then=Value(True)),
+                When(summary__isnull=True, then=Value(True)),
+                default=Value(False),
+            ),
+            rank_score=Case(
+                When(unranked=True, then=Value(None, output_field=FloatField())),
+                default=F("summary__calibrated_score"),
+            ),
+        )
+        .order_by("unranked", F("rank_score").desc(nulls_last=True), "candidate__full_name", "pk")
+    )
+
+
+def ranking_for_requisition(*, requisition: Requisition, user: User, page: int) -> Page[Loop]:
+    """One page (``PAGE_SIZE``) of the requisition's comparable loops, ranked, with their
+    summaries' headline fields (the stored JSON is not read): three queries."""
+    loops = (
+        _comparable(requisition, user).select_related("candidate", "summary").defer("summary__data")
+    )
+    return Paginator(loops, PAGE_SIZE).get_page(page)
+
+
+def summaries_for_requisition(
+    *, requisition: Requisition, user: User, loop_ids: list[int] | None = None
+) -> list[tuple[Loop, LoopSummary | None]]:
+    """The loops to put side by side, with their stored summaries: those of ``loop_ids``
+    that are comparable (at most ``COMPARE_MAX``), or else the ``COMPARE_MAX`` best ranked.
+    Loops whose summary the blind rule hides from ``user`` (``loop.withheld``) and loops
+    whose first summary is still being computed (``None``, queued here for a worker) come
+    last, unranked. A fixed number of queries however many loops the requisition has."""
+    loops = _comparable(requisition, user)
+    if loop_ids:
+        loops = loops.filter(pk__in=loop_ids)
+    chosen = list(
+        loops.select_related("candidate", "summary").prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.filter(is_current=True),
                 to_attr="current_decisions",
             )
-        )
+        )[:COMPARE_MAX]
     )
     pairs: list[tuple[Loop, LoopSummary | None]] = []
-    for loop in loops:
+    for loop in chosen:
         try:
             summary: LoopSummary | None = loop.summary
         except LoopSummary.DoesNotExist:
             summary = None
         pairs.append((loop, summary))
     loop_summaries_queue(loop.pk for loop, summary in pairs if summary is None)
-    pairs.sort(key=_rank)
     return pairs
-
-
-def _rank(pair: tuple[Loop, LoopSummary | None]) -> tuple[bool, bool, float, str]:
-    loop, summary = pair
-    if loop.withheld or summary is None:  # type: ignore[attr-defined]
-        return (True, True, 0.0, loop.candidate.full_name)  # by name: no hint of the score
-    score = summary.calibrated_score
-    return (False, score is None, -(score or 0.0), loop.candidate.full_name)

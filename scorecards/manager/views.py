@@ -38,24 +38,43 @@ def _user(request: HttpRequest) -> User:
 # --- Pipeline --------------------------------------------------------------------------------
 
 
+PIPELINE_SORTS = [
+    ("stage", "Stage"),
+    ("candidate", "Candidate"),
+    ("recommendation", "Recommendation, best first"),
+    ("-calibrated", "Calibrated score, best first"),
+    ("newest", "Newest loop"),
+]
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def pipeline(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filters = ms.PipelineFilters.from_query(request.GET)
+    result = ms.pipeline_for_manager(user=user, filters=filters)
+    page = result.page
+    for requisition in result.requisitions:
+        requisition.filter_query = filters.query(  # type: ignore[attr-defined]
+            requisition=requisition.pk, page=""
+        )
     context = {
-        "requisitions": ms.pipeline_for_manager(user=user, filters=filters),
+        "pipeline": result,
+        "requisitions": result.requisitions,
+        "loops": result.loops,
+        "page": page,
+        "previous_query": filters.query(page=page.previous_page_number())
+        if page.has_previous()
+        else None,
+        "next_query": filters.query(page=page.next_page_number()) if page.has_next() else None,
         "filters": filters,
+        "filtered_requisition": next(
+            (r for r in result.requisitions if r.pk == filters.requisition), None
+        ),
         "stages": Loop.Status.choices,
         "recommendations": list(RECOMMENDATION_WORDS.items()),
-        "sorts": [
-            ("stage", "Stage"),
-            ("candidate", "Candidate"),
-            ("recommendation", "Recommendation"),
-            ("-calibrated", "Calibrated score, best first"),
-            ("newest", "Newest loop"),
-        ],
+        "sorts": PIPELINE_SORTS,
     }
     return render(request, "scorecards/manager/pipeline.html", context)
 
@@ -398,12 +417,18 @@ class CompareColumn:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
-    requisition = ms.requisition_get_for_reader(user=_user(request), pk=pk)
+    user = _user(request)
+    requisition = ms.requisition_get_for_reader(user=user, pk=pk)
     profile = requisition.profile
     dimensions = list(profile.dimensions.all())
     bar = float(profile.bar)
+    chosen = _chosen_loops(request)
+    ranking = ms.ranking_for_requisition(
+        requisition=requisition, user=user, page=_page_number(request)
+    )
     columns: list[CompareColumn] = []
-    for loop, summary in ms.summaries_for_requisition(requisition=requisition, user=_user(request)):
+    pairs = ms.summaries_for_requisition(requisition=requisition, user=user, loop_ids=chosen)
+    for loop, summary in pairs:
         current_decisions: list[Decision] = getattr(loop, "current_decisions", [])
         current = current_decisions[0] if current_decisions else None
         if loop.withheld:  # type: ignore[attr-defined]
@@ -463,6 +488,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for d in dimensions
     ]
+    shown = {column.loop.pk for column in columns}
     context = {
         "requisition": requisition,
         "profile": profile,
@@ -470,5 +496,32 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": columns,
         "rows": rows,
         "pending": sum(1 for c in columns if c.summary is None and not c.withheld),
+        "ranking": ranking,
+        "shown": shown,
+        "chosen": bool(chosen),
+        "too_many": len(chosen) > ms.COMPARE_MAX,
+        "compare_max": ms.COMPARE_MAX,
+        "recommendation_words": RECOMMENDATION_WORDS,
+        "page_query": _compare_query(chosen),
     }
     return render(request, "scorecards/manager/compare.html", context)
+
+
+def _chosen_loops(request: HttpRequest) -> list[int]:
+    """The loops ticked for comparison (``?loop=1&loop=2``), in the order given; ids that
+    are not numbers are ignored (and ids of other requisitions match nothing)."""
+    chosen: list[int] = []
+    for value in request.GET.getlist("loop")[:100]:
+        if value.isascii() and value.isdigit() and len(value) < 10 and int(value) not in chosen:
+            chosen.append(int(value))
+    return chosen
+
+
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("page", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 1
+
+
+def _compare_query(chosen: list[int]) -> str:
+    """The query string prefix that keeps the chosen columns while paging the ranking."""
+    return "".join(f"loop={pk}&" for pk in chosen)
