@@ -52,7 +52,7 @@ def test_hiring_manager_reviews_compares_and_decides(
     sign_in(page, base, hiring_manager.username)
     page.get_by_role("link", name=re.compile("Requisitions you manage")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your requisitions")
-    expect(page.get_by_role("heading", name=re.compile(world.requisition.title))).to_be_visible()
+    expect(page.get_by_role("rowheader", name=re.compile(world.requisition.title))).to_be_visible()
     expect(page.get_by_text("2 of 2 in")).to_be_visible()
 
     # the complete loop's summary shows its working
