@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 import redis
+from django.db import connection
 from django.db.models import Max, Min
+from django.test.utils import CaptureQueriesContext
 
 from hiring.delivery import outbox
 from hiring.models import Loop, OutboxEvent, Requisition, User
@@ -354,6 +356,30 @@ def test_summarising_queued_loops_nudges_the_outbox_once_per_batch(loops, redis_
     assert LoopSummary.objects.filter(loop__in=loops).count() == N_LOOPS
     assert OutboxEvent.objects.filter(topic=CHANGED).count() == N_LOOPS
     assert queued_tasks(redis_client) == [NUDGE]
+
+
+def batch_queries(batch_size: int) -> tuple[int, int]:
+    """The queries of one batch of a fresh refresh, and how many loops it held."""
+    refresh = summaries.refresh_plan(batch_size=batch_size, run=summaries.current_run())
+    first = refresh.batches.order_by("number").first()
+    assert first is not None
+    with CaptureQueriesContext(connection) as queries:
+        batch = summaries.refresh_batch(batch_id=first.pk)
+    assert batch is not None
+    return len(queries), batch.loops_seen
+
+
+@pytest.mark.django_db
+def test_a_batch_reads_its_loops_in_a_number_of_queries_that_does_not_grow_with_them(loops):
+    refreshed()
+    LoopSummary.objects.update(model_version="ridge-als-0")  # every one to be rewritten
+
+    # neither is its refresh's last batch (the last one also reads the refresh to log it)
+    one = batch_queries(1)
+    four = batch_queries(4)  # the first loop again, current now, and three to rewrite
+
+    assert (one[1], four[1]) == (1, 4)
+    assert one[0] == four[0]
 
 
 @pytest.mark.django_db
