@@ -1,5 +1,7 @@
 # Loopwise: `make run` starts the demo, `make test` runs the whole suite.
 PORT ?= 8000
+# Links in e-mails follow the port unless SITE_URL is set (the web, worker and beat share it).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
@@ -20,8 +22,9 @@ run: demo
 	@echo ""
 	@echo "Loopwise is starting on http://127.0.0.1:$(PORT)/  (health: http://127.0.0.1:$(PORT)/healthz)"
 	@echo "Sign in at http://127.0.0.1:$(PORT)/login/ with the demo logins above; Ctrl-C stops everything."
+	@echo "Links in e-mails point at $(SITE_URL)."
 	@echo ""
-	.venv/bin/honcho start --port $(PORT) --procfile Procfile
+	SITE_URL=$(SITE_URL) .venv/bin/honcho start --port $(PORT) --procfile Procfile
 
 test: venv
 	bash scripts/test.sh
