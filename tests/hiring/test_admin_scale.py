@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from hiring import access, privacy
@@ -139,3 +141,36 @@ def test_the_loop_list_costs_the_same_for_1_and_200_loops(staff_client, world):
     assert "Listed Candidate" in large
     assert "200 loops" in large
     assert many == few
+
+
+def test_no_admin_form_lists_every_person_or_candidate(client, world, superuser):
+    """Every add and change form of the admin, as a superuser (who gets every field): with
+    500 more people and candidates, none of them is on any form."""
+    pages = []
+    for model in admin.site._registry:
+        opts = model._meta
+        pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        first = model._default_manager.order_by("pk").first()  # one of the world's
+        if first is not None:
+            pages.append(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+            )
+    add_candidates(MANY, added_by=superuser)
+    add_people(MANY)
+    client.force_login(superuser)
+    opened = set()
+    for url in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue  # an add form nobody may open (logs, decisions)
+        opened.add("/".join(url.split("/")[2:4]) + ("/add" if url.endswith("/add/") else ""))
+        page = response.content.decode()
+        assert "Scale Candidate" not in page, url
+        assert "Scale Person" not in page, url
+    assert {
+        "hiring/loop",
+        "hiring/loop/add",
+        "hiring/requisition",
+        "hiring/requisition/add",
+        "authtoken/tokenproxy/add",
+    } <= opened
