@@ -24,12 +24,12 @@ pytestmark = pytest.mark.django_db
 MANY = 500
 
 
-def add_candidates(count: int, *, added_by: User) -> None:
+def add_candidates(count: int, *, added_by: User, start: int = 0) -> None:
     """``count`` candidates in no loop yet, added by ``added_by`` (so theirs to schedule:
     ``access.candidates_recruited``), in two statements."""
     candidates = Candidate.objects.bulk_create(
         Candidate(full_name=f"Scale Candidate {n:03d}", email=f"scale{n}@example.com")
-        for n in range(count)
+        for n in range(start, start + count)
     )
     AuditEvent.objects.bulk_create(
         AuditEvent(
@@ -43,7 +43,7 @@ def add_candidates(count: int, *, added_by: User) -> None:
     )
 
 
-def add_people(count: int) -> None:
+def add_people(count: int, start: int = 0) -> None:
     User.objects.bulk_create(
         User(
             username=f"scale{n}",
@@ -52,7 +52,7 @@ def add_people(count: int) -> None:
             last_name=f"Person {n:03d}",
             password="!",  # unusable: these people never sign in
         )
-        for n in range(count)
+        for n in range(start, start + count)
     )
 
 
@@ -174,3 +174,23 @@ def test_no_admin_form_lists_every_person_or_candidate(client, world, superuser)
         "hiring/requisition/add",
         "authtoken/tokenproxy/add",
     } <= opened
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["model_name=loop&field_name=candidate", "model_name=interview&field_name=interviewers"],
+)
+def test_a_widgets_answer_costs_the_same_for_1_and_500_rows(staff_client, world, recruiter, field):
+    url = f"/admin/autocomplete/?app_label=hiring&{field}&term=scale"
+    add_candidates(1, added_by=recruiter)
+    add_people(1)
+    few, answer = fetch(staff_client, url)
+    assert answer.count('"text": "Scale') == 1
+
+    add_candidates(MANY - 1, added_by=recruiter, start=1)
+    add_people(MANY - 1, start=1)
+    many, answer = fetch(staff_client, url)
+
+    assert many == few
+    assert answer.count('"text": "Scale') == 20  # a page of twenty, more on scrolling
+    assert '"more": true' in answer
