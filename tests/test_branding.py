@@ -44,4 +44,15 @@ def test_the_api_reference_asks_no_font_cdn(client: Client) -> None:
     assert "fonts.googleapis.com" not in html
     assert "fonts.gstatic.com" not in html
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
-    assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in html
+    assert '<script src="/api/v1/redoc/redoc.js"></script>' in html
+
+
+def test_the_redoc_bundle_asks_no_logo_cdn(client: Client) -> None:
+    response = client.get("/api/v1/redoc/redoc.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    bundle = response.content.decode()
+    assert "cdn.redoc.ly" not in bundle
+    assert re.findall(r'src:"(https?://[^"]+)"', bundle) == []
+    assert 'src:"/static/loopwise/favicon.svg"' in bundle
+    assert len(bundle) > 500_000  # the whole of Redoc, not a stub

@@ -266,6 +266,7 @@ API: dict[str, str] = {
     "api/v1/schema/": "public",
     "api/v1/docs/": "public",
     "api/v1/redoc/": "public",
+    "api/v1/redoc/redoc.js": "public",
     "api/v1/": "any_user",
     "api/v1/<rest>": "nobody",  # any other /api/v1/ address: a JSON 404
     "GET /api/v1/role-profiles/": "any_user",
