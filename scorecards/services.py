@@ -6,10 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db import connection, models, transaction
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from hiring import limits, privacy, stages
@@ -18,7 +28,6 @@ from hiring.errors import Invalid, Refused
 from hiring.models import Dimension, Interview, Loop, RedFlag, RoleProfile, Signal, User
 from scorecards.models import DimensionRating, Recommendation, Scorecard, ScorecardRevision
 from scorecards.privacy import (
-    Choices,
     revision_choices,
     revision_snapshot,
     revision_snapshot_prefetch,
@@ -63,12 +72,25 @@ def scorecard_get_or_create(*, interview: Interview, interviewer: User) -> Score
 
 
 @dataclass
-class _Locked:
+class Held:
+    """The ids of the signals and red flags a revision holds."""
+
+    signals: set[int] = field(default_factory=set)
+    red_flags: set[int] = field(default_factory=set)
+
+
+@dataclass
+class OwnScorecard:
     """A scorecard whose row this transaction holds, with its revisions read after the lock
-    (so a caller that waited for the lock sees what the holder committed)."""
+    (so a caller that waited for the lock sees what the holder committed), what each of
+    them holds of signals and red flags (``held``, by revision id), and the interview's
+    focus dimensions once read. After a write it is what the scorecard now is, so the
+    writer can show it without reading it again."""
 
     scorecard: Scorecard
     revisions: list[ScorecardRevision]
+    held: dict[int, Held] = field(default_factory=dict)
+    focus: list[Dimension] | None = None
 
     @property
     def draft(self) -> ScorecardRevision | None:
@@ -78,52 +100,182 @@ class _Locked:
     def current(self) -> ScorecardRevision | None:
         return next((r for r in self.revisions if r.is_current), None)
 
+    def focus_dimensions(self) -> list[Dimension]:
+        """The interview's focus dimensions: the caller's if it has read them, else one
+        query."""
+        if self.focus is None:
+            interview = self.scorecard.interview
+            prefetch_related_objects([interview], "focus_dimensions")
+            self.focus = list(interview.focus_dimensions.all())
+        return self.focus
 
-def _lock(scorecard: Scorecard) -> _Locked:
+
+class _JoinedIds(Aggregate):
+    """A group's ids joined by commas: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS VARCHAR(20)), ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = "%(function)s(%(expressions)s, ',')"
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", template=template,
+                           **extra_context)  # fmt: skip
+
+
+def _held_ids(relation: Any) -> Subquery:
+    """The ids a revision holds through the many-to-many ``relation``, joined by commas."""
+    link = relation.through
+    source, target = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
+    return Subquery(
+        link.objects.filter(**{source: OuterRef("pk")})
+        .order_by()
+        .values(source)
+        .annotate(ids=_JoinedIds(target))
+        .values("ids")
+    )
+
+
+def _ids(joined: str | None) -> set[int]:
+    return {int(pk) for pk in (joined or "").split(",") if pk}
+
+
+def _read_revisions(state: OwnScorecard) -> None:
+    """The scorecard's revisions and what each holds of signals and red flags, in one query
+    (after the lock)."""
+    revisions = (
+        state.scorecard.revisions.order_by("number")
+        .annotate(
+            held_signals=_held_ids(ScorecardRevision.signals),
+            held_red_flags=_held_ids(ScorecardRevision.red_flags),
+        )
+        .all()
+    )
+    state.revisions = list(revisions)
+    state.held = {
+        r.pk: Held(_ids(r.held_signals), _ids(r.held_red_flags))  # type: ignore[attr-defined]
+        for r in state.revisions
+    }
+
+
+def _lock(scorecard: Scorecard) -> OwnScorecard:
     locked = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
     if Scorecard.interview.is_cached(scorecard):
         locked.interview = scorecard.interview
-    return _Locked(locked, list(locked.revisions.order_by("number")))
+    state = OwnScorecard(locked, [])
+    _read_revisions(state)
+    return state
 
 
-def _open_draft(state: _Locked, *, content_follows: bool = False) -> ScorecardRevision:
-    """The open draft, created on first use; an amendment starts from the current revision.
-    ``content_follows``: the caller writes new content into it at once, whose signals and
-    red flags replace whatever would be copied, so those are not copied."""
+def _find_locked(interview: Interview, by: User) -> Scorecard | None:
+    """``by``'s scorecard of ``interview``, locked, if ``by`` sits on its panel."""
+    return (
+        Scorecard.objects.select_for_update(of=("self",))
+        .filter(interview=interview, interviewer=by, interview__interviewers=by)
+        .order_by()
+        .first()
+    )
+
+
+def _create_locked(interview: Interview, by: User) -> Scorecard | None:
+    """Create ``by``'s scorecard of ``interview`` if ``by`` sits on its panel and it does
+    not exist yet, in one statement (the row is new, so no one else sees it until commit,
+    and a concurrent first save waits on its key). None when ``by`` is not on the panel or
+    a concurrent first save has just created it. Django's ``bulk_create`` returns no id on
+    ``ON CONFLICT DO NOTHING``, hence the SQL, which PostgreSQL and SQLite both run."""
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    opts = Scorecard._meta
+    panel = Interview._meta.get_field("interviewers")
+    assert isinstance(panel, models.ManyToManyField)
+    columns = [_column(opts, name) for name in ("interview", "interviewer", "status", "created_at")]
+    # Identifiers from the models' metadata, quoted; every value is a parameter.
+    table, names = quote(opts.db_table), ", ".join(quote(c) for c in columns)
+    panel_table = quote(str(panel.m2m_db_table()))
+    panel_interview, panel_user = quote(panel.m2m_column_name()), quote(panel.m2m_reverse_name())
+    sql = (
+        f"INSERT INTO {table} ({names}) "  # noqa: S608
+        f"SELECT %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {panel_table} "
+        f"WHERE {panel_interview} = %s AND {panel_user} = %s) "
+        f"ON CONFLICT ({quote(columns[0])}, {quote(columns[1])}) DO NOTHING "
+        f"RETURNING {quote(_column(opts, 'id'))}"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [
+        interview.pk,
+        by.pk,
+        Scorecard.Status.DRAFT.value,
+        stamp,
+        interview.pk,
+        by.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = {
+        "id": row[0],
+        "interview_id": interview.pk,
+        "interviewer_id": by.pk,
+        "status": Scorecard.Status.DRAFT.value,
+        "first_submitted_at": None,
+        "last_submitted_at": None,
+        "created_at": now,
+    }
+    return Scorecard.from_db(connection.alias, list(values), list(values.values()))
+
+
+def _column(opts: Any, name: str) -> str:
+    field = opts.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.column)
+
+
+def _lock_own(interview: Interview, by: User, focus: list[Dimension] | None) -> OwnScorecard:
+    """Lock ``by``'s scorecard of ``interview`` and read its revisions (two queries), or
+    create it on the first save (one); for a member of the interview's panel only."""
+    scorecard = _find_locked(interview, by)
+    if scorecard is None:
+        created = _create_locked(interview, by)
+        if created is not None:
+            created.interview = interview
+            return OwnScorecard(created, [], focus=focus)
+        scorecard = _find_locked(interview, by)  # a concurrent first save made it
+        if scorecard is None:
+            raise Invalid("Only a member of this interview's panel has a scorecard for it.")
+    scorecard.interview = interview  # the caller's, with what it has loaded (profile)
+    state = OwnScorecard(scorecard, [], focus=focus)
+    _read_revisions(state)
+    return state
+
+
+def _open_draft(state: OwnScorecard) -> ScorecardRevision:
+    """The open draft, created on first use as a copy of the current revision (an
+    amendment started from the page's button)."""
     draft = state.draft
     if draft is not None:
         return draft
     current = state.current
     draft = ScorecardRevision.objects.create(
         scorecard=state.scorecard,
-        number=max((r.number for r in state.revisions), default=0) + 1,
+        number=_next_number(state),
         overall_recommendation=current.overall_recommendation if current else "",
         key_takeaways=current.key_takeaways if current else "",
     )
+    held = Held()
     if current is not None:
-        if not content_follows:
-            draft.signals.set(current.signals.all())
-            draft.red_flags.set(current.red_flags.all())
-        DimensionRating.objects.bulk_create(
-            DimensionRating(
-                revision=draft,
-                dimension_id=rating.dimension_id,
-                rating=rating.rating,
-                not_assessed=rating.not_assessed,
-                evidence=rating.evidence,
-                scale_max=rating.scale_max,
-            )
-            for rating in current.ratings.all()
-        )
+        held = Held(set(state.held[current.pk].signals), set(state.held[current.pk].red_flags))
+        _relink(ScorecardRevision.signals, draft, set(), held.signals)
+        _relink(ScorecardRevision.red_flags, draft, set(), held.red_flags)
+        _upsert_ratings(draft, {}, 0, copied=current.ratings.all())
     state.revisions.append(draft)
+    state.held[draft.pk] = held
     return draft
 
 
-def _focus(scorecard: Scorecard) -> list[Dimension]:
-    """The interview's focus dimensions, read once per interview object (the form's page
-    has read them already)."""
-    prefetch_related_objects([scorecard.interview], "focus_dimensions")
-    return list(scorecard.interview.focus_dimensions.all())
+def _next_number(state: OwnScorecard) -> int:
+    return max((r.number for r in state.revisions), default=0) + 1
 
 
 def _content_errors(
@@ -158,67 +310,128 @@ CONTENT_FIELDS = ["overall_recommendation", "key_takeaways", "amendment_reason",
 
 
 def _write_content(
-    draft: ScorecardRevision, content: ScorecardContent, held: Choices | None = None
-) -> Choices:
-    """Write ``content`` into the draft's ratings, signals and red flags, and onto the draft
-    in memory: the caller saves the draft row (``CONTENT_FIELDS``), with a submission's
-    fields when it submits, in one UPDATE. Raises ``Invalid`` before writing anything.
-    ``held``: the draft's signals and red flags if the caller has read them. Returns what
-    the draft holds of those after the write."""
-    profile = draft.scorecard.interview.loop.requisition.profile
-    errors = _content_errors(content, _focus(draft.scorecard), profile.rating_scale)
+    state: OwnScorecard, content: ScorecardContent
+) -> tuple[ScorecardRevision, bool]:
+    """Write ``content`` into the open draft, and whether the draft is new. A new draft
+    (the first, or an amendment: it starts from the current revision's ratings, while its
+    signals and red flags are the content's) is inserted with the content; an existing
+    one gets it in memory, and the caller saves its row (``CONTENT_FIELDS``), with a
+    submission's fields when it submits, in one UPDATE. Raises ``Invalid`` before writing
+    anything."""
+    profile = state.scorecard.interview.loop.requisition.profile
+    errors = _content_errors(content, state.focus_dimensions(), profile.rating_scale)
     if errors:
         raise Invalid(errors)
-    draft.overall_recommendation = content.overall_recommendation
-    draft.key_takeaways = content.key_takeaways
-    draft.amendment_reason = content.amendment_reason
-    if held is None:
-        held = revision_choices([draft])[draft.pk]
-    choices = _write_choices(draft, content, profile, held)
-    # One statement for every rating: new ones inserted, existing ones (same revision and
-    # dimension) updated in place, keeping their id and the scale they were given on.
-    DimensionRating.objects.bulk_create(
-        [
-            DimensionRating(
-                revision=draft,
-                dimension_id=dimension_id,
-                rating=None if given.not_assessed else given.rating,
-                not_assessed=given.not_assessed,
-                evidence=given.evidence,
-                scale_max=profile.rating_scale,
-            )
-            for dimension_id, given in content.ratings.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["revision", "dimension"],
-        update_fields=["rating", "not_assessed", "evidence"],
-    )
-    return choices
+    draft = state.draft
+    created = draft is None
+    copied: Iterable[DimensionRating] = ()
+    if draft is None:
+        current = state.current
+        if current is not None:
+            revision_snapshot_prefetch([current], choices=False)  # kept for its snapshot
+            copied = current.ratings.all()
+        draft = ScorecardRevision.objects.create(
+            scorecard=state.scorecard,
+            number=_next_number(state),
+            overall_recommendation=content.overall_recommendation,
+            key_takeaways=content.key_takeaways,
+            amendment_reason=content.amendment_reason,
+        )
+        state.revisions.append(draft)
+        state.held[draft.pk] = Held()
+    else:
+        draft.overall_recommendation = content.overall_recommendation
+        draft.key_takeaways = content.key_takeaways
+        draft.amendment_reason = content.amendment_reason
+    _write_choices(draft, content, profile, state.held[draft.pk])
+    _upsert_ratings(draft, content.ratings, profile.rating_scale, copied=copied)
+    return draft, created
+
+
+def _upsert_ratings(
+    draft: ScorecardRevision,
+    given: Mapping[int, RatingInput],
+    scale: int,
+    copied: Iterable[DimensionRating] = (),
+) -> None:
+    """One statement for every rating: ``copied`` ones (an amendment's start) and those
+    ``given``; new ones are inserted, existing ones (same revision and dimension) updated in
+    place, keeping their id and the scale they were given on."""
+    rows = {
+        rating.dimension_id: DimensionRating(
+            revision=draft,
+            dimension_id=rating.dimension_id,
+            rating=rating.rating,
+            not_assessed=rating.not_assessed,
+            evidence=rating.evidence,
+            scale_max=rating.scale_max,
+        )
+        for rating in copied
+    }
+    for dimension_id, rating in given.items():
+        kept = rows.get(dimension_id)
+        rows[dimension_id] = DimensionRating(
+            revision=draft,
+            dimension_id=dimension_id,
+            rating=None if rating.not_assessed else rating.rating,
+            not_assessed=rating.not_assessed,
+            evidence=rating.evidence,
+            scale_max=kept.scale_max if kept else scale,
+        )
+    if rows:
+        DimensionRating.objects.bulk_create(
+            list(rows.values()),
+            update_conflicts=True,
+            unique_fields=["revision", "dimension"],
+            update_fields=["rating", "not_assessed", "evidence"],
+        )
 
 
 def _write_choices(
-    draft: ScorecardRevision, content: ScorecardContent, profile: RoleProfile, held: Choices
-) -> Choices:
-    """The draft's signals and red flags become the profile's among those given; a relation
-    is rewritten only when it changes (an autosave mostly repeats what is saved). Returns
-    what the draft holds now."""
-    signals, red_flags = held.signals, held.red_flags
-    wanted_signals, wanted_flags = list(content.signal_ids), list(content.red_flag_ids)
-    if set(wanted_signals) != set(signals):
-        chosen = list(Signal.objects.filter(profile=profile, pk__in=wanted_signals))
-        draft.signals.set(chosen)
-        signals = {signal.pk: signal.text for signal in chosen}
-    if set(wanted_flags) != set(red_flags):
-        flagged = list(RedFlag.objects.filter(profile=profile, pk__in=wanted_flags))
-        draft.red_flags.set(flagged)
-        red_flags = {flag.pk: flag.text for flag in flagged}
-    return Choices(signals, red_flags)
+    draft: ScorecardRevision, content: ScorecardContent, profile: RoleProfile, held: Held
+) -> None:
+    """The draft's signals and red flags become the profile's among those given (``held``
+    is updated to match). Nothing is read or written when they are what the draft holds
+    already (an autosave mostly repeats what is saved)."""
+    wanted = Held(set(content.signal_ids), set(content.red_flag_ids))
+    if wanted == held:
+        return
+    rows = (
+        Signal.objects.filter(profile=profile, pk__in=wanted.signals)
+        .order_by()  # SQLite takes no ORDER BY inside a UNION
+        .values_list("pk", Value(False))
+        .union(
+            RedFlag.objects.filter(profile=profile, pk__in=wanted.red_flags)
+            .order_by()
+            .values_list("pk", Value(True)),
+            all=True,
+        )
+    )
+    chosen = Held()
+    for pk, is_red_flag in rows:
+        (chosen.red_flags if is_red_flag else chosen.signals).add(pk)
+    _relink(ScorecardRevision.signals, draft, held.signals, chosen.signals)
+    _relink(ScorecardRevision.red_flags, draft, held.red_flags, chosen.red_flags)
+    held.signals, held.red_flags = chosen.signals, chosen.red_flags
 
 
-def _save_draft(state: _Locked, content: ScorecardContent) -> ScorecardRevision:
-    draft = _open_draft(state)
-    _write_content(draft, content)
-    draft.save(update_fields=CONTENT_FIELDS)
+def _relink(relation: Any, draft: ScorecardRevision, old: set[int], new: set[int]) -> None:
+    """Make ``draft``'s links through the many-to-many ``relation`` go to ``new`` rather
+    than ``old``: at most a DELETE and an INSERT."""
+    link = relation.through
+    source, target = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
+    if old - new:
+        link.objects.filter(**{source: draft, f"{target}__in": old - new}).delete()
+    if new - old:
+        link.objects.bulk_create(
+            link(**{f"{source}_id": draft.pk, f"{target}_id": pk}) for pk in sorted(new - old)
+        )
+
+
+def _save_draft(state: OwnScorecard, content: ScorecardContent) -> ScorecardRevision:
+    draft, created = _write_content(state, content)
+    if not created:
+        draft.save(update_fields=CONTENT_FIELDS)
     return draft
 
 
@@ -258,7 +471,7 @@ def scorecard_submit(
     by: User,
     content: ScorecardContent | None = None,
     amend: bool = False,
-    held: _Locked | None = None,
+    held: OwnScorecard | None = None,
 ) -> ScorecardRevision:
     """Submit the open draft, after saving ``content`` into it if given.
 
@@ -266,7 +479,9 @@ def scorecard_submit(
     loses nothing. The scorecard row is locked, so a double click, two tabs or a replayed
     POST end in one submission: a later caller finds it submitted and gets that revision
     back. Amending a submitted scorecard must be asked for (``amend=True``) and needs a
-    reason. ``held``: the caller's transaction already holds the scorecard (the form path).
+    reason; an amendment that repeats the current revision word for word, reason included
+    (a retried request), is answered with that revision. ``held``: the caller's
+    transaction already holds the scorecard (the form and API paths).
     """
     _check_author(scorecard, by)
     if held is not None:
@@ -281,39 +496,40 @@ def scorecard_submit(
 
 
 def _submit(
-    state: _Locked, *, by: User, content: ScorecardContent | None, amend: bool
+    state: OwnScorecard, *, by: User, content: ScorecardContent | None, amend: bool
 ) -> tuple[ScorecardRevision | None, Invalid | None]:
     """Submit under the lock: the revision, or why not (never raised in here, so that the
     caller's transaction commits the draft that was written)."""
     locked = state.scorecard
-    replay = _replayed_submission(state, amend=amend)
+    replay = _replayed_submission(state, amend=amend, content=content)
     if replay is not None:
         return replay, None
     previous = state.current
-    if content is not None:
-        draft: ScorecardRevision | None = _open_draft(state, content_follows=True)
-    else:
-        draft = state.draft
-        if draft is None:
-            return None, Invalid("There is nothing to submit: write the scorecard first.")
-    assert draft is not None
-    revisions = [draft] if previous is None else [previous, draft]
-    # The audit snapshots' signals and red flags, read once with what the write compares.
-    choices = revision_choices(revisions)
+    created = False
     if content is not None:
         try:
-            choices[draft.pk] = _write_content(draft, content, choices[draft.pk])
+            draft, created = _write_content(state, content)
         except Invalid as error:
             return None, error
+    else:
+        found = state.draft
+        if found is None:
+            return None, Invalid("There is nothing to submit: write the scorecard first.")
+        draft = found
+    revisions = [draft] if previous is None else [previous, draft]
+    # The audit snapshots' ratings (each with its dimension) in one query, and their
+    # signals and red flags in another, as written.
     revision_snapshot_prefetch(revisions, choices=False)
-    errors = submission_errors(draft, _focus(locked), amendment=locked.is_submitted)
+    errors = submission_errors(draft, state.focus_dimensions(), amendment=locked.is_submitted)
     if errors:
-        if content is not None:
+        if content is not None and not created:
             draft.save(update_fields=CONTENT_FIELDS)
         return None, Invalid(errors)
+    choices = revision_choices(revisions)
     now = timezone.now()
     if previous is not None:
         ScorecardRevision.objects.filter(pk=previous.pk).update(is_current=False)
+        previous.is_current = False
     draft.submitted_at = now
     draft.is_current = True
     submitted = ["submitted_at", "is_current"]
@@ -341,16 +557,40 @@ def _submit(
     return draft, None
 
 
-def _replayed_submission(state: _Locked, *, amend: bool) -> ScorecardRevision | None:
-    """The current revision when this submit repeats one already made, else None."""
-    if not state.scorecard.is_submitted or amend:
-        return None
-    if state.draft is not None:
+def _replayed_submission(
+    state: OwnScorecard, *, amend: bool, content: ScorecardContent | None = None
+) -> ScorecardRevision | None:
+    """The current revision when this submit repeats one already made (a retried request),
+    else None: a submission of a submitted scorecard that does not ask to amend it, or an
+    amendment that repeats the current revision word for word, with the same reason."""
+    if not state.scorecard.is_submitted or state.draft is not None:
         return None  # an amendment draft is open: submitting it is a real change
     current = state.current
     if current is None:
         raise ScorecardRevision.DoesNotExist("A submitted scorecard has no current revision.")
-    return current
+    if not amend:
+        return current
+    if content is None or not content.amendment_reason.strip():
+        return None
+    revision_snapshot_prefetch([current], choices=False)  # the amendment starts from these
+    return current if _repeats(current, state.held[current.pk], content) else None
+
+
+def _repeats(revision: ScorecardRevision, held: Held, content: ScorecardContent) -> bool:
+    given = {
+        pk: (None if r.not_assessed else r.rating, r.not_assessed, r.evidence)
+        for pk, r in content.ratings.items()
+    }
+    stored = {
+        r.dimension_id: (r.rating, r.not_assessed, r.evidence) for r in revision.ratings.all()
+    }
+    return (
+        given == stored
+        and revision.overall_recommendation == content.overall_recommendation
+        and revision.key_takeaways == content.key_takeaways
+        and revision.amendment_reason == content.amendment_reason
+        and held == Held(set(content.signal_ids), set(content.red_flag_ids))
+    )
 
 
 def _mark_submitted(scorecard: Scorecard, now: datetime) -> None:
@@ -368,6 +608,39 @@ def _candidate_id(scorecard: Scorecard) -> int:
 def _check_author(scorecard: Scorecard, by: User) -> None:
     if scorecard.interviewer_id != by.pk:
         raise Refused("Only the interviewer writes their own scorecard.")
+
+
+# --- The interviewer's own scorecard, by interview (the API) --------------------------------
+
+
+def scorecard_save_own_draft(
+    *, interview: Interview, content: ScorecardContent, by: User
+) -> OwnScorecard:
+    """``scorecard_save_draft`` of ``by``'s scorecard of ``interview``, created on the
+    first save (a panel member's only). Returns the scorecard as it now is."""
+    with transaction.atomic():
+        state = _lock_own(interview, by, focus=None)
+        _save_draft(state, content)
+    return state
+
+
+def scorecard_submit_own(
+    *, interview: Interview, content: ScorecardContent, by: User, amend: bool
+) -> OwnScorecard:
+    """``scorecard_submit`` of ``by``'s scorecard of ``interview`` with ``content``.
+    Returns the scorecard as it now is; raises like ``scorecard_submit`` (what was typed is
+    kept)."""
+    refused: ValidationError | None = None
+    with transaction.atomic():
+        state = _lock_own(interview, by, focus=None)
+        try:
+            scorecard_submit(scorecard=state.scorecard, by=by, content=content, amend=amend,
+                             held=state)  # fmt: skip
+        except ValidationError as error:
+            refused = error  # the draft written above commits; only the submission is refused
+    if refused is not None:
+        raise refused
+    return state
 
 
 def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
@@ -421,21 +694,13 @@ class StaleScorecard(Exception):
         self.current = current
 
 
-def _lock_for_form(interview: Interview, by: User, based_on: int) -> _Locked:
+def _lock_for_form(
+    interview: Interview, by: User, based_on: int, focus: list[Dimension] | None
+) -> OwnScorecard:
     """Lock ``by``'s scorecard of ``interview`` (created on the first save), or raise
     ``StaleScorecard`` when it moved on since the form was rendered from revision
-    ``based_on``. Finding and locking it is one query, for a panel member only."""
-    scorecard = (
-        Scorecard.objects.select_for_update(of=("self",))
-        .filter(interview=interview, interviewer=by, interview__interviewers=by)
-        .order_by()
-        .first()
-    )
-    if scorecard is None:
-        scorecard = scorecard_get_or_create(interview=interview, interviewer=by)
-        scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
-    scorecard.interview = interview
-    state = _Locked(scorecard, list(scorecard.revisions.order_by("number")))
+    ``based_on``."""
+    state = _lock_own(interview, by, focus)
     current = state.current
     if (current.number if current else 0) != based_on:
         if current is None:
@@ -445,17 +710,28 @@ def _lock_for_form(interview: Interview, by: User, based_on: int) -> _Locked:
 
 
 def scorecard_save_draft_from_form(
-    *, interview: Interview, content: ScorecardContent, by: User, based_on: int
+    *,
+    interview: Interview,
+    content: ScorecardContent,
+    by: User,
+    based_on: int,
+    focus: list[Dimension] | None = None,
 ) -> ScorecardRevision:
     """Autosave and "Save draft" of ``by``'s scorecard: like ``scorecard_save_draft``, but
     a late autosave from a page that has since been submitted raises ``StaleScorecard``
-    instead of opening an amendment nobody asked for."""
+    instead of opening an amendment nobody asked for. ``focus``: the interview's focus
+    dimensions, if the caller has read them."""
     with transaction.atomic():
-        return _save_draft(_lock_for_form(interview, by, based_on), content)
+        return _save_draft(_lock_for_form(interview, by, based_on, focus), content)
 
 
 def scorecard_submit_from_form(
-    *, interview: Interview, content: ScorecardContent, by: User, based_on: int
+    *,
+    interview: Interview,
+    content: ScorecardContent,
+    by: User,
+    based_on: int,
+    focus: list[Dimension] | None = None,
 ) -> ScorecardRevision:
     """Submit what a form posted: a first submission when ``based_on`` is 0, an amendment
     of revision ``based_on`` otherwise. Raises ``StaleScorecard`` when the scorecard moved
@@ -464,7 +740,7 @@ def scorecard_submit_from_form(
     refused: ValidationError | None = None
     with transaction.atomic():
         # Held until commit: a concurrent post of the same form waits, then finds it stale.
-        state = _lock_for_form(interview, by, based_on)
+        state = _lock_for_form(interview, by, based_on, focus)
         try:
             revision = scorecard_submit(
                 scorecard=state.scorecard,

@@ -3,8 +3,10 @@ goes through ``scorecards.services``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Manager
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,23 +20,54 @@ from scorecards.models import (
     Scorecard,
     ScorecardRevision,
 )
-from scorecards.services import RatingInput, ScorecardContent
+from scorecards.services import Held, RatingInput, ScorecardContent
+
+
+class _ByDimension(serializers.ListSerializer[DimensionRating]):
+    """Ratings in dimension id order, however they were read."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        ratings = data.all() if isinstance(data, Manager) else data
+        return super().to_representation(sorted(ratings, key=lambda r: r.dimension_id))
 
 
 class DimensionRatingSerializer(serializers.ModelSerializer[DimensionRating]):
     class Meta:
         model = DimensionRating
         fields = ["dimension", "rating", "not_assessed", "evidence"]
+        list_serializer_class = _ByDimension
+
+
+IDS = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
 
 class RevisionSerializer(serializers.ModelSerializer[ScorecardRevision]):
+    """A revision. Its signals and red flags come from ``context["held"]`` (by revision id,
+    what a write left) when given, else from the revision's (prefetched) relations."""
+
     ratings = DimensionRatingSerializer(many=True, read_only=True)
+    signals = serializers.SerializerMethodField()
+    red_flags = serializers.SerializerMethodField()
 
     class Meta:
         model = ScorecardRevision
         fields = ["id", "number", "submitted_at", "is_current", "overall_recommendation",
                   "key_takeaways", "amendment_reason", "ratings", "signals",
                   "red_flags"]  # fmt: skip
+
+    @extend_schema_field(IDS)
+    def get_signals(self, revision: ScorecardRevision) -> list[int]:
+        held: Held | None = self.context.get("held", {}).get(revision.pk)
+        if held is not None:
+            return sorted(held.signals)
+        return sorted(signal.pk for signal in revision.signals.all())
+
+    @extend_schema_field(IDS)
+    def get_red_flags(self, revision: ScorecardRevision) -> list[int]:
+        held: Held | None = self.context.get("held", {}).get(revision.pk)
+        if held is not None:
+            return sorted(held.red_flags)
+        return sorted(flag.pk for flag in revision.red_flags.all())
 
 
 class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
@@ -47,11 +80,16 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
         fields = ["id", "interview", "loop", "interviewer", "status", "first_submitted_at",
                   "last_submitted_at", "current", "draft"]  # fmt: skip
 
+    def _revisions(self, scorecard: Scorecard) -> Iterable[ScorecardRevision]:
+        """``context["revisions"]`` (what a write left) when given, else the prefetched."""
+        given: Iterable[ScorecardRevision] | None = self.context.get("revisions")
+        return scorecard.revisions.all() if given is None else given
+
     @extend_schema_field(RevisionSerializer(allow_null=True))
     def get_current(self, scorecard: Scorecard) -> dict[str, Any] | None:
-        for revision in scorecard.revisions.all():
+        for revision in self._revisions(scorecard):
             if revision.is_current:
-                return RevisionSerializer(revision).data
+                return RevisionSerializer(revision, context=self.context).data
         return None
 
     @extend_schema_field(RevisionSerializer(allow_null=True))
@@ -60,9 +98,9 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
         request = self.context.get("request")
         if request is None or scorecard.interviewer_id != request.user.pk:
             return None
-        for revision in scorecard.revisions.all():
+        for revision in self._revisions(scorecard):
             if revision.submitted_at is None:
-                return RevisionSerializer(revision).data
+                return RevisionSerializer(revision, context=self.context).data
         return None
 
 

@@ -3,12 +3,10 @@ blind-rule selectors; writes go through ``scorecards.services``."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +21,7 @@ from hiring.api.permissions import request_user
 from hiring.api.schema import DocumentedErrors
 from hiring.api.serializers import DecisionRecordSerializer, DecisionSerializer
 from hiring.decisions import decision_record
-from hiring.models import Loop, User
+from hiring.models import Interview, Loop, User
 from scorecards import selectors as scorecard_selectors
 from scorecards import services
 from scorecards.api import selectors
@@ -36,7 +34,6 @@ from scorecards.api.serializers import (
 )
 from scorecards.calibration.summaries import loop_summary_read
 from scorecards.models import InterviewerCalibration, Scorecard
-from scorecards.services import ScorecardContent
 
 
 class ScorecardViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Scorecard]):
@@ -59,19 +56,19 @@ class ScorecardViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Scorecard
 class _OwnScorecardWrite(DocumentedErrors, APIView):
     parser_classes = [JSONParser]
 
-    def _scorecard(self, request: Request, pk: int) -> Scorecard:
+    def _interview(self, request: Request, pk: int) -> Interview:
+        """The interview, if the caller sits on its panel (else 404)."""
         user = request_user(request)
-        interview = scorecard_selectors.interview_get_for_interviewer(user=user, pk=pk)
-        try:
-            return services.scorecard_get_or_create(interview=interview, interviewer=user)
-        except DjangoValidationError as error:  # pragma: no cover - the selector 404s first
-            raise NotFound() from error
+        return scorecard_selectors.interview_get_for_interviewer(user=user, pk=pk)
 
-    def _respond(self, request: Request, scorecard: Scorecard) -> Response:
-        fresh = selectors.api_scorecards_visible_to(user=request_user(request)).get(pk=scorecard.pk)
+    def _respond(self, request: Request, own: services.OwnScorecard) -> Response:
+        """The caller's own scorecard as the write left it. Its author may always read it,
+        so it is not read again through the blind rule: only its revisions' ratings are
+        read, those the write has not read already."""
+        prefetch_related_objects(own.revisions, "ratings")
+        context = {"request": request, "revisions": own.revisions, "held": own.held}
         return Response(
-            ScorecardSerializer(fresh, context={"request": request}).data,
-            status=status.HTTP_200_OK,
+            ScorecardSerializer(own.scorecard, context=context).data, status=status.HTTP_200_OK
         )
 
 
@@ -84,43 +81,13 @@ class ScorecardDraftView(_OwnScorecardWrite):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        scorecard = self._scorecard(request, pk)
+        interview = self._interview(request, pk)
         serializer = ScorecardContentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.scorecard_save_draft(
-            scorecard=scorecard, content=serializer.to_content(), by=request_user(request)
+        own = services.scorecard_save_own_draft(
+            interview=interview, content=serializer.to_content(), by=request_user(request)
         )
-        return self._respond(request, scorecard)
-
-
-def _repeats_current(scorecard: Scorecard, content: ScorecardContent) -> bool:
-    """Whether an amendment repeats the one already current, word for word and with the same
-    reason: a retried amend request, answered with that revision instead of a second one.
-    (A first submission's retry is already a no-op in ``scorecard_submit``.)"""
-    if not content.amendment_reason.strip() or not scorecard.is_submitted:
-        return False
-    if scorecard.revisions.filter(submitted_at__isnull=True).exists():
-        return False  # an amendment is open: submitting it is a real change
-    current = (
-        scorecard.revisions.filter(is_current=True)
-        .prefetch_related("ratings", "signals", "red_flags")
-        .first()
-    )
-    if current is None:
-        return False
-    given = {
-        pk: (None if r.not_assessed else r.rating, r.not_assessed, r.evidence)
-        for pk, r in content.ratings.items()
-    }
-    stored = {r.dimension_id: (r.rating, r.not_assessed, r.evidence) for r in current.ratings.all()}
-    return (
-        given == stored
-        and current.overall_recommendation == content.overall_recommendation
-        and current.key_takeaways == content.key_takeaways
-        and current.amendment_reason == content.amendment_reason
-        and {s.pk for s in current.signals.all()} == set(content.signal_ids)
-        and {f.pk for f in current.red_flags.all()} == set(content.red_flag_ids)
-    )
+        return self._respond(request, own)
 
 
 class ScorecardSubmitView(_OwnScorecardWrite):
@@ -129,20 +96,23 @@ class ScorecardSubmitView(_OwnScorecardWrite):
         responses={200: ScorecardSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
         parameters=[idempotency.PARAMETER],
         summary="Submit the caller's scorecard for an interview, or amend it with a reason.",
+        description=(
+            "An amendment that repeats the current revision word for word, with the same "
+            "reason (a retried request), is answered with that revision."
+        ),
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        scorecard = self._scorecard(request, pk)
+        interview = self._interview(request, pk)
         serializer = ScorecardSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        content = serializer.to_content()
-        amend = serializer.validated_data["amend"]
-        if amend and _repeats_current(scorecard, content):
-            return self._respond(request, scorecard)
-        services.scorecard_submit(
-            scorecard=scorecard, by=request_user(request), content=content, amend=amend
+        own = services.scorecard_submit_own(
+            interview=interview,
+            content=serializer.to_content(),
+            by=request_user(request),
+            amend=serializer.validated_data["amend"],
         )
-        return self._respond(request, scorecard)
+        return self._respond(request, own)
 
 
 SUMMARY_PENDING = inline_serializer(

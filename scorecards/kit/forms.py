@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Value, prefetch_related_objects
+from django.db.models import CharField, Value
 
 from hiring import limits
 from hiring.errors import add_to_form
@@ -21,7 +21,9 @@ from scorecards.selectors import Kit
 from scorecards.services import RatingInput, ScorecardContent
 
 NOT_ASSESSED = "na"
-RED_FLAG = "red_flag"  # tells red flags from signals in ``posted_kit``'s one query
+# Tell dimensions and red flags from signals (whose kind is strong or weak) in
+# ``posted_kit``'s one query.
+DIMENSION, RED_FLAG = "dimension", "red_flag"
 
 
 @dataclass(frozen=True)
@@ -34,35 +36,56 @@ class DimensionFields:
 
 
 def posted_kit(interview: Interview) -> Kit:
-    """What a posted form is checked against, in two queries: the focus dimensions
-    (prefetched onto ``interview``, where the services find them) and the profile's signals
-    and red flags together. None of the page's reading (schedule, case exercise)."""
+    """What a posted form is checked against, in one query: the interview's focus
+    dimensions and the profile's signals and red flags. None of the page's reading
+    (schedule, case exercise), and of each dimension only what the form and the services
+    use (name, slug, order): a page that shows the form again takes the full kit
+    (``ScorecardForm.show_with``)."""
     profile = interview.loop.requisition.profile
-    prefetch_related_objects([interview], "focus_dimensions")
+    focus_link = Interview.focus_dimensions.through
     rows = (
-        Signal.objects.filter(profile=profile)
+        focus_link.objects.filter(interview_id=interview.pk)
         .order_by()  # SQLite takes no ORDER BY inside a UNION
-        .values_list("pk", "kind", "text", "order")
+        .values_list(
+            "dimension_id",
+            Value(DIMENSION, output_field=CharField()),
+            "dimension__name",
+            "dimension__order",
+            "dimension__slug",
+        )
         .union(
+            Signal.objects.filter(profile=profile)
+            .order_by()
+            .values_list("pk", "kind", "text", "order", Value("", output_field=CharField())),
             RedFlag.objects.filter(profile=profile)
             .order_by()
-            .values_list("pk", Value(RED_FLAG, output_field=CharField()), "text", "order"),
+            .values_list(
+                "pk",
+                Value(RED_FLAG, output_field=CharField()),
+                "text",
+                "order",
+                Value("", output_field=CharField()),
+            ),
             all=True,
         )
     )
+    focus: list[Dimension] = []
     signals: list[Signal] = []
     red_flags: list[RedFlag] = []
-    for pk, kind, text, order in rows:
-        if kind == RED_FLAG:
+    for pk, kind, text, order, slug in rows:
+        if kind == DIMENSION:
+            focus.append(Dimension(pk=pk, profile=profile, name=text, order=order, slug=slug))
+        elif kind == RED_FLAG:
             red_flags.append(RedFlag(pk=pk, profile=profile, text=text, order=order))
         else:
             signals.append(Signal(pk=pk, profile=profile, kind=kind, text=text, order=order))
-    signals.sort(key=lambda s: (s.kind, s.order, s.pk))  # the models' ordering
+    focus.sort(key=lambda d: (d.order, d.pk))  # the models' ordering
+    signals.sort(key=lambda s: (s.kind, s.order, s.pk))
     red_flags.sort(key=lambda f: (f.order, f.pk))
     return Kit(
         interview=interview,
         profile=profile,
-        focus=list(interview.focus_dimensions.all()),
+        focus=focus,
         case_dimensions=[],
         case_deliverables=[],
         schedule=[],
@@ -155,6 +178,12 @@ class ScorecardForm(forms.Form):
                 initial[f"rating_{rating.dimension_id}"] = str(rating.rating)
             initial[f"evidence_{rating.dimension_id}"] = rating.evidence
         return initial
+
+    def show_with(self, kit: Kit) -> None:
+        """Show the form again on a page that has read the full ``kit`` (the dimensions'
+        descriptors), not the one the post was checked against (``posted_kit``): the
+        same dimensions, signals and red flags, so the fields stay as they are."""
+        self.kit = kit
 
     def dimensions(self) -> list[DimensionFields]:
         return [

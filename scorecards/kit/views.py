@@ -231,6 +231,7 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
         return redirect(here)
     # What was typed is in the bound form (and, for a refused submission, the draft).
     state = _ScorecardState.load(interview, user)
+    form.show_with(state.kit)
     return _render_scorecard_form(request, interview, user, state, form, posted_based_on > 0, 400)
 
 
@@ -256,7 +257,13 @@ def _save_scorecard(
         else services.scorecard_save_draft_from_form
     )
     try:
-        save(interview=interview, content=form.to_content(), by=user, based_on=based_on)
+        save(
+            interview=interview,
+            content=form.to_content(),
+            by=user,
+            based_on=based_on,
+            focus=form.kit.focus,
+        )
     except services.StaleScorecard:
         messages.info(
             request,
@@ -325,7 +332,11 @@ def scorecard_draft(request: HttpRequest, interview: Interview, user: User) -> H
         return JsonResponse({"errors": form.errors_by_field()}, status=400)
     try:
         revision = services.scorecard_save_draft_from_form(
-            interview=interview, content=form.to_content(), by=user, based_on=based_on
+            interview=interview,
+            content=form.to_content(),
+            by=user,
+            based_on=based_on,
+            focus=form.kit.focus,
         )
     except services.StaleScorecard:
         return JsonResponse(

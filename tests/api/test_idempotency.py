@@ -181,7 +181,7 @@ def test_two_concurrent_identical_amendments_with_one_key_amend_once(world, inte
             format="json",
             HTTP_IDEMPOTENCY_KEY="amend-race",
         ),
-        inside=(ScorecardSubmitView, "_scorecard"),
+        inside=(ScorecardSubmitView, "_interview"),
         prepare=lambda: api_as(interviewer),
     )
 
