@@ -290,7 +290,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Keyset pages (`?cursor=` from `next`/`previous`, `?page_size=` up to 200): one query a
+    # page, never a COUNT or an OFFSET, however large the tenant (issue 14).
+    "DEFAULT_PAGINATION_CLASS": "hiring.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
