@@ -274,6 +274,7 @@ class _MustHaves:
         scores: LoopScores,
         bar: float,
         name: Callable[[str], str],
+        scale_max: int,
     ) -> _MustHaves:
         below: list[Reason] = []
         missing: list[str] = []
@@ -282,7 +283,7 @@ class _MustHaves:
             if score is None:
                 missing.append(dim)
             elif score.calibrated < bar:
-                below.append(_must_have_below(dim, name(dim), score, bar))
+                below.append(_must_have_below(dim, name(dim), score, bar, scale_max))
         missing_reason = Reason(
             MUST_HAVE_NOT_ASSESSED,
             f"Must-have dimension{_plural(len(missing))} not rated by anyone: "
@@ -292,13 +293,21 @@ class _MustHaves:
         return cls(below, missing, missing_reason)
 
 
-def _must_have_below(dim: str, name: str, score: DimensionScore, bar: float) -> Reason:
+def _must_have_below(
+    dim: str, name: str, score: DimensionScore, bar: float, scale_max: int
+) -> Reason:
+    # Below is below (the rule does not bend), but a score whose interval still reaches the
+    # bar says how close it is: a single "meets bar" nudged under it by calibration.
+    close = score.high >= bar
+    where = "just below the bar, within its uncertainty" if close else "below the bar"
     return Reason(
         MUST_HAVE_BELOW_BAR,
-        f"Must-have dimension {name} is below the bar: calibrated "
-        f"{_f(score.calibrated)} < {_f(bar)} (raw {_f(score.raw_mean)}, "
-        f"{score.n_ratings} rating{_plural(score.n_ratings)}).",
+        f"Must-have dimension {name} is {where}: calibrated "
+        f"{_f(score.calibrated)} < {_f(bar)} (interval {_f(max(score.low, 1.0))} to "
+        f"{_f(min(score.high, float(scale_max)))}; "
+        f"raw {_f(score.raw_mean)}, {score.n_ratings} rating{_plural(score.n_ratings)}).",
         {
+            "within_uncertainty": close,
             "dimension": dim,
             "name": name,
             "calibrated": _r(score.calibrated),
@@ -614,7 +623,7 @@ def recommend(
         return dimension_names.get(dim, dim)
 
     flags = _RedFlags.of(scorecards, t.red_flag_no_hire_count)
-    must = _MustHaves.of(must_have, scores, t.bar, name)
+    must = _MustHaves.of(must_have, scores, t.bar, name, t.scale_max)
     reasons = [*flags.no_hire_reasons(), *must.below]
     debrief = flags.debrief_reasons()
     if must.missing and complete and scores.overall.calibrated is not None:

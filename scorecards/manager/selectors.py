@@ -279,10 +279,14 @@ def summary_for_loop(*, loop: Loop) -> StoredSummary:
 def current_revisions_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
     """Current revisions of the loop's submitted scorecards that ``user`` may read, with
     their ratings, signals and red flags: a fixed number of queries."""
-    visible = access.visible(user, Scorecard).filter(
-        interview__loop=loop, status=Scorecard.Status.SUBMITTED
+    # The loop's few visible scorecards first, by id: the revisions are then read through
+    # their index, never planned as a join across every revision of the tenant.
+    visible = list(
+        access.visible(user, Scorecard)
+        .filter(interview__loop=loop, status=Scorecard.Status.SUBMITTED)
+        .values_list("pk", flat=True)
     )
-    return current_revisions_of(visible)
+    return current_revisions_of(Scorecard.objects.filter(pk__in=visible))
 
 
 def decisions_for_loop(*, loop: Loop) -> list[Decision]:

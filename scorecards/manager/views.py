@@ -153,8 +153,32 @@ def _against_bar(value: float | None, low: float | None, high: float | None, bar
     if value is None:
         return "not rated"
     if low is not None and high is not None and low <= bar <= high:
-        return "at the bar (within the interval)" if value >= bar else "below the bar (uncertain)"
+        if value >= bar:
+            return "at the bar (within the interval)"
+        return "just below the bar (within its uncertainty)"
     return "above the bar" if value >= bar else "below the bar"
+
+
+def _on_scale(value: float | None, scale_max: int) -> float | None:
+    """A score or interval end as pages show it: on the rating scale (1 to ``scale_max``).
+    An interval's arithmetic can run past the ends; no rating can, so no reading should.
+    The API keeps the raw figures."""
+    return None if value is None else min(max(float(value), 1.0), float(scale_max))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A calibrated score and its interval, clipped to the rating scale for display."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    @classmethod
+    def of(
+        cls, value: float | None, low: float | None, high: float | None, scale_max: int
+    ) -> Shown:
+        return cls(*(_on_scale(x, scale_max) for x in (value, low, high)))
 
 
 def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, Any]:
@@ -165,7 +189,13 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
     data = summary.data or {}
     scores = data.get("scores", {})
     verdict = data.get("verdict", {})
-    views = _dimension_views(dimensions, scores.get("dimensions", {}), bar)
+    views = _dimension_views(dimensions, scores.get("dimensions", {}), bar, profile.rating_scale)
+    overall = Shown.of(
+        summary.calibrated_score,
+        summary.calibrated_low,
+        summary.calibrated_high,
+        profile.rating_scale,
+    )
     grid = _RatingsGrid.of(revisions, views, dict(profile.scale_choices()))
     interviewers = [_interviewer_view(r, data.get("interviewers", {})) for r in revisions]
     rated = [v for v in views if v.calibrated is not None or grid.cells[v.slug]]
@@ -185,9 +215,8 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
         "debrief_reasons": verdict.get("debrief_reasons", []),
         "dimensions": views,
         "rated_dimensions": rated,
-        "overall_against_bar": _against_bar(
-            summary.calibrated_score, summary.calibrated_low, summary.calibrated_high, bar
-        ),
+        "overall": overall,
+        "overall_against_bar": _against_bar(overall.value, overall.low, overall.high, bar),
         "interval_pct": round(interval_level * 100),
         "interviewers": interviewers,
         "heatmap": charts.ratings_heatmap(
@@ -196,7 +225,9 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
             scale_max=profile.rating_scale,
             scale_labels=profile.labels(),
         ),
-        "score_chart": _score_chart(rated, summary, bar, profile.rating_scale, interval_level),
+        "score_chart": _score_chart(
+            rated, summary, overall, bar, profile.rating_scale, interval_level
+        ),
         "decisions": ms.decisions_for_loop(loop=loop),
         "may_decide": may_decide(user=user, loop=loop),
         "ladder": profile_ladder(profile=profile),
@@ -204,20 +235,22 @@ def _summary_context(user: User, loop: Loop, summary: LoopSummary) -> dict[str, 
 
 
 def _dimension_views(
-    dimensions: list[Dimension], dim_scores: dict[str, Any], bar: float
+    dimensions: list[Dimension], dim_scores: dict[str, Any], bar: float, scale_max: int
 ) -> list[DimensionView]:
-    """Every dimension of the profile with its stored scores (empty when nobody rated it)."""
+    """Every dimension of the profile with its stored scores (empty when nobody rated it),
+    calibrated scores and intervals clipped to the scale."""
     views = []
     for dimension in dimensions:
         s = dim_scores.get(dimension.slug, {})
+        shown = Shown.of(s.get("calibrated"), s.get("low"), s.get("high"), scale_max)
         view = DimensionView(
             slug=dimension.slug,
             name=dimension.name,
             must_have=dimension.must_have,
             raw=s.get("raw_mean"),
-            calibrated=s.get("calibrated"),
-            low=s.get("low"),
-            high=s.get("high"),
+            calibrated=shown.value,
+            low=shown.low,
+            high=shown.high,
             n_ratings=s.get("n_ratings", 0),
         )
         view.against_bar = _against_bar(view.calibrated, view.low, view.high, bar)
@@ -296,6 +329,7 @@ def _interviewer_view(revision: ScorecardRevision, people: dict[str, Any]) -> In
 def _score_chart(
     rated: list[DimensionView],
     summary: LoopSummary,
+    overall: Shown,
     bar: float,
     scale_max: int,
     interval_level: float,
@@ -309,9 +343,9 @@ def _score_chart(
         charts.ScoreRow(
             "Overall (weighted)",
             summary.raw_score,
-            summary.calibrated_score,
-            summary.calibrated_low,
-            summary.calibrated_high,
+            overall.value,
+            overall.low,
+            overall.high,
             overall=True,
         )
     )
@@ -411,6 +445,7 @@ class CompareColumn:
     scores: dict[str, dict[str, Any]]
     flags: list[str]
     decision: Decision | None
+    overall: Shown = Shown(None, None, None)
 
 
 @login_required
@@ -422,6 +457,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     profile = requisition.profile
     dimensions = list(profile.dimensions.all())
     bar = float(profile.bar)
+    scale = profile.rating_scale
     chosen = _chosen_loops(request)
     ranking = ms.ranking_for_requisition(
         requisition=requisition, user=user, page=_page_number(request)
@@ -461,28 +497,26 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
                 recommendation=RECOMMENDATION_WORDS.get(
                     summary.recommendation, summary.recommendation
                 ),
-                scores={
-                    slug: {
-                        **score,
-                        "against_bar": _against_bar(
-                            score["calibrated"], score["low"], score["high"], bar
-                        ),
-                    }
-                    for slug, score in dims.items()
-                },
+                scores={slug: _compare_cell(score, bar, scale) for slug, score in dims.items()},
                 flags=flags,
                 decision=current,
+                overall=Shown.of(
+                    summary.calibrated_score, summary.calibrated_low, summary.calibrated_high, scale
+                ),
             )
         )
     rows = [
         {
             "dimension": d,
             "cells": [
-                "withheld"
-                if column.withheld
-                else "pending"
-                if column.summary is None
-                else column.scores.get(d.slug)
+                (
+                    column,
+                    "withheld"
+                    if column.withheld
+                    else "pending"
+                    if column.summary is None
+                    else column.scores.get(d.slug),
+                )
                 for column in columns
             ],
         }
@@ -505,6 +539,19 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         "page_query": _compare_query(chosen),
     }
     return render(request, "scorecards/manager/compare.html", context)
+
+
+def _compare_cell(score: dict[str, Any], bar: float, scale: int) -> dict[str, Any]:
+    """One dimension of one candidate: calibrated score and interval on the scale, and where
+    that puts it against the bar."""
+    shown = Shown.of(score["calibrated"], score["low"], score["high"], scale)
+    return {
+        **score,
+        "calibrated": shown.value,
+        "low": shown.low,
+        "high": shown.high,
+        "against_bar": _against_bar(shown.value, shown.low, shown.high, bar),
+    }
 
 
 def _chosen_loops(request: HttpRequest) -> list[int]:

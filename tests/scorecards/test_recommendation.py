@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -425,3 +426,26 @@ def test_every_reason_code_is_exercised() -> None:
     codes = {r.code for v in scenarios for r in [*v.reasons, *v.debrief_reasons]}
     assert codes == set(REASON_CODES)
     assert len(REASON_CODES) == len(set(REASON_CODES))
+
+
+def test_a_must_have_nudged_just_under_the_bar_says_how_close_it_is() -> None:
+    # A single "meets bar" 3.00 from a slightly lenient interviewer: calibrated 2.96, whose
+    # interval still reaches the bar. Still a no hire (below is below), but in words that say
+    # it is within its uncertainty; a clear miss says plainly "below the bar".
+    close = run([card("ann", strategy=3, metrics=3, comms=3)], leniency={"ann": 0.04},
+                residual_variance=0.25)  # fmt: skip
+    why = reason(close, "must_have_below_bar")
+    assert close.recommendation == NO_HIRE
+    assert "just below the bar, within its uncertainty" in why.message
+    assert "calibrated 2.96 < 3.00" in why.message
+    assert why.data["within_uncertainty"] is True
+    far = run([card("ann", strategy=1, metrics=4, comms=4)], residual_variance=0.01)
+    assert "is below the bar:" in reason(far, "must_have_below_bar").message
+    assert reason(far, "must_have_below_bar").data["within_uncertainty"] is False
+
+
+def test_a_must_have_reason_keeps_its_interval_on_the_scale() -> None:
+    wide = run([card("ann", strategy=1, metrics=1, comms=1)], residual_variance=4.0)
+    message = reason(wide, "must_have_below_bar").message
+    low, high = re.search(r"interval (\d\.\d\d) to (\d\.\d\d)", message).groups()  # type: ignore[union-attr]
+    assert 1.0 <= float(low) <= float(high) <= 4.0
