@@ -138,13 +138,44 @@ def seed_demo(now: datetime | None = None) -> bool:
     with transaction.atomic():
         _demo_manager_on_panel(requisition, manager, now)
         _demo_personal_data(requisition, recruiter, manager, now)
+    with transaction.atomic():
+        _demo_sourcing(manager, recruiter, now)
     summaries.calibration_refit()
-    for loop_id in Loop.objects.values_list("pk", flat=True):
-        summaries.loop_summary_compute(loop_id=loop_id)
+    # The open loops as the nightly refresh leaves them (its record is in the admin), then
+    # the decided and withdrawn ones, which the nightly refresh no longer touches.
+    summaries.refresh_open_summaries()
+    summaries.loop_summaries_compute(
+        Loop.objects.filter(summary__isnull=True).values_list("pk", flat=True)
+    )
     # As the nightly retention sweep would leave it: the long-decided candidate anonymised.
     privacy.anonymise_expired(now=now)
     _demo_webhooks(now)
     return True
+
+
+SOURCED = 56  # more than a page of the pipeline (50), so paging shows
+
+
+def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
+    """A second, busier requisition: candidates just sourced, no interview yet, so the
+    hiring manager's pipeline runs to a second page and its filters have work to do."""
+    profile = RoleProfile.objects.get(slug="vp-of-product")
+    requisition = Requisition.objects.create(
+        title="VP of Product, Marketplace", profile=profile, hiring_manager=manager
+    )
+    requisition.recruiters.add(recruiter)
+    for number in range(1, SOURCED + 1):
+        candidate = privacy.candidate_save(
+            candidate=Candidate(
+                full_name=f"Sourced Candidate {number:02d}",
+                email=f"sourced.{number:02d}@example.com",
+                current_title="Head of Product",
+                source="Sourcing campaign",
+                time_zone="Europe/London",
+            ),
+            by=recruiter,
+        )
+        Loop.objects.create(candidate=candidate, requisition=requisition)
 
 
 def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:
