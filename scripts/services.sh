@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL and Redis on loopback for the test suite.
-#   services.sh install      install postgresql, redis-server, chromium if missing (root: apt-get)
+#   services.sh install      install postgresql, redis-server, chromium, npm if missing (root:
+#                            apt-get), and axe-core for the browser tests (npm ci) if missing
 #   services.sh start DIR    start both with their data in DIR; prints `export ...` lines
 #   services.sh stop DIR     stop both (safe to call twice)
 set -euo pipefail
@@ -24,6 +25,7 @@ install() {
   [ -n "$(pg_bin)" ] || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v npm >/dev/null || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "Missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root." >&2
@@ -32,6 +34,13 @@ install() {
     echo "Installing ${missing[*]} from the OS packages..." >&2
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+  # axe-core, pinned in package-lock.json, injected into pages by tests/browser/axe.py.
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -f "$root/node_modules/axe-core/axe.min.js" ]; then
+    echo "Installing axe-core for the browser tests (npm ci)..." >&2
+    (cd "$root" && npm ci --no-audit --no-fund >&2)
   fi
 }
 
