@@ -1,21 +1,28 @@
-"""What every Loopwise admin shares: the signed-in user, the logs nobody edits by hand, and
-the form-field defaults.
+"""What every Loopwise admin shares: the signed-in user, the logs nobody edits by hand, the
+form-field defaults, and the confirmation page of the actions that ask first.
 
 ``PolicyAdmin`` asks ``hiring.access`` which rows a user sees, whether they may change one and
 which fields stay read-only; the admin classes of every app derive from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from hiring import access
 from hiring.admin.autocomplete import ScopedAutocomplete
-from hiring.errors import messages_of
+from hiring.delivery import notifications
+from hiring.errors import ApplicationError, Invalid, messages_of
 from hiring.models import (
     User,
 )
@@ -76,3 +83,95 @@ def report(model_admin: Any, request: HttpRequest, error: Exception, about: obje
     button), naming what it was about when several objects were acted on."""
     text = "; ".join(messages_of(error))
     model_admin.message_user(request, f"{about}: {text}" if about else text, messages.ERROR)
+
+
+# --- Actions that ask first ----------------------------------------------------------------
+
+CONFIRM_TEMPLATE = "admin/hiring/loop/confirm.html"
+
+
+@dataclass
+class Entry:
+    """One object an action would touch, as its confirmation page lists it."""
+
+    heading: str
+    lines: list[str] = field(default_factory=list)
+    empty: str = "Nothing to do here."
+
+
+def when(moment: datetime, zone_name: str | None) -> str:
+    """``Tue 04 Mar 2031, 09:00`` in the named zone (the zone's own name follows)."""
+    tz = notifications.zone(zone_name)
+    return f"{moment.astimezone(tz):%a %d %b %Y, %H:%M} {tz.key}"
+
+
+def names(users: Iterable[User]) -> str:
+    return ", ".join(user.display_name for user in users)
+
+
+def confirmed_run(
+    model_admin: Any,
+    request: HttpRequest,
+    objects: Sequence[Any],
+    *,
+    run: Callable[[Any, User, str], int | bool],
+    verb: str,
+    page: Callable[[str], HttpResponse],
+) -> HttpResponse | None:
+    """The second step of an action that asks first: the page (``page(error)``) until the
+    person confirms, then ``run(obj, user, reason)`` on each object. A reason the service
+    refuses (blank, too long) shows the page again with the service's words, nothing done:
+    the service checks it before it writes anything, and the reason is the same for all."""
+    if "confirm" not in request.POST:
+        return page("")
+    user = request_user(request)
+    reason = request.POST.get("reason", "")
+    done = 0
+    for obj in objects:
+        try:
+            done += int(run(obj, user, reason))
+        except Invalid as error:
+            refused = getattr(error, "error_dict", {}).get("reason")
+            if refused:
+                return page("; ".join(messages_of(ValidationError(refused))))
+            report(model_admin, request, error, about=obj)
+        except ApplicationError as error:
+            report(model_admin, request, error, about=obj)
+    model_admin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+    return None
+
+
+def confirm_page(
+    model_admin: Any,
+    request: HttpRequest,
+    *,
+    action: str,
+    objects: Sequence[Any],
+    title: str,
+    intro: str,
+    entries: list[Entry],
+    summary: str,
+    submit: str,
+    back: str,
+    reason_label: str = "",
+    reason_error: str = "",
+) -> TemplateResponse:
+    """The page an action shows before it runs: what it will do to each object, a summary
+    with the counts, and (for what cannot be taken back) a required reason."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "intro": intro,
+        "entries": entries,
+        "summary": summary,
+        "submit": submit,
+        "back": back,
+        "action": action,
+        "selected": [obj.pk for obj in objects],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "reason_label": reason_label,
+        "reason_error": reason_error,
+        "reason_sent": request.POST.get("reason", ""),
+    }
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)

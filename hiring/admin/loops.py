@@ -21,11 +21,16 @@ from django.utils import timezone
 from hiring import access, services, stages
 from hiring.admin.base import (
     FORMFIELD_OVERRIDES,
+    Entry,
     PolicyAdmin,
     ReadOnlyLog,
+    confirm_page,
+    confirmed_run,
     formfield,
+    names,
     report,
     request_user,
+    when,
 )
 from hiring.delivery import notifications
 from hiring.errors import ApplicationError
@@ -176,7 +181,9 @@ class InterviewInline(admin.StackedInline):
         "case_exercise",
         "calendar_sequence",
     )
-    readonly_fields = ("calendar_sequence",)
+    # Cancelling and no-shows ask first, with a reason (the Interview actions): never a
+    # select on this form.
+    readonly_fields = ("status", "calendar_sequence")
     # A tenant has thousands of people: the panel is picked by typing, and the page carries
     # only the chosen ones. A profile has about ten dimensions: those stay a list.
     autocomplete_fields = ("interviewers",)
@@ -331,19 +338,13 @@ class LoopAdmin(PolicyAdmin):
             super().save_formset(request, form, formset, change)
             return
         user = request_user(request)
-        ended: list[tuple[Interview, str]] = []
         moved: list[tuple[Interview, set[int]]] = []
         for inline_form in formset.forms:
             instance = inline_form.instance
             if not instance.pk or not inline_form.has_changed():
                 continue
             changed = set(inline_form.changed_data)
-            old_status = inline_form.initial.get("status")
-            new_status = instance.status
-            if "status" in changed and new_status in Interview.NO_FEEDBACK_STATUSES:
-                instance.status = old_status  # the service ends it, and tells the panel
-                ended.append((instance, new_status))
-            elif changed & {*services.CALENDAR_FIELDS, "interviewers"}:
+            if changed & {*services.CALENDAR_FIELDS, "interviewers"}:
                 before = {user.pk for user in inline_form.initial.get("interviewers") or ()}
                 after = {user.pk for user in inline_form.cleaned_data.get("interviewers") or ()}
                 moved.append((instance, before - after))
@@ -353,8 +354,6 @@ class LoopAdmin(PolicyAdmin):
                 self.message_user(
                     request, f"Calendar update sent for “{interview.title}”.", messages.INFO
                 )
-        for interview, status in ended:
-            services.interview_set_status(interview=interview, status=status, by=user)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
         super().save_related(request, form, formsets, change)
@@ -363,28 +362,150 @@ class LoopAdmin(PolicyAdmin):
                 self.message_user(request, problem.message, messages.WARNING)
 
     # --- Actions and buttons -------------------------------------------------------------
+    # Each shows what it will do first (hiring.admin.base.confirm_page); withdrawing, like
+    # reopening, also asks why. The buttons on the loop page run the same actions.
 
-    def _run(self, request: HttpRequest, loops: Any, verb: str, run: Any) -> None:
-        user = request_user(request)
-        done = 0
-        for loop in loops:
-            try:
-                done += run(loop=loop, by=user)
-            except ApplicationError as error:
-                report(self, request, error, about=loop)
-        self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+    def _back(self, request: HttpRequest, loops: list[Loop]) -> str:
+        match = request.resolver_match
+        if match is not None and match.url_name == "hiring_loop_button" and loops:
+            return reverse("admin:hiring_loop_change", args=[loops[0].pk])
+        return reverse("admin:hiring_loop_changelist")
 
-    @admin.action(description="Send invites (panel and candidate)")
-    def send_invites(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
-        self._run(request, queryset, "Invites scheduled", services.loop_send_invites)
+    @staticmethod
+    def _loops(queryset: QuerySet[Loop]) -> list[Loop]:
+        return list(queryset.select_related("candidate", "requisition").order_by("pk"))
 
-    @admin.action(description="Nudge interviewers who owe scorecards")
-    def nudge(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
-        self._run(request, queryset, "Nudges scheduled", services.loop_nudge)
+    @admin.action(description="Send invites (panel and candidate)…")
+    def send_invites(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
+        loops = self._loops(queryset)
 
-    @admin.action(description="Withdraw the candidate (cancels future interviews)")
-    def withdraw(self, request: HttpRequest, queryset: QuerySet[Loop]) -> None:
-        self._run(request, queryset, "Interviews cancelled", services.loop_withdraw)
+        def page(error: str) -> HttpResponse:
+            entries, people = [], 0
+            for loop in loops:
+                entry = Entry(f"{loop}", empty="No scheduled interview: nothing to send.")
+                for step in services.invite_plan(loop):
+                    people += len(step.told)
+                    who = names(step.told) or "everyone on its panel has had theirs already"
+                    entry.lines.append(f"“{step.interview.title}”: invite to {who}.")
+                if entry.lines:
+                    entry.lines.append(
+                        f"{loop.candidate} gets their schedule ({loop.candidate.email})."
+                    )
+                entries.append(entry)
+            return confirm_page(
+                self,
+                request,
+                action="send_invites",
+                objects=loops,
+                title="Send invites",
+                intro="Each panel member not invited yet gets a calendar invite; each candidate "
+                "with a scheduled interview gets their schedule.",
+                entries=entries,
+                summary=f"{people} invite(s) to panel members, for {len(loops)} loop(s).",
+                submit="Send invites",
+                back=self._back(request, loops),
+            )
+
+        return confirmed_run(
+            self,
+            request,
+            loops,
+            run=lambda loop, by, reason: services.loop_send_invites(loop=loop, by=by),
+            verb="Invites scheduled",
+            page=page,
+        )
+
+    @admin.action(description="Nudge interviewers who owe scorecards…")
+    def nudge(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
+        loops = self._loops(queryset)
+
+        def page(error: str) -> HttpResponse:
+            entries, people = [], 0
+            for loop in loops:
+                entry = Entry(f"{loop}", empty="Nobody owes a scorecard here.")
+                for step in services.nudge_plan(loop):
+                    if step.told:
+                        people += len(step.told)
+                        entry.lines.append(
+                            f"“{step.interview.title}”: a reminder to {names(step.told)}."
+                        )
+                entries.append(entry)
+            return confirm_page(
+                self,
+                request,
+                action="nudge",
+                objects=loops,
+                title="Nudge interviewers",
+                intro="Everyone who owes a scorecard for an interview that has ended gets a "
+                "reminder now.",
+                entries=entries,
+                summary=f"{people} reminder(s), for {len(loops)} loop(s).",
+                submit="Send reminders",
+                back=self._back(request, loops),
+            )
+
+        return confirmed_run(
+            self,
+            request,
+            loops,
+            run=lambda loop, by, reason: services.loop_nudge(loop=loop, by=by),
+            verb="Nudges scheduled",
+            page=page,
+        )
+
+    @admin.action(description="Withdraw the candidate (cancels future interviews, with a reason)…")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
+        loops = self._loops(queryset)
+        zone = request_user(request).time_zone
+
+        def page(error: str) -> HttpResponse:
+            entries, cancelled, told = [], 0, set()
+            for loop in loops:
+                entry = Entry(
+                    f"{loop} ({loop.get_status_display()})",
+                    empty="No future interview to cancel.",
+                )
+                if loop.status == Loop.Status.WITHDRAWN:
+                    entry.empty = "Withdrawn already: nothing changes."
+                for step in services.withdraw_plan(loop):
+                    cancelled += 1
+                    told.update(step.told)
+                    who = (
+                        f"a calendar cancellation goes to {names(step.told)}"
+                        if step.told
+                        else "nobody was invited yet, so no e-mail"
+                    )
+                    entry.lines.append(
+                        f"Cancels “{step.interview.title}” "
+                        f"({when(step.interview.starts_at, zone)}): {who}."
+                    )
+                entries.append(entry)
+            return confirm_page(
+                self,
+                request,
+                action="withdraw",
+                objects=loops,
+                title="Withdraw candidates",
+                intro="Withdrawing closes the loop: its interviews still to come are cancelled "
+                "and their panels told; past interviews and their scorecards stay. The candidate "
+                "gets no e-mail from Loopwise. The reason is kept in the candidate's audit trail.",
+                entries=entries,
+                summary=f"Withdraws {len(loops)} loop(s), cancels {cancelled} interview(s); "
+                f"{len(told)} panel member(s) get a calendar cancellation.",
+                submit="Withdraw",
+                back=self._back(request, loops),
+                reason_label="Reason (for example, “accepted another offer”):",
+                reason_error=error,
+            )
+
+        return confirmed_run(
+            self,
+            request,
+            loops,
+            run=lambda loop, by, reason: services.loop_withdraw(loop=loop, by=by, reason=reason),
+            verb="Interviews cancelled",
+            page=page,
+        )
 
     @admin.action(description="Reopen a decided or withdrawn loop (with a reason)…")
     def reopen(self, request: HttpRequest, queryset: QuerySet[Loop]) -> HttpResponse | None:
@@ -408,6 +529,16 @@ class LoopAdmin(PolicyAdmin):
         )
         return None
 
+    def _run(self, request: HttpRequest, loops: Any, verb: str, run: Any) -> None:
+        user = request_user(request)
+        done = 0
+        for loop in loops:
+            try:
+                done += run(loop=loop, by=user)
+            except ApplicationError as error:
+                report(self, request, error, about=loop)
+        self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+
     BUTTONS = {"send_invites": send_invites, "nudge": nudge, "withdraw": withdraw}
 
     def get_urls(self) -> list[Any]:
@@ -421,13 +552,16 @@ class LoopAdmin(PolicyAdmin):
         ]
 
     def button_view(self, request: HttpRequest, object_id: int, button: str) -> HttpResponse:
+        """A button on the loop page: its action's confirmation page, then the action."""
         if request.method != "POST" or button not in self.BUTTONS:
             raise Http404
         # Only loops this recruiter may see (404 otherwise), and the action rechecks.
         loops = self.get_queryset(request).filter(pk=object_id)
         if not loops.exists() or not self.has_change_permission(request):
             raise Http404
-        self.BUTTONS[button](self, request, loops)
+        response = self.BUTTONS[button](self, request, loops)
+        if response is not None:
+            return response
         return HttpResponseRedirect(reverse("admin:hiring_loop_change", args=[object_id]))
 
 
@@ -452,24 +586,130 @@ class InterviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # interviews are added on their loop's page
 
-    def _mark(self, request: HttpRequest, queryset: QuerySet[Interview], status: str) -> None:
-        user = request_user(request)
-        done = 0
-        for interview in queryset.select_related("loop"):
-            try:
-                services.interview_set_status(interview=interview, status=status, by=user)
-                done += 1
-            except ApplicationError as error:
-                report(self, request, error, about=interview)
-        self.message_user(request, f"Interviews updated: {done}.", messages.SUCCESS)
+    def _end(
+        self, request: HttpRequest, queryset: QuerySet[Interview], status: str
+    ) -> HttpResponse | None:
+        """Cancel or mark no-show, after a page that says what happens and asks why."""
+        interviews = list(
+            queryset.select_related("loop__candidate", "loop__requisition").order_by(
+                "starts_at", "pk"
+            )
+        )
+        zone = request_user(request).time_zone
+        cancel = status == Interview.Status.CANCELLED
+        name = "mark_cancelled" if cancel else "mark_no_show"
 
-    @admin.action(description="Mark no-show (no scorecard owed)")
-    def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
-        self._mark(request, queryset, Interview.Status.NO_SHOW)
+        def page(error: str) -> HttpResponse:
+            entries, told = [], set()
+            for interview in interviews:
+                entry = Entry(
+                    f"“{interview.title}”, {interview.loop} "
+                    f"({when(interview.starts_at, zone)}, {interview.get_status_display()})"
+                )
+                step = services.end_plan(interview, status)
+                told.update(step.told)
+                if interview.status == status:
+                    entry.lines.append("Already so: nothing changes.")
+                elif cancel:
+                    entry.lines.append(
+                        f"A calendar cancellation goes to {names(step.told)}."
+                        if step.told
+                        else "Nobody on the panel was invited yet: no calendar cancellation."
+                    )
+                    entry.lines.append(f"{interview.loop.candidate} gets their updated schedule.")
+                else:
+                    entry.lines.append("Nobody is e-mailed.")
+                entry.lines.append("Its scorecards are no longer owed.")
+                entries.append(entry)
+            return confirm_page(
+                self,
+                request,
+                action=name,
+                objects=interviews,
+                title="Cancel interviews" if cancel else "Mark no-shows",
+                intro=(
+                    "Cancelling takes the interview off its panel's calendars; it cannot be "
+                    "scheduled again (add a new one)."
+                    if cancel
+                    else "A no-show ends the interview without scorecards."
+                )
+                + " The reason is kept in the candidate's audit trail.",
+                entries=entries,
+                summary=(
+                    f"{'Cancels' if cancel else 'Marks as no-show'} {len(interviews)} "
+                    f"interview(s); {len(told)} panel member(s) get a calendar cancellation."
+                ),
+                submit="Cancel interviews" if cancel else "Mark no-show",
+                back=self._back(request, interviews),
+                reason_label="Reason (for example, “the candidate asked to move it”):"
+                if cancel
+                else "What happened (for example, “the candidate did not join”):",
+                reason_error=error,
+            )
 
-    @admin.action(description="Cancel (panel gets a calendar cancellation)")
-    def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
-        self._mark(request, queryset, Interview.Status.CANCELLED)
+        def run(interview: Interview, by: User, reason: str) -> bool:
+            return services.interview_set_status(
+                interview=interview, status=status, by=by, reason=reason
+            )
+
+        response = confirmed_run(
+            self, request, interviews, run=run, verb="Interviews updated", page=page
+        )
+        if response is None:
+            self._warn(request, {interview.loop for interview in interviews})
+        return response
+
+    def _warn(self, request: HttpRequest, loops: set[Loop]) -> None:
+        """What the loops lack now (a must-have no interview covers any more, say): the
+        same warnings the loop page gives when it is saved."""
+        for loop in sorted(loops, key=lambda loop: loop.pk):
+            for problem in scheduling.problems_for_loop(loop):
+                if not problem.blocking:
+                    self.message_user(request, f"{loop}: {problem.message}", messages.WARNING)
+
+    def _back(self, request: HttpRequest, interviews: list[Interview]) -> str:
+        match = request.resolver_match
+        if match is not None and match.url_name == "hiring_interview_button" and interviews:
+            return reverse("admin:hiring_loop_change", args=[interviews[0].loop_id])
+        return reverse("admin:hiring_interview_changelist")
+
+    @admin.action(description="Mark no-show (no scorecard owed, with a reason)…")
+    def mark_no_show(
+        self, request: HttpRequest, queryset: QuerySet[Interview]
+    ) -> HttpResponse | None:
+        return self._end(request, queryset, Interview.Status.NO_SHOW)
+
+    @admin.action(description="Cancel (panel gets a calendar cancellation, with a reason)…")
+    def mark_cancelled(
+        self, request: HttpRequest, queryset: QuerySet[Interview]
+    ) -> HttpResponse | None:
+        return self._end(request, queryset, Interview.Status.CANCELLED)
+
+    BUTTONS = {"cancel": mark_cancelled, "no_show": mark_no_show}
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/run/<str:button>/",
+                self.admin_site.admin_view(self.button_view),
+                name="hiring_interview_button",
+            ),
+            *super().get_urls(),
+        ]
+
+    def button_view(self, request: HttpRequest, object_id: int, button: str) -> HttpResponse:
+        """Cancel or no-show from the loop's schedule: the confirmation page, then back to
+        the loop."""
+        if request.method != "POST" or button not in self.BUTTONS:
+            raise Http404
+        interviews = self.get_queryset(request).filter(pk=object_id)
+        interview = interviews.first()
+        if interview is None or not self.has_change_permission(request, interview):
+            raise Http404
+        response = self.BUTTONS[button](self, request, interviews)
+        if response is not None:
+            return response
+        return HttpResponseRedirect(reverse("admin:hiring_loop_change", args=[interview.loop_id]))
 
 
 @admin.register(Decision)

@@ -268,7 +268,7 @@ def test_the_loop_stage_is_not_typed_in_the_admin(world, recruiter):
 def test_the_reopen_action_asks_for_a_reason_then_reopens(world, recruiter):
     from hiring.services import loop_withdraw
 
-    loop_withdraw(loop=world.loop, by=recruiter)
+    loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
     client = signed_in(recruiter)
     changelist = "/admin/hiring/loop/?state=all"
     ask = client.post(changelist, {"action": "reopen", "_selected_action": [world.loop.pk]})
@@ -316,7 +316,7 @@ def test_an_overlong_reopen_or_erase_reason_is_refused_and_changes_nothing(world
     from hiring import stages
     from hiring.services import loop_withdraw
 
-    loop_withdraw(loop=world.loop, by=recruiter)
+    loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
     with pytest.raises(ValidationError):
         stages.loop_reopen(loop=world.loop, by=recruiter, reason="x" * 2_001)
     world.loop.refresh_from_db()

@@ -113,7 +113,7 @@ def test_a_failure_after_the_write_rolls_everything_back(world, hiring_manager, 
 def test_a_withdrawn_loop_cannot_be_decided(world, hiring_manager, recruiter):
     from hiring.services import loop_withdraw
 
-    loop_withdraw(loop=world.loop, by=recruiter)
+    loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
     with pytest.raises(ValidationError) as error:
         decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
     assert "withdrawn" in str(error.value.message_dict["status"])
@@ -136,7 +136,7 @@ def test_a_decided_loop_cannot_be_withdrawn(world, hiring_manager, recruiter):
 
     decision_record(loop=world.loop, outcome="hire", rationale="Great.", by=hiring_manager)
     with pytest.raises(ValidationError) as error:
-        loop_withdraw(loop=world.loop, by=recruiter)
+        loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
     assert "decided" in str(error.value)
     world.loop.refresh_from_db()
     assert world.loop.status == Loop.Status.DECIDED
@@ -190,7 +190,7 @@ def test_only_the_loops_recruiters_reopen_it(world, hiring_manager, recruiter):
     from hiring import stages
     from hiring.services import loop_withdraw
 
-    loop_withdraw(loop=world.loop, by=recruiter)
+    loop_withdraw(loop=world.loop, by=recruiter, reason="Took another offer.")
     with pytest.raises(PermissionDenied):
         stages.loop_reopen(loop=world.loop, by=hiring_manager, reason="Mine now.")
     world.loop.refresh_from_db()

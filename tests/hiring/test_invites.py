@@ -129,7 +129,9 @@ def test_the_candidates_schedule_carries_a_calendar_that_later_schedules_update(
 
     # when the second interview is cancelled, the next schedule marks it cancelled, same UID
     mail.outbox.clear()
-    services.interview_set_status(interview=second, status="cancelled", by=recruiter)
+    services.interview_set_status(
+        interview=second, status="cancelled", by=recruiter, reason="Moved."
+    )
     deliver_due()
     [update] = mails_to(candidate.email)
     _, calendar = ics_of(update)
@@ -205,7 +207,9 @@ def test_cancelling_sends_method_cancel_with_the_next_sequence(upcoming, recruit
     services.loop_send_invites(loop=upcoming.loop, by=recruiter)
     deliver_due()
     mail.outbox.clear()
-    services.interview_set_status(interview=upcoming.interview, status="cancelled", by=recruiter)
+    services.interview_set_status(
+        interview=upcoming.interview, status="cancelled", by=recruiter, reason="Moved."
+    )
     deliver_due()
     [cancel] = mails_to(interviewer.email)
     method, calendar = ics_of(cancel)

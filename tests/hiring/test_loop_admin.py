@@ -25,6 +25,7 @@ from tests.scorecards.test_services import full_content
 pytestmark = pytest.mark.django_db
 
 LIST = "/admin/hiring/loop/"
+CONFIRMED = {"confirm": "yes", "reason": "Asked."}  # as sent from an action's confirmation
 
 
 @pytest.fixture
@@ -139,8 +140,12 @@ def test_a_recruiter_cannot_create_a_loop_on_someone_elses_requisition(
 
 
 def action(client, name, loop, url=LIST):
+    """Run an action as confirmed on its confirmation page (tests/hiring/test_safe_actions.py
+    covers the page itself)."""
     return client.post(
-        url, {"action": name, "_selected_action": [loop.pk], "state": "all"}, follow=True
+        url,
+        {"action": name, "_selected_action": [loop.pk], "confirm": "yes", "reason": "Asked."},
+        follow=True,
     )
 
 
@@ -152,7 +157,7 @@ def test_withdraw_cancels_future_interviews_and_tells_the_invited_panel(
         loop=world.loop, interviewers=[interviewer], starts_at=timezone.now() + timedelta(days=1)
     )
     client.force_login(recruiter)
-    client.post(f"/admin/hiring/loop/{world.loop.pk}/run/send_invites/")
+    client.post(f"/admin/hiring/loop/{world.loop.pk}/run/send_invites/", CONFIRMED)
     # when the recruiter withdraws the candidate
     action(client, "withdraw", world.loop)
     # then the loop is withdrawn, the future interview cancelled with a notice, the past kept
@@ -187,11 +192,15 @@ def test_no_show_and_cancel_end_the_scorecard_obligation(
     client.force_login(recruiter)
     client.post(
         "/admin/hiring/interview/",
-        {"action": "mark_no_show", "_selected_action": [world.interview.pk]},
+        {"action": "mark_no_show", "_selected_action": [world.interview.pk], **CONFIRMED},
     )
     client.post(
         "/admin/hiring/interview/",
-        {"action": "mark_cancelled", "_selected_action": [world.other_interview.pk]},
+        {
+            "action": "mark_cancelled",
+            "_selected_action": [world.other_interview.pk],
+            **CONFIRMED,
+        },
     )
     world.interview.refresh_from_db()
     world.other_interview.refresh_from_db()
@@ -210,7 +219,8 @@ def test_a_future_interview_cannot_be_a_no_show(client, world, recruiter, interv
     )
     client.force_login(recruiter)
     client.post(
-        "/admin/hiring/interview/", {"action": "mark_no_show", "_selected_action": [future.pk]}
+        "/admin/hiring/interview/",
+        {"action": "mark_no_show", "_selected_action": [future.pk], **CONFIRMED},
     )
     future.refresh_from_db()
     assert future.status == "scheduled"
@@ -230,7 +240,8 @@ def test_a_recruiter_of_another_requisition_can_run_nothing_on_the_loop(
         assert client.post(f"/admin/hiring/loop/{world.loop.pk}/run/{name}/").status_code == 404
     for name in ("mark_no_show", "mark_cancelled"):
         client.post(
-            "/admin/hiring/interview/", {"action": name, "_selected_action": [world.interview.pk]}
+            "/admin/hiring/interview/",
+            {"action": name, "_selected_action": [world.interview.pk], **CONFIRMED},
         )
     assert client.get(f"/admin/hiring/interview/{world.interview.pk}/change/").status_code == 302
     world.loop.refresh_from_db()
@@ -245,12 +256,14 @@ def test_the_services_refuse_a_recruiter_of_another_requisition(world, other_rec
 
     from hiring import services
 
-    for run in (services.loop_withdraw, services.loop_nudge, services.loop_send_invites):
+    for run in (services.loop_nudge, services.loop_send_invites):
         with pytest.raises(PermissionDenied):
             run(loop=world.loop, by=other_recruiter)
     with pytest.raises(PermissionDenied):
+        services.loop_withdraw(loop=world.loop, by=other_recruiter, reason="Asked.")
+    with pytest.raises(PermissionDenied):
         services.interview_set_status(
-            interview=world.interview, status="cancelled", by=other_recruiter
+            interview=world.interview, status="cancelled", by=other_recruiter, reason="Asked."
         )
 
 

@@ -200,8 +200,14 @@ def test_the_admin_refuses_the_hiring_manager_when_the_profile_forbids_it(
     assert not world.loop.interviews.filter(title="HM chat").exists()
 
 
-def test_warnings_show_after_the_save(client, page, world, interviewer):
-    # given an interview with no focus, and the must-haves left uncovered
+def test_warnings_show_after_the_save(client, page, world, interviewer, recruiter):
+    # given an interview with no focus, and the must-haves left uncovered (the other one
+    # cancelled, with a reason, as the Interview actions do)
+    from hiring import services
+
+    services.interview_set_status(
+        interview=world.other_interview, status="cancelled", by=recruiter, reason="Moved."
+    )
     data = form_data(
         world.loop,
         [
@@ -216,7 +222,6 @@ def test_warnings_show_after_the_save(client, page, world, interviewer):
                 "title": world.other_interview.title,
                 "starts_at": T0 + 2 * HOUR,
                 "interviewers": [UserFactory()],
-                "status": "cancelled",
             },
         ],
     )

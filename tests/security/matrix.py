@@ -237,6 +237,10 @@ ADMIN_SITE: dict[str, Any] = {
     "admin/hiring/user/<id>/password/": "superuser",
     # Custom views (ModelAdmin.get_urls)
     "admin/hiring/loop/<int:object_id>/run/<str:button>/": ("nobody", "recruiter_of_object"),
+    "admin/hiring/interview/<int:object_id>/run/<str:button>/": (
+        "nobody",
+        "recruiter_of_object",
+    ),
     "admin/hiring/candidate/<int:object_id>/personal-data/": ("nobody", "recruiter_of_object"),
     "admin/hiring/candidate/<int:object_id>/erase/": "recruiter_of_object",
     "admin/hiring/candidate/import/": "recruiter_any",
@@ -570,10 +574,14 @@ def _admin_site_probes(world: World, out: _Probes) -> None:
         elif template in fixed:
             out.both(template, fixed[template], value)
         elif "<int:object_id>" in template:
-            kind = "hiring.loop" if "/loop/" in template else "hiring.candidate"
+            kind, button = "hiring.candidate", ""
+            if "/loop/" in template:
+                kind, button = "hiring.loop", "nudge"
+            if "/interview/" in template:
+                kind, button = "hiring.interview", "cancel"
             for name in FILLS[kind]:
                 url = "/" + template.replace("<int:object_id>", str(_pk(world, name)))
-                out.both(template, url.replace("<str:button>", "nudge"), value, name)
+                out.both(template, url.replace("<str:button>", button), value, name)
         else:
             out.both(template, "/" + template, value)
 
