@@ -252,7 +252,13 @@ def is_staff_view(user: User, loop_ref: str = "pk") -> Exists | Value:
 def candidates_recruited(user: User) -> QuerySet[Candidate]:
     """Candidates whose data ``user`` may edit, export or erase: in a loop of a requisition
     they recruit for, or in no loop yet and added by them (a new or imported candidate is
-    their recruiter's, not everyone's)."""
+    their recruiter's, not everyone's).
+
+    The admin's add form and the CSV import put every new candidate forward for one of the
+    recruiter's requisitions in the same transaction (``services.candidate_create``), so the
+    loop clause makes them that requisition's at once, for all its recruiters and for no
+    other requisition's. The "added by them" clause remains for candidates in no loop: those
+    written before that, by a command, or by an administrator who chose no requisition."""
     if _all(user):
         return Candidate.objects.all()
     if not _active(user):

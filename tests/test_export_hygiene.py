@@ -91,7 +91,10 @@ def test_importing_the_exported_csv_gives_back_the_text_as_it_was(
     before = {c.pk: [getattr(c, name) for name in CANDIDATE_COLUMNS] for c in dangerous}
 
     upload = SimpleUploadedFile("candidates.csv", exported.encode(), content_type="text/csv")
-    preview = client.post("/admin/hiring/candidate/import/", {"format": "0", "import_file": upload})
+    preview = client.post(
+        "/admin/hiring/candidate/import/",
+        {"format": "0", "import_file": upload, "requisition": world.requisition.pk},
+    )
     confirmed = client.post(
         "/admin/hiring/candidate/process_import/", {**preview.context["confirm_form"].initial}
     )

@@ -324,7 +324,8 @@ def test_a_candidate_csv_row_over_a_length_is_reported_and_nothing_imported(
     upload = SimpleUploadedFile("candidates.csv", text.encode(), content_type="text/csv")
 
     response = client.post(
-        "/admin/hiring/candidate/import/", {"format": "0", "import_file": upload}
+        "/admin/hiring/candidate/import/",
+        {"format": "0", "import_file": upload, "requisition": world.requisition.pk},
     )
 
     assert response.context.get("confirm_form") is None

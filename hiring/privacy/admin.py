@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Q, QuerySet
@@ -15,8 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
+from import_export.forms import ConfirmImportForm, ImportForm
 
-from hiring import access, privacy
+from hiring import access, privacy, services
 from hiring.admin.base import (
     FORMFIELD_OVERRIDES,
     ReadOnlyLog,
@@ -25,8 +27,62 @@ from hiring.admin.base import (
     request_user,
 )
 from hiring.errors import ApplicationError
-from hiring.models import AuditEvent, Candidate
+from hiring.models import AuditEvent, Candidate, Requisition, User
+from hiring.privacy.candidate_page import candidate_page
 from hiring.privacy.resources import CandidateResource
+
+REQUISITION_HELP = (
+    "The requisition they are put forward for: its recruiters see them at once, in a loop "
+    "waiting to be scheduled."
+)
+
+
+def requisition_choices(user: User) -> QuerySet[Requisition]:
+    """The requisitions ``user`` may put a new candidate forward for: theirs, still hiring."""
+    return (
+        access.requisitions_recruited(user)
+        .exclude(status__in=services.CLOSED_REQUISITIONS)
+        .order_by("title")
+    )
+
+
+def offer_requisitions(form: forms.BaseForm, user: User) -> None:
+    """Narrow the form's ``requisition`` field to ``user``'s (a form instance's own copy of
+    the field: the class is shared between requests). Only an administrator may leave it
+    empty."""
+    field = form.fields["requisition"]
+    field.queryset = requisition_choices(user)  # type: ignore[attr-defined]
+    field.required = not access.administers(user)
+    if not field.required:
+        field.help_text = f"{REQUISITION_HELP} An administrator may leave it empty."
+
+
+class CandidateAddForm(forms.ModelForm):
+    """The add form: the candidate's contact data and the requisition they are for."""
+
+    requisition = forms.ModelChoiceField(
+        queryset=Requisition.objects.none(), help_text=REQUISITION_HELP
+    )
+
+
+class CandidateImportForm(ImportForm):
+    """The import's first step: the file, and the requisition every row is put forward for
+    (a file from a job board or a spreadsheet says nothing about requisitions, and the
+    candidate export's columns stay the import's)."""
+
+    requisition = forms.ModelChoiceField(
+        queryset=Requisition.objects.none(),
+        help_text="Every candidate in the file is put forward for it: its recruiters see them "
+        "at once.",
+    )
+
+
+class CandidateConfirmImportForm(ConfirmImportForm):
+    """The confirm step carries the requisition on, checked again (it is posted anew)."""
+
+    requisition = forms.ModelChoiceField(
+        queryset=Requisition.objects.none(), widget=forms.HiddenInput
+    )
 
 
 @admin.register(Candidate)
@@ -52,6 +108,8 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
     search_fields = ("full_name", "email")
     resource_classes = [CandidateResource]
     formats = [base_formats.CSV]
+    import_form_class = CandidateImportForm
+    confirm_form_class = CandidateConfirmImportForm
     actions = ["export_personal_data", "erase"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
@@ -80,10 +138,52 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
             return [field.name for field in Candidate._meta.fields if field.editable]
         return ["anonymised_at"]
 
+    # --- Adding: put forward for a requisition -------------------------------------------
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        user = request_user(request)
+
+        class AddForm(CandidateAddForm):
+            def __init__(self, *args: Any, **form_kwargs: Any) -> None:
+                super().__init__(*args, **form_kwargs)
+                offer_requisitions(self, user)
+
+        return super().get_form(request, obj, change=change, **{**kwargs, "form": AddForm})
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [name for name in super().get_fields(request, obj) if name != "requisition"]
+        # the requisition first on the add form: it says whose candidate this is
+        return fields if obj is not None else ["requisition", *fields]
+
+    # --- Importing: every row put forward for the requisition chosen -----------------------
+
+    def create_import_form(self, request: HttpRequest) -> Any:
+        form = super().create_import_form(request)
+        offer_requisitions(form, request_user(request))
+        return form
+
+    def create_confirm_form(self, request: HttpRequest, import_form: Any = None) -> Any:
+        form = super().create_confirm_form(request, import_form)
+        offer_requisitions(form, request_user(request))
+        return form
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
+        initial = dict(super().get_confirm_form_initial(request, import_form))
+        requisition = import_form.cleaned_data.get("requisition") if import_form else None
+        if requisition is not None:
+            initial["requisition"] = requisition.pk
+        return initial
+
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.get("form")
         return {
             **super().get_import_resource_kwargs(request, **kwargs),
             "user": request_user(request),
+            "requisition": getattr(form, "cleaned_data", {}).get("requisition"),
         }
 
     def has_import_permission(self, request: HttpRequest) -> bool:
@@ -92,10 +192,33 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
+    # --- The candidate page: loops, interviews and the activity timeline -----------------
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        candidate = (
+            self.get_queryset(request).filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if candidate is not None:
+            context.update(candidate_page(request_user(request), candidate))
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
     # --- Saving and deleting: audited ----------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: Any) -> None:
-        privacy.candidate_save(candidate=obj, by=request_user(request))
+        if change:
+            privacy.candidate_save(candidate=obj, by=request_user(request))
+            return
+        requisition = form.cleaned_data.get("requisition")
+        services.candidate_create(candidate=obj, requisition=requisition, by=request_user(request))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         privacy.candidate_delete(candidate=obj, by=request_user(request))

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from hiring.models import Candidate
+from hiring.models import Candidate, Requisition
 from tests.factories import CandidateFactory, LoopFactory, RequisitionFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,9 @@ GOOD = HEADER + (
 
 def upload(client, text):
     csv = SimpleUploadedFile("candidates.csv", text.encode(), content_type="text/csv")
-    return client.post(IMPORT, {"format": "0", "import_file": csv})
+    # every row is put forward for one of the recruiter's requisitions (issue 15)
+    requisition = Requisition.objects.get(recruiters__username="rita")
+    return client.post(IMPORT, {"format": "0", "import_file": csv, "requisition": requisition.pk})
 
 
 def confirm(client, preview):

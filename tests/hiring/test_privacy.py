@@ -150,7 +150,10 @@ def test_a_csv_import_audits_each_created_and_updated_candidate(client, ada, rec
     )
     client.force_login(recruiter)
     upload = SimpleUploadedFile("c.csv", csv.encode(), content_type="text/csv")
-    preview = client.post(f"{ADMIN}import/", {"format": "0", "import_file": upload})
+    requisition = ada.loops.get().requisition_id
+    preview = client.post(
+        f"{ADMIN}import/", {"format": "0", "import_file": upload, "requisition": requisition}
+    )
     assert not AuditEvent.objects.filter(action__startswith="candidate.").exists()  # preview
 
     client.post(f"{ADMIN}process_import/", {**preview.context["confirm_form"].initial})
