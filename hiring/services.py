@@ -8,13 +8,14 @@ so that one change sends one message however often the button is pressed."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
-from hiring import access, privacy, stages
+from hiring import access, limits, privacy, stages
 from hiring.delivery import notifications
 from hiring.errors import Invalid
 from hiring.models import Candidate, Interview, Loop, Notification, Requisition, User
@@ -31,6 +32,26 @@ CALENDAR_FIELDS = ("starts_at", "ends_at", "time_zone", "location", "video_url",
 
 def check_can_act(*, user: User, loop: Loop) -> None:
     access.check(user, "change", loop)
+
+
+def _reason(reason: str | None, *, missing: str) -> str:
+    """A reason a person gives for a step that cannot be taken back: required, kept in the
+    audit trail, as long as any other reason there."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": missing})
+    limits.check_lengths(reason=(reason, limits.REASON))
+    return reason
+
+
+@dataclass
+class Step:
+    """What an action would do to one interview, shown before it runs: the people it
+    writes to (``told``) and whether the candidate hears of it."""
+
+    interview: Interview
+    told: list[User] = field(default_factory=list)
+    candidate_told: bool = False
 
 
 def _invited_ids(interview: Interview) -> set[int]:
@@ -76,22 +97,35 @@ def _tell_candidate(loop: Loop) -> None:
     )
 
 
+def invite_plan(loop: Loop) -> list[Step]:
+    """What ``loop_send_invites`` would do now: each scheduled interview with the panel
+    members who have had no invite yet; the candidate gets their schedule."""
+    steps = []
+    interviews = loop.interviews.filter(status=Interview.Status.SCHEDULED).order_by("pk")
+    for interview in interviews.prefetch_related("interviewers"):
+        already = _invited_ids(interview)
+        panel = sorted(interview.interviewers.all(), key=lambda user: user.pk)
+        steps.append(
+            Step(interview, [user for user in panel if user.pk not in already], candidate_told=True)
+        )
+    return steps
+
+
 def loop_send_invites(*, loop: Loop, by: User) -> int:
     """Invite every panel member of every scheduled interview who has not had one yet, and
     send the candidate their schedule. Returns how many invites were scheduled."""
     check_can_act(user=by, loop=loop)
     sent = 0
     with transaction.atomic():
-        interviews = (
-            loop.interviews.select_for_update(of=("self",))
-            .filter(status=Interview.Status.SCHEDULED)
-            .order_by("pk")
+        # Lock the interviews, then read the plan the confirmation page showed.
+        list(
+            loop.interviews.select_for_update(of=("self",)).filter(
+                status=Interview.Status.SCHEDULED
+            )
         )
-        for interview in interviews:
-            already = _invited_ids(interview)
-            for interviewer in interview.interviewers.all():
-                if interviewer.pk in already:
-                    continue
+        for step in invite_plan(loop):
+            interview = step.interview
+            for interviewer in step.told:
                 if notifications.notify(
                     reason=INTERVIEW_INVITE,
                     obj=interview,
@@ -162,74 +196,135 @@ def _cancel(interview: Interview, *, status: str) -> None:
         )
 
 
-def interview_set_status(*, interview: Interview, status: str, by: User) -> None:
-    """Mark an interview cancelled or no-show: its scorecards are no longer owed."""
+def end_plan(interview: Interview, status: str) -> Step:
+    """What ``interview_set_status`` would do: a cancellation goes to the panel members who
+    have the interview on their calendar, and the candidate gets their new schedule; a
+    no-show writes to nobody."""
+    if status != Interview.Status.CANCELLED or interview.status != Interview.Status.SCHEDULED:
+        return Step(interview)
+    told = list(User.objects.filter(pk__in=_invited_ids(interview)).order_by("pk"))
+    return Step(interview, told, candidate_told=True)
+
+
+END_REASON_MISSING: dict[str, str] = {
+    Interview.Status.CANCELLED: "Say why the interview is cancelled.",
+    Interview.Status.NO_SHOW: "Say what happened (the no-show is kept in the audit trail).",
+}
+
+
+def interview_set_status(*, interview: Interview, status: str, by: User, reason: str) -> bool:
+    """Mark an interview cancelled or no-show, for a reason kept in the audit trail: its
+    scorecards are no longer owed. Returns whether anything changed."""
     if status not in Interview.NO_FEEDBACK_STATUSES:
         raise Invalid("Only 'cancelled' and 'no-show' end an interview from here.")
     check_can_act(user=by, loop=interview.loop)
+    reason = _reason(reason, missing=END_REASON_MISSING[status])
     with transaction.atomic():
         interview = (
             Interview.objects.select_for_update().select_related("loop").get(pk=interview.pk)
         )
         if interview.status == status:
-            return
+            return False
         if status == Interview.Status.NO_SHOW and interview.starts_at > timezone.now():
             raise Invalid("An interview that has not started yet cannot be a no-show.")
+        before = interview.status
         _cancel(interview, status=status)
         if status == Interview.Status.CANCELLED:
             _tell_candidate(interview.loop)
+        _audit_end(interview, by=by, before=before, reason=reason)
+    return True
 
 
-def loop_withdraw(*, loop: Loop, by: User, reason: str = "") -> int:
-    """The candidate withdraws: the loop closes, future interviews are cancelled and their
-    panels told. Returns how many interviews were cancelled. A decided loop stays decided
-    (the stage table refuses); withdrawing twice changes nothing."""
+def _audit_end(interview: Interview, *, by: User, before: str, reason: str) -> None:
+    privacy.audit(
+        action=f"interview.{interview.status}",
+        obj=interview,
+        by=by,
+        candidate_id=interview.loop.candidate_id,
+        before={"status": before},
+        after={"status": interview.status, "reason": reason},
+    )
+
+
+def _withdrawn_interviews(loop: Loop) -> QuerySet[Interview]:
+    """The interviews a withdrawal cancels: the scheduled ones still to come."""
+    return loop.interviews.filter(
+        status=Interview.Status.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("pk")
+
+
+def withdraw_plan(loop: Loop) -> list[Step]:
+    """What ``loop_withdraw`` would do: the interviews it cancels, each with the panel
+    members who get a calendar cancellation. Nothing when the loop is withdrawn already."""
+    if loop.status == Loop.Status.WITHDRAWN:
+        return []
+    return [
+        end_plan(interview, Interview.Status.CANCELLED) for interview in _withdrawn_interviews(loop)
+    ]
+
+
+def loop_withdraw(*, loop: Loop, by: User, reason: str) -> int:
+    """The candidate withdraws, for a reason kept in the audit trail (on the change of stage
+    and on each interview it cancels): the loop closes, future interviews are cancelled and
+    their panels told. Returns how many interviews were cancelled. A decided loop stays
+    decided (the stage table refuses); withdrawing twice changes nothing."""
     check_can_act(user=by, loop=loop)
+    reason = _reason(reason, missing="Say why the candidate withdraws.")
     with transaction.atomic():
         loop = Loop.objects.select_for_update().get(pk=loop.pk)
         if loop.status == Loop.Status.WITHDRAWN:
             return 0
         stages.advance(loop=loop, to=Loop.Status.WITHDRAWN, by=by, reason=reason)
-        future = loop.interviews.select_for_update().filter(
-            status=Interview.Status.SCHEDULED, starts_at__gt=timezone.now()
-        )
         cancelled = 0
-        for interview in future.order_by("pk"):
+        for interview in _withdrawn_interviews(loop).select_for_update():
             _cancel(interview, status=Interview.Status.CANCELLED)
+            _audit_end(interview, by=by, before=Interview.Status.SCHEDULED, reason=reason)
             cancelled += 1
     return cancelled
+
+
+def nudge_plan(loop: Loop, *, lock: bool = False) -> list[Step]:
+    """What ``loop_nudge`` would do now: each ended interview with the panel members who
+    still owe its scorecard."""
+    interviews = loop.interviews.filter(ends_at__lte=timezone.now()).exclude(
+        status__in=Interview.NO_FEEDBACK_STATUSES
+    )
+    if lock:
+        interviews = interviews.select_for_update(of=("self",))
+    found = list(interviews.prefetch_related("interviewers").order_by("pk"))
+    submitted = set(
+        Interview.objects.filter(
+            pk__in=[interview.pk for interview in found], scorecards__status="submitted"
+        ).values_list("pk", "scorecards__interviewer_id")
+    )
+    return [
+        Step(
+            interview,
+            [
+                user
+                for user in sorted(interview.interviewers.all(), key=lambda user: user.pk)
+                if (interview.pk, user.pk) not in submitted
+            ],
+        )
+        for interview in found
+    ]
 
 
 def loop_nudge(*, loop: Loop, by: User) -> int:
     """Remind, now, every interviewer who owes a scorecard for an interview that has ended.
     Each press is a deliberate new message (the next ``sequence`` for that person)."""
     check_can_act(user=by, loop=loop)
-    now = timezone.now()
     sent = 0
     with transaction.atomic():
-        interviews = list(
-            loop.interviews.select_for_update(of=("self",))
-            .filter(ends_at__lte=now)
-            .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
-            .prefetch_related("interviewers")
-            .order_by("pk")
-        )
-        submitted = set(
-            Interview.objects.filter(
-                pk__in=[interview.pk for interview in interviews],
-                scorecards__status="submitted",
-            ).values_list("pk", "scorecards__interviewer_id")
-        )
-        for interview in interviews:
+        for step in nudge_plan(loop, lock=True):
+            interview = step.interview
             earlier = dict(
                 notifications_for(interview, reasons=(SCORECARD_NUDGE,), live_only=False)
                 .values("recipient_id")
                 .annotate(last=Max("sequence"))
                 .values_list("recipient_id", "last")
             )
-            for interviewer in interview.interviewers.all():
-                if (interview.pk, interviewer.pk) in submitted:
-                    continue
+            for interviewer in step.told:
                 last = earlier.get(interviewer.pk)
                 if notifications.notify(
                     reason=SCORECARD_NUDGE,
