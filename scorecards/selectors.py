@@ -129,12 +129,23 @@ def scorecard_for_interviewer(*, interview: Interview, user: User) -> Scorecard 
     )
 
 
+def status_label(interview: Interview, now: datetime | None = None) -> str:
+    """The interview's status in words as a page shows it: a scheduled interview that has
+    ended reads "Completed" before the periodic sweep writes it (a GET writes nothing)."""
+    if interview.status == Interview.Status.SCHEDULED and interview.ends_at <= (
+        now or timezone.now()
+    ):
+        return str(Interview.Status.COMPLETED.label)
+    return str(interview.get_status_display())
+
+
 @dataclass(frozen=True)
 class Slot:
     """One interview of the loop's schedule: title and time, never anyone's scorecard."""
 
     interview: Interview
     is_mine: bool
+    status: str  # in words, as ``status_label``
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,7 @@ class Kit:
 def interview_kit(*, interview: Interview, user: User) -> Kit:
     """Call it with an interview from ``interview_get_for_interviewer``."""
     profile = interview.loop.requisition.profile
+    now = timezone.now()
     signals = list(profile.signals.all())
     case = interview.case_exercise
     mine = Interview.objects.filter(pk=OuterRef("pk"), interviewers=user)
@@ -174,7 +186,7 @@ def interview_kit(*, interview: Interview, user: User) -> Kit:
             for line in (case.deliverables if case else "").splitlines()
             if line.strip()
         ],
-        schedule=[Slot(slot, slot.is_mine) for slot in schedule],
+        schedule=[Slot(slot, slot.is_mine, status_label(slot, now)) for slot in schedule],
         strong_signals=[s for s in signals if s.kind == Signal.Kind.STRONG],
         weak_signals=[s for s in signals if s.kind == Signal.Kind.WEAK],
         red_flags=list(profile.red_flags.all()),

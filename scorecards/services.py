@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import (
@@ -428,7 +430,64 @@ def _relink(relation: Any, draft: ScorecardRevision, old: set[int], new: set[int
         )
 
 
-def _save_draft(state: OwnScorecard, content: ScorecardContent) -> ScorecardRevision:
+# --- When a scorecard may be written ---------------------------------------------------------
+# A scorecard opens at its interview's start: drafts may be saved earlier (notes taken while
+# preparing) unless SCORECARD_EARLY_DRAFTS is off, but nothing is submitted about an
+# interview that has not begun. A cancelled or no-show interview's scorecard is read-only.
+# The checks read the interview row the caller already holds: no query is added.
+
+
+def starts_at_words(interview: Interview, user: User) -> str:
+    """The interview's start in ``user``'s zone, e.g. "Mon 30 Nov 2026, 14:00 (Europe/London)"."""
+    local = timezone.localtime(interview.starts_at, ZoneInfo(user.time_zone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({user.time_zone})"
+
+
+def closed_refusal(interview: Interview) -> str | None:
+    """Why ``interview``'s scorecards are read-only, or None while they may be written."""
+    if interview.status in Interview.NO_FEEDBACK_STATUSES:
+        return (
+            f"This interview was {interview.get_status_display().lower()}: "
+            "its scorecard is read-only."
+        )
+    return None
+
+
+def early_refusal(
+    interview: Interview, user: User, *, submitting: bool, now: datetime | None = None
+) -> str | None:
+    """Why ``user`` may not yet submit (or, without early drafts, save) their scorecard of
+    ``interview``, or None once it has begun."""
+    if interview.starts_at <= (now or timezone.now()):
+        return None
+    when = starts_at_words(interview, user)
+    if submitting:
+        return f"This interview starts at {when}; submit your scorecard after it has begun."
+    if not settings.SCORECARD_EARLY_DRAFTS:
+        return f"This interview starts at {when}; your scorecard opens when it begins."
+    return None
+
+
+def _check_writable(interview: Interview, user: User, *, submitting: bool) -> None:
+    refusal = closed_refusal(interview) or early_refusal(interview, user, submitting=submitting)
+    if refusal is not None:
+        raise Invalid(refusal)
+
+
+def _check_nothing_to_write(interview: Interview, user: User, *, submitting: bool) -> None:
+    """Refuse, before anything is locked or created, a write that could keep nothing: to a
+    cancelled interview, or before the start when not even a draft may be saved yet. (A
+    submission before the start with early drafts on keeps its draft: ``_submit`` refuses
+    it after writing that.)"""
+    closed = closed_refusal(interview)
+    if closed is not None:
+        raise Invalid(closed)
+    if early_refusal(interview, user, submitting=False) is not None:
+        raise Invalid(early_refusal(interview, user, submitting=submitting) or "")
+
+
+def _save_draft(state: OwnScorecard, content: ScorecardContent, by: User) -> ScorecardRevision:
+    _check_writable(state.scorecard.interview, by, submitting=False)
     draft, created = _write_content(state, content)
     if not created:
         draft.save(update_fields=CONTENT_FIELDS)
@@ -441,7 +500,7 @@ def scorecard_save_draft(
     """Save whatever was typed, complete or not. Never loses input, never submits."""
     _check_author(scorecard, by)
     with transaction.atomic():
-        return _save_draft(_lock(scorecard), content)
+        return _save_draft(_lock(scorecard), content, by)
 
 
 def submission_errors(
@@ -504,6 +563,9 @@ def _submit(
     replay = _replayed_submission(state, amend=amend, content=content)
     if replay is not None:
         return replay, None
+    refused = _submission_refused(state, by=by, content=content)
+    if refused is not None:
+        return None, refused
     previous = state.current
     created = False
     if content is not None:
@@ -555,6 +617,26 @@ def _submit(
         dedupe_key=f"scorecard.submitted:{draft.pk}",
     )
     return draft, None
+
+
+def _submission_refused(
+    state: OwnScorecard, *, by: User, content: ScorecardContent | None
+) -> Invalid | None:
+    """Why the interview does not take a submission now (cancelled, or not begun), or None.
+    Before the start, what was typed is kept as a draft when drafts may be saved so early."""
+    interview = state.scorecard.interview
+    closed = closed_refusal(interview)
+    if closed is not None:
+        return Invalid(closed)
+    early = early_refusal(interview, by, submitting=True)
+    if early is None:
+        return None
+    if content is not None and early_refusal(interview, by, submitting=False) is None:
+        try:
+            _save_draft(state, content, by)
+        except Invalid as error:
+            return error
+    return Invalid(early)
 
 
 def _replayed_submission(
@@ -618,9 +700,10 @@ def scorecard_save_own_draft(
 ) -> OwnScorecard:
     """``scorecard_save_draft`` of ``by``'s scorecard of ``interview``, created on the
     first save (a panel member's only). Returns the scorecard as it now is."""
+    _check_nothing_to_write(interview, by, submitting=False)
     with transaction.atomic():
         state = _lock_own(interview, by, focus=None)
-        _save_draft(state, content)
+        _save_draft(state, content, by)
     return state
 
 
@@ -630,6 +713,7 @@ def scorecard_submit_own(
     """``scorecard_submit`` of ``by``'s scorecard of ``interview`` with ``content``.
     Returns the scorecard as it now is; raises like ``scorecard_submit`` (what was typed is
     kept)."""
+    _check_nothing_to_write(interview, by, submitting=True)
     refused: ValidationError | None = None
     with transaction.atomic():
         state = _lock_own(interview, by, focus=None)
@@ -680,6 +764,27 @@ def loop_refresh_status(*, loop_id: int, now: datetime | None = None) -> str:
     return status
 
 
+COMPLETE_BATCH = 1000
+
+
+def interviews_complete_ended(*, now: datetime | None = None) -> int:
+    """Scheduled interviews whose end has passed become completed; returns how many. A
+    cancellation or no-show is a person's word and stays. Idempotent, in bounded batches
+    (the ``(status, ends_at)`` index finds them). Not audited: like the loop's own stages
+    (``hiring.stages.advance``), a change nobody made is derived from the clock, and only
+    people's changes go on the audit trail."""
+    now = now or timezone.now()
+    ended = Interview.objects.filter(status=Interview.Status.SCHEDULED, ends_at__lte=now)
+    completed = 0
+    while ids := list(ended.order_by().values_list("pk", flat=True)[:COMPLETE_BATCH]):
+        # The status is checked again by the UPDATE, so a cancellation committed meanwhile
+        # (it locks the row) is never overwritten.
+        completed += ended.filter(pk__in=ids).update(
+            status=Interview.Status.COMPLETED, updated_at=now
+        )
+    return completed
+
+
 # --- Web forms -----------------------------------------------------------------------------
 # A form is rendered from one state of the scorecard: the number of its current submitted
 # revision (0 before the first submission). Posting it back names that number, so a second
@@ -721,8 +826,9 @@ def scorecard_save_draft_from_form(
     a late autosave from a page that has since been submitted raises ``StaleScorecard``
     instead of opening an amendment nobody asked for. ``focus``: the interview's focus
     dimensions, if the caller has read them."""
+    _check_nothing_to_write(interview, by, submitting=False)
     with transaction.atomic():
-        return _save_draft(_lock_for_form(interview, by, based_on, focus), content)
+        return _save_draft(_lock_for_form(interview, by, based_on, focus), content, by)
 
 
 def scorecard_submit_from_form(
@@ -737,6 +843,7 @@ def scorecard_submit_from_form(
     of revision ``based_on`` otherwise. Raises ``StaleScorecard`` when the scorecard moved
     on since the form was rendered (the replay changes nothing), ``ValidationError`` by
     field when incomplete, in which case what was typed is kept in the draft."""
+    _check_nothing_to_write(interview, by, submitting=True)
     refused: ValidationError | None = None
     with transaction.atomic():
         # Held until commit: a concurrent post of the same form waits, then finds it stale.
@@ -763,6 +870,9 @@ def scorecard_start_amendment(*, scorecard: Scorecard, by: User) -> ScorecardRev
         state = _lock(scorecard)
         if not state.scorecard.is_submitted:
             raise Invalid("Only a submitted scorecard can be amended.")
+        closed = closed_refusal(state.scorecard.interview)
+        if closed is not None:
+            raise Invalid(closed)
         return _open_draft(state)
 
 

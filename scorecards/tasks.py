@@ -23,7 +23,10 @@ REFRESH_BATCH = 500
 @shared_task
 def refresh_open_loop_statuses(after_id: int = 0) -> int:
     """Periodic sweep: move open loops along as interviews start and end. Works in bounded
-    batches and re-queues itself for the next one; safe to run twice at once."""
+    batches and re-queues itself for the next one; safe to run twice at once. Its first
+    batch also marks the interviews that have ended completed."""
+    if after_id == 0:
+        services.interviews_complete_ended()
     loop_ids = list(
         Loop.objects.filter(status__in=Loop.OPEN_STATUSES, pk__gt=after_id)
         .order_by("pk")

@@ -225,6 +225,8 @@ QUIET_HOURS_START = _hour("QUIET_HOURS_START", 21)  # in each recipient's own ti
 QUIET_HOURS_END = _hour("QUIET_HOURS_END", 8)  # reminders wait until this hour; equal: none
 RECRUITER_DIGEST_HOUR = _hour("RECRUITER_DIGEST_HOUR", 9)  # in the recruiter's time zone
 SCORECARD_REMINDER_DAYS = env_int("SCORECARD_REMINDER_DAYS", 14, minimum=1)  # then stop chasing
+# A scorecard opens at its interview's start; drafts may be saved before it unless this is off.
+SCORECARD_EARLY_DRAFTS = env_bool("SCORECARD_EARLY_DRAFTS", True)
 NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 50, minimum=1)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30, minimum=1)

@@ -92,12 +92,20 @@ def _interviewer_page(
 
 
 def _page_context(request: HttpRequest, user: User, interview: Interview) -> dict[str, object]:
-    """What every interview page shows: the zone to show times in, and whether the visitor
-    came in through a magic link (so the page says what that link does not open)."""
+    """What every interview page shows: the zone to show times in, whether the visitor came
+    in through a magic link (so the page says what that link does not open), the status as
+    time has it, and whether the scorecard may be written yet (the services' own rules:
+    ``closed`` says why it is read-only, ``not_open`` why no draft may be saved yet,
+    ``submit_opens`` why it cannot be submitted yet)."""
+    now = timezone.now()
     return {
         "user_time_zone": user.time_zone,
         "grant_user": None if request.user.is_authenticated else user,
         "interview": interview,
+        "status_label": selectors.status_label(interview, now),
+        "closed": services.closed_refusal(interview),
+        "not_open": services.early_refusal(interview, user, submitting=False, now=now),
+        "submit_opens": services.early_refusal(interview, user, submitting=True, now=now),
     }
 
 
@@ -209,10 +217,12 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
     here = reverse("scorecards:scorecard", args=[interview.pk])
     if request.method != "POST":
         state = _ScorecardState.load(interview, user)
-        accepts_feedback = interview.owes_feedback or state.current is not None
+        writable = services.closed_refusal(interview) is None and (
+            services.early_refusal(interview, user, submitting=False) is None
+        )
         amending = state.current is not None and state.draft is not None
         form = None
-        if state.draft is not None or (state.current is None and accepts_feedback):
+        if writable and (state.draft is not None or state.current is None):
             based_on = state.current.number if state.current else 0
             form = ScorecardForm(
                 initial=ScorecardForm.initial_from(state.draft, based_on=based_on),
@@ -222,8 +232,9 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
         return _render_scorecard_form(request, interview, user, state, form, amending, 200)
     # A post reads only what checking and saving it need; the page is read again only to
     # show the errors.
-    if not interview.owes_feedback and not _has_submitted(interview, user):
-        messages.error(request, "This interview was cancelled: it needs no scorecard.")
+    closed = services.closed_refusal(interview)
+    if closed is not None:  # the services refuse it too; this spares reading the form
+        messages.error(request, closed)
         return redirect(here)
     posted_based_on = _posted_based_on(request)
     form = ScorecardForm(request.POST, kit=posted_kit(interview), amending=posted_based_on > 0)
@@ -233,12 +244,6 @@ def scorecard_form(request: HttpRequest, interview: Interview, user: User) -> Ht
     state = _ScorecardState.load(interview, user)
     form.show_with(state.kit)
     return _render_scorecard_form(request, interview, user, state, form, posted_based_on > 0, 400)
-
-
-def _has_submitted(interview: Interview, user: User) -> bool:
-    return ScorecardRevision.objects.filter(
-        scorecard__interview=interview, scorecard__interviewer=user, is_current=True
-    ).exists()
 
 
 def _save_scorecard(
@@ -317,7 +322,6 @@ def _render_scorecard_form(
         ],
         "colleagues": colleagues,
         "colleagues_hidden_by_profile": not kit.profile.colleagues_visible_after_submit,
-        "accepts_feedback": interview.owes_feedback or current is not None,
     }
     return render(request, "scorecards/scorecard_form.html", context, status=status)
 

@@ -180,6 +180,7 @@ def test_nothing_is_sent_for_what_needs_no_scorecard(time_machine, loop, intervi
     elif change in ("withdrawn", "decided"):
         Loop.objects.filter(pk=loop.pk).update(status=change)
     else:
+        time_machine.move_to(at(0, 9, 30), tick=False)  # a scorecard opens at the start
         submit(interview, interviewer)
     for day, hour in [(0, 11), (1, 11), (2, 11), (3, 9)]:
         time_machine.move_to(at(day, hour, 0, 30), tick=False)
