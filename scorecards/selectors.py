@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -53,6 +53,32 @@ def owed_scorecards(*, user: User, now: datetime | None = None) -> QuerySet[Inte
         .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
         .exclude(loop__status="withdrawn")
         .order_by("ends_at")
+    )
+
+
+def written_scorecards(*, user: User) -> QuerySet[Scorecard]:
+    """The scorecards ``user`` has submitted, newest submission first, each with its
+    candidate, interview and requisition, the current revision's recommendation
+    (``recommendation``) and how many revisions were submitted (``revision_count``): one
+    query for any number of them. Their own only, through the policy (``hiring.access``)."""
+    revisions = ScorecardRevision.objects.filter(scorecard=OuterRef("pk")).order_by()
+    return (
+        access.visible(user, Scorecard)
+        .filter(interviewer=user, status=Scorecard.Status.SUBMITTED)
+        .select_related("interview__loop__candidate", "interview__loop__requisition")
+        .annotate(
+            recommendation=Subquery(
+                revisions.filter(is_current=True).values("overall_recommendation")[:1]
+            ),
+            revision_count=Subquery(
+                revisions.filter(submitted_at__isnull=False)
+                .values("scorecard")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("-last_submitted_at", "-pk")
     )
 
 

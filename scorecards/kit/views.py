@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,18 +35,47 @@ from scorecards.selectors import Kit
 InterviewView = Callable[[HttpRequest, Interview, User], HttpResponse]
 
 
+WRITTEN_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class WrittenRow:
+    """One submitted scorecard on the "Written" tab."""
+
+    scorecard: Scorecard
+    recommendation: str  # in words
+
+
 @login_required
 def my_interviews(request: HttpRequest) -> HttpResponse:
+    """The interviewer's interviews: what they owe and what is coming (the default tab), or
+    the scorecards they have written (``?tab=written``), a page of 25 at a time."""
     now = timezone.now()
     user = request.user
-    assert user.is_authenticated
-    context = {
-        "now": now,
-        "upcoming": list(selectors.upcoming_interviews(user=user, now=now)),
-        "owed": list(selectors.owed_scorecards(user=user, now=now)),
-        "user_time_zone": user.time_zone,
-    }
+    assert isinstance(user, User)
+    context: dict[str, object] = {"now": now, "user_time_zone": user.time_zone}
+    if request.GET.get("tab") == "written":
+        paginator = Paginator(selectors.written_scorecards(user=user), WRITTEN_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context |= {
+            "tab": "written",
+            "page": page,
+            "written": [
+                WrittenRow(scorecard, _recommendation_words(scorecard.recommendation))
+                for scorecard in page.object_list
+            ],
+        }
+    else:
+        context |= {
+            "tab": "upcoming",
+            "upcoming": list(selectors.upcoming_interviews(user=user, now=now)),
+            "owed": list(selectors.owed_scorecards(user=user, now=now)),
+        }
     return render(request, "scorecards/my_interviews.html", context)
+
+
+def _recommendation_words(value: str | None) -> str:
+    return Recommendation(value).label if value in Recommendation.values else "None"
 
 
 def _acting_user(request: HttpRequest, interview_id: int) -> User | None:

@@ -4,14 +4,18 @@ refused submit → fixed submit → read-only scorecard with colleagues' now vis
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from hiring.models import OutboxEvent
+from hiring.models import Interview, OutboxEvent
 from scorecards import services
 from scorecards.magic_links import magic_link_url
 from scorecards.models import ScorecardRevision
+from tests.browser.axe import axe_violations
+from tests.factories import InterviewFactory, LoopFactory
 from tests.scorecards.test_services import full_content
 
 pytestmark = [
@@ -116,4 +120,77 @@ def test_interviewer_from_email_link_to_submitted_scorecard(
     revisions = ScorecardRevision.objects.filter(scorecard__interviewer=interviewer)
     assert [(r.number, r.is_current) for r in revisions] == [(1, True)]
     assert OutboxEvent.objects.filter(topic="scorecard.submitted").count() == 2  # theirs, mine
+    assert csp_page.violations == []
+
+
+def serious_axe(page) -> list[str]:
+    found = axe_violations(page)
+    return [f"{v['id']} ({v['impact']})" for v in found if v["impact"] in ("critical", "serious")]
+
+
+def test_interviewer_waits_for_the_start_reads_a_cancelled_kit_and_finds_what_they_wrote(
+    csp_page, live_server, screenshots, world, interviewer
+):
+    # given an interview tomorrow, a cancelled one, and a scorecard written last week
+    tomorrow = world.interview
+    tomorrow.starts_at = timezone.now() + timedelta(days=1)
+    tomorrow.ends_at = tomorrow.starts_at + timedelta(hours=1)
+    tomorrow.save(update_fields=["starts_at", "ends_at"])
+    cancelled = InterviewFactory(loop=world.loop, title="Case debrief", interviewers=[interviewer])
+    Interview.objects.filter(pk=cancelled.pk).update(status=Interview.Status.CANCELLED)
+    written = InterviewFactory(
+        loop=LoopFactory(candidate__full_name="Grace Okafor"),
+        title="Leadership scenario",
+        interviewers=[interviewer],
+    )
+    earlier = services.scorecard_get_or_create(interview=written, interviewer=interviewer)
+    services.scorecard_submit(
+        scorecard=earlier,
+        by=interviewer,
+        content=full_content(written, overall_recommendation="strong_yes"),
+    )
+    page = csp_page.page
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(interviewer.username)
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Sign in").click()
+
+    # the scorecard of tomorrow's interview takes notes but offers no submission yet
+    page.goto(f"{base}/interviews/{tomorrow.pk}/kit/")
+    page.get_by_role("link", name="Take notes for the scorecard").first.click()
+    expect(page.get_by_role("status").filter(has_text="This interview starts at")).to_contain_text(
+        "submit your scorecard after it has begun."
+    )
+    expect(page.get_by_role("button", name="Save draft")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit scorecard")).to_have_count(0)
+    page.get_by_label("Key takeaways").fill("Questions to ask about pricing.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved at")).to_be_visible()
+    assert serious_axe(page) == []
+
+    # the cancelled interview's kit is read-only: a notice, no way to the scorecard
+    page.goto(f"{base}/interviews/{cancelled.pk}/kit/")
+    expect(page.get_by_role("status").filter(has_text="This interview was cancelled")).to_have_text(
+        "This interview was cancelled: its scorecard is read-only."
+    )
+    expect(page.get_by_role("link", name=re.compile("scorecard", re.I))).to_have_count(0)
+    expect(page.locator("main button")).to_have_count(0)
+    shoot(page, screenshots / "kit-cancelled-desktop.png", 1280)
+    assert serious_axe(page) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # the "Written" tab lists the submitted scorecard, in words, with its revisions
+    page.goto(f"{base}/interviews/")
+    page.get_by_role("link", name="Written", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/interviews/\?tab=written$"))
+    row = page.get_by_role("row", name=re.compile("Grace Okafor"))
+    expect(row).to_contain_text("Leadership scenario")
+    expect(row).to_contain_text("Strong yes")
+    expect(page.get_by_role("row")).to_have_count(2)  # the header and the one written
+    shoot(page, screenshots / "written-desktop.png", 1280)
+    shoot(page, screenshots / "written-390.png", 390)
+    assert serious_axe(page) == []
+    row.get_by_role("link", name=re.compile("1 revision")).click()
+    expect(page.get_by_role("heading", name=re.compile("Your scorecard"))).to_be_visible()
     assert csp_page.violations == []
