@@ -121,6 +121,14 @@ def test_interviewer_pages_have_no_serious_axe_violations(
     strategy.get_by_label("Evidence").fill("Clear ICP and three coherent pillars.")
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
     audit.check("scorecard form (draft)")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: colours and names hold
+    audit.check("scorecard form (draft, 390 px)")
+    page.goto(f"{base}/interviews/{world.interview.pk}/kit/")
+    audit.check("kit (390 px)")
+    page.goto(f"{base}/interviews/")
+    audit.check("my interviews (390 px)")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/interviews/{world.interview.pk}/scorecard/")
     page.get_by_role("group", name="Overall recommendation").get_by_label("Yes", exact=True).check()
     page.get_by_label("Key takeaways").fill("Would hire; probe people leadership.")
     page.get_by_role("button", name="Submit scorecard").click()
@@ -245,20 +253,27 @@ ADMIN_PAGES = {
 }
 
 
-# The loop page's interview inlines are being rebuilt as a compact schedule (issue 15, item 4):
-# until then Django's split date/time inputs and the interviewers' select2 search box have no
-# label, and SelectFilter2's help-tooltip spans carry an aria-label with no role.
-LOOP_INLINES = pytest.mark.xfail(
-    strict=False,
-    reason="hiring/admin/loops.py interview inlines: label (split date/time inputs, select2 "
-    "search), aria-prohibited-attr (filter_horizontal help-tooltip spans)",
-)
+# Known failures in the admin's interview forms, which are being reworked (issue 15, item 4):
+# Django's split date/time inputs and the interviewers' select2 search box have no label, and
+# on the loop page SelectFilter2's help-tooltip spans carry an aria-label with no role. Not
+# strict: the rework may clear them first; then these marks go.
+INTERVIEW_FORMS = {
+    "loop change": "hiring/admin/loops.py interview inlines: label (split date/time inputs, "
+    "select2 search), aria-prohibited-attr (filter_horizontal help-tooltip spans)",
+    "interview change": "hiring/admin interview form: label (split date/time inputs, "
+    "select2 search)",
+}
 
 
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=[LOOP_INLINES] if name == "loop change" else [])
+        pytest.param(
+            name,
+            marks=[pytest.mark.xfail(strict=False, reason=INTERVIEW_FORMS[name])]
+            if name in INTERVIEW_FORMS
+            else [],
+        )
         for name in ADMIN_PAGES
     ],
 )
