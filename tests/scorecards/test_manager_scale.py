@@ -232,9 +232,9 @@ def compare_url(requisition: Requisition) -> str:
 
 def columns(html: str) -> list[int]:
     """The loops shown side by side: the links in the comparison's header row."""
-    if '<table class="compare">' not in html:
+    if '<table class="compare"' not in html:
         return []
-    head = html.split('<table class="compare">', 1)[1].split("</thead>", 1)[0]
+    head = html.split('<table class="compare"', 1)[1].split("</thead>", 1)[0]
     return loop_ids(head)
 
 
