@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import config.ids  # noqa: F401  (registers <id:...>, used below)
+from hiring import attachments
 from hiring import views as hiring_views
 
 urlpatterns = [
@@ -9,6 +11,7 @@ urlpatterns = [
     path("", hiring_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("attachments/<id:pk>/", attachments.download, name="attachment_download"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("scorecards.urls")),

@@ -44,6 +44,7 @@ from django.db.models.functions import Cast
 
 from hiring.errors import Refused
 from hiring.models import (
+    Attachment,
     AuditEvent,
     Candidate,
     CaseExercise,
@@ -296,6 +297,19 @@ def candidate_is_staff_view(user: User) -> ExpressionWrapper | Value:
     )
 
 
+def _attachments(user: User) -> QuerySet[Attachment]:
+    """A candidate's documents: their recruiters, the staff of their loops, and the panels of
+    those loops (the kit lists them) may download them. A magic-link session narrows this
+    further to its one interview's candidate (``hiring.attachments``)."""
+    if _all(user):
+        return Attachment.objects.all()
+    return Attachment.objects.filter(
+        Q(candidate__in=loops_staffed(user).values("candidate_id"))
+        | Q(candidate__in=candidates_recruited(user).values("pk"))
+        | Q(candidate__in=loops_on_panel(user).values("candidate_id"))
+    )
+
+
 def _interviews(user: User) -> QuerySet[Interview]:
     if _all(user):
         return Interview.objects.all()
@@ -377,7 +391,8 @@ def _calibrations(user: User) -> QuerySet[InterviewerCalibration]:
 
 def _audit_events(user: User) -> QuerySet[AuditEvent]:
     """The trail of the candidates ``user`` recruits, each event only if ``user`` may see
-    what it is about: a candidate's own record, a visible scorecard or decision."""
+    what it is about: a candidate's own record or documents, a visible scorecard or
+    decision."""
     if _all(user):
         return AuditEvent.objects.all()
 
@@ -386,6 +401,7 @@ def _audit_events(user: User) -> QuerySet[AuditEvent]:
 
     return AuditEvent.objects.filter(candidate__in=candidates_recruited(user).values("pk")).filter(
         Q(object_type="hiring.candidate")
+        | Q(object_type="hiring.attachment")
         | Q(object_type="hiring.loop", object_id__in=ids(loops_staffed(user)))
         | Q(object_type="scorecards.scorecard", object_id__in=ids(_scorecards(user)))
         | Q(object_type="hiring.decision", object_id__in=ids(_decisions(user)))
@@ -437,6 +453,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     RedFlag: _rubric(RedFlag),
     Requisition: _requisitions,
     Candidate: _candidates,
+    Attachment: _attachments,
     Loop: _loops,
     Interview: _interviews,
     Decision: _decisions,
@@ -490,6 +507,15 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
     (Candidate, "change"): (
         lambda u, o: _in(candidates_recruited(u), o),
         "Only a recruiter of this candidate's requisitions may do this.",
+    ),
+    # Attachments: the candidate's recruiters add and remove them (and superusers).
+    (Candidate, "attach"): (
+        lambda u, o: _in(candidates_recruited(u), o),
+        "Only a recruiter of this candidate's requisitions adds their documents.",
+    ),
+    (Attachment, "remove"): (
+        lambda u, o: _in(candidates_recruited(u), o.candidate),
+        "Only a recruiter of this candidate's requisitions removes their documents.",
     ),
     (Loop, "change"): (
         lambda u, o: _in(loops_recruited(u), o),

@@ -1,8 +1,9 @@
 """Every model of the ``hiring`` app, by job: ``base`` (users), ``rubric`` (role profiles and
 their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisions),
-``audit`` (the personal-data trail) and ``delivery`` (outbox, notifications, webhooks,
-idempotency keys). Import them from here."""
+``attachments`` (a candidate's documents), ``audit`` (the personal-data trail) and
+``delivery`` (outbox, notifications, webhooks, idempotency keys). Import them from here."""
 
+from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
 from hiring.models.base import TimeStamped, User
 from hiring.models.delivery import (
@@ -27,6 +28,7 @@ from hiring.models.rubric import (
 __all__ = [
     "DEFAULT_SCALE_LABELS",
     "WEBHOOK_EVENTS",
+    "Attachment",
     "AuditEvent",
     "Candidate",
     "CaseExercise",

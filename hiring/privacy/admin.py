@@ -18,7 +18,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from hiring import access, privacy, services
+from hiring import access, attachments, privacy, services
 from hiring.admin.base import (
     FORMFIELD_OVERRIDES,
     ReadOnlyLog,
@@ -26,8 +26,8 @@ from hiring.admin.base import (
     report,
     request_user,
 )
-from hiring.errors import ApplicationError
-from hiring.models import AuditEvent, Candidate, Requisition, User
+from hiring.errors import ApplicationError, Invalid, add_to_form
+from hiring.models import Attachment, AuditEvent, Candidate, Requisition, User
 from hiring.privacy.candidate_page import candidate_page
 from hiring.privacy.resources import CandidateResource
 
@@ -83,6 +83,34 @@ class CandidateConfirmImportForm(ConfirmImportForm):
     requisition = forms.ModelChoiceField(
         queryset=Requisition.objects.none(), widget=forms.HiddenInput
     )
+
+
+# --- Attachments: the candidate's documents ---------------------------------------------
+
+
+class AttachmentUploadForm(forms.ModelForm):
+    """One new document on the candidate's page: judged by its content before anything is
+    stored (``hiring.attachments.validate_upload``); the service stores and audits it."""
+
+    class Meta:
+        model = Attachment
+        fields = ("kind", "file")
+        widgets = {"file": forms.ClearableFileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = f"{attachments.ACCEPTED}, up to {attachments.max_megabytes()} MB."
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data.get("file")
+        if file is not None:
+            try:
+                attachments.validate_upload(file)
+            except Invalid as error:
+                add_to_form(self, error)
+        return file
 
 
 @admin.register(Candidate)
@@ -209,6 +237,7 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
         )
         if candidate is not None:
             context.update(candidate_page(request_user(request), candidate))
+            context.update(self._documents(request, candidate))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     # --- Saving and deleting: audited ----------------------------------------------------
@@ -235,6 +264,11 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
                 "<int:object_id>/personal-data/",
                 self.admin_site.admin_view(self.export_view),
                 name="hiring_candidate_export_json",
+            ),
+            path(
+                "<int:object_id>/attachments/",
+                self.admin_site.admin_view(self.attachments_view),
+                name="hiring_candidate_attachments",
             ),
             path(
                 "<int:object_id>/erase/",
@@ -273,6 +307,63 @@ class CandidateAdmin(ScopedAutocomplete, ImportExportModelAdmin):
         if done is not None:
             return done
         return HttpResponseRedirect(reverse("admin:hiring_candidate_change", args=[candidate.pk]))
+
+    # --- Documents: upload and remove on the candidate's page --------------------------
+
+    def _documents(
+        self, request: HttpRequest, candidate: Candidate, form: Any = None
+    ) -> dict[str, Any]:
+        user = request_user(request)
+        may_attach = candidate.anonymised_at is None and access.can(user, "attach", candidate)
+        documents = access.visible(user, Attachment).filter(candidate=candidate)
+        return {
+            "documents": [
+                (document, attachments.download_url(document))
+                for document in documents.select_related("uploaded_by")
+            ],
+            "may_attach": may_attach,
+            "attachment_form": form or AttachmentUploadForm(),
+        }
+
+    def attachments_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """POST a new document (``kind``, ``file``) or ``remove=<id>``; back to the page
+        with what happened. Nothing is stored for a file that is refused."""
+        candidate = self._visible(request, object_id)
+        user = request_user(request)
+        if request.method != "POST" or not access.can(user, "attach", candidate):
+            raise Http404
+        back = HttpResponseRedirect(
+            reverse("admin:hiring_candidate_change", args=[candidate.pk]) + "#lw-documents"
+        )
+        try:
+            if "remove" in request.POST:
+                document = (
+                    Attachment.objects.filter(candidate=candidate)
+                    .filter(pk=request.POST["remove"] if request.POST["remove"].isdigit() else 0)
+                    .first()
+                )
+                if document is None:
+                    raise Http404
+                attachments.attachment_remove(attachment=document, by=user)
+                self.message_user(request, f"Removed {document.name}.", messages.SUCCESS)
+                return back
+            form = AttachmentUploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        self.message_user(request, f"Not uploaded: {error}", messages.ERROR)
+                return back
+            document = attachments.attachment_add(
+                candidate=candidate,
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                by=user,
+            )
+        except ApplicationError as error:
+            report(self, request, error)
+            return back
+        self.message_user(request, f"Uploaded {document.name}.", messages.SUCCESS)
+        return back
 
     @admin.action(description="Export personal data (JSON, one candidate)")
     def export_personal_data(

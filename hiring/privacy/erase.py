@@ -1,6 +1,7 @@
 """Erase on request, deletion and retention (DESIGN §7): ``candidate_anonymise`` blanks a
-candidate's contact data and masks them in everything written about them, audit trail
-included, while ratings and decisions stay for calibration."""
+candidate's contact data, deletes their documents (rows and stored files) and masks them in
+everything written about them, audit trail included, while ratings and decisions stay for
+calibration."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from django.utils import timezone
 
 from hiring import access, limits
 from hiring.errors import Invalid
-from hiring.models import Candidate, Decision, Interview, Loop, Notification, User
+from hiring.models import (
+    Attachment,
+    AuditEvent,
+    Candidate,
+    Decision,
+    Interview,
+    Loop,
+    Notification,
+    User,
+)
 from hiring.privacy.audit import (
     BLANKED_FIELDS,
     HOLDERS,
@@ -100,6 +110,32 @@ def _scrub_history(candidate: Candidate, scrubber: _Scrubber) -> None:
     scrub_rows(audit_events_about(candidate), ("before", "after"), scrubber.snapshot)
 
 
+def _erase_attachments(candidate: Candidate) -> None:
+    """Delete the candidate's documents: the rows now, the files from the storage once the
+    transaction commits (a rollback keeps both). The trail keeps that they existed, not
+    their names, which often carry the person's."""
+    attachments = list(Attachment.objects.filter(candidate=candidate))
+    scrub_rows(
+        AuditEvent.objects.filter(candidate=candidate, object_type="hiring.attachment"),
+        ("before", "after"),
+        lambda value: (
+            {**value, "name": ERASED} if isinstance(value, dict) and "name" in value else value
+        ),
+    )
+    if not attachments:
+        return
+    Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    stored = [(a.file.storage, a.file.name) for a in attachments]
+
+    def delete_files() -> None:
+        from hiring.attachments import delete_stored  # the views' module imports privacy
+
+        for storage, name in stored:
+            delete_stored(storage, [name])
+
+    transaction.on_commit(delete_files)
+
+
 def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:
     """Erase a candidate at their request: anonymised at once. Only a recruiter of one of
     their requisitions (or a superuser) may. Returns False when already anonymised."""
@@ -124,6 +160,7 @@ def candidate_anonymise(*, candidate: Candidate, by: User | None = None, reason:
         )
         pending.update(status=Notification.Status.CANCELLED)
         _scrub_history(locked, scrubber)
+        _erase_attachments(locked)
         Notification.objects.filter(recipient_email__iexact=locked.email).update(
             recipient_email=_placeholder_email(locked)
         )
@@ -161,6 +198,7 @@ def candidate_delete(*, candidate: Candidate, by: User) -> None:
     with transaction.atomic():
         locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
         _scrub_history(locked, _Scrubber.for_candidate(locked))
+        _erase_attachments(locked)
         audit(action="candidate.deleted", obj=locked, by=by, before={"id": locked.pk})
         locked.delete()
 

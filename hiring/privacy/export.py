@@ -8,15 +8,31 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from hiring import access
-from hiring.models import AuditEvent, Candidate, Decision, Interview, Loop, Notification, User
+from hiring.models import (
+    Attachment,
+    AuditEvent,
+    Candidate,
+    Decision,
+    Interview,
+    Loop,
+    Notification,
+    User,
+)
 from hiring.privacy.audit import (
     HOLDERS,
     audit,
     candidate_snapshot,
     json_value,
+)
+
+# The export is one JSON document: the files themselves are downloaded from their links.
+ATTACHMENTS_NOTE = (
+    "The documents' files are not inside this JSON export: download each from its link "
+    "(signed in, on this site); every download is on the audit trail."
 )
 
 # --- Export --------------------------------------------------------------------------------
@@ -58,6 +74,19 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
         },
         "loops": [_loop_export(loop, held) for loop in loops],
     }
+    data["attachments"] = [
+        {
+            "name": attachment.name,
+            "label": attachment.get_kind_display(),
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "uploaded_at": json_value(attachment.uploaded_at),
+            "download": reverse("attachment_download", args=[attachment.pk]),
+        }
+        for attachment in access.visible(by, Attachment).filter(candidate=candidate)
+    ]
+    if data["attachments"]:
+        data["attachments_note"] = ATTACHMENTS_NOTE
     data["audit_events"] = [
         {
             "at": json_value(event.at),

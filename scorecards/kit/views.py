@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from sesame.utils import get_user as sesame_get_user
 
+from hiring import attachments
 from hiring.models import Dimension, Interview, User
 from scorecards import magic_links, selectors, services
 from scorecards.kit.forms import ScorecardForm, posted_kit
@@ -151,6 +152,7 @@ def interview_kit(request: HttpRequest, interview: Interview, user: User) -> Htt
         "kit": kit,
         "scorecard_status": selectors.own_scorecard_status(interview=interview, user=user),
         "candidate": interview.loop.candidate,
+        "documents": attachments.for_kit(interview, through_link=not request.user.is_authenticated),
     }
     return render(request, "scorecards/kit.html", context)
 

@@ -122,8 +122,8 @@ def test_kit_query_count_does_not_grow_with_the_loop(
         )
     client.force_login(interviewer)
     # session, user, interview, signals, case dimensions (none), schedule, focus, red flags,
-    # own scorecard status
-    with django_assert_num_queries(8):
+    # own scorecard status, the candidate's documents
+    with django_assert_num_queries(9):
         response = client.get(kit_url(world.interview))
     assert response.status_code == 200
     assert response.content.decode().count("<tr") == slots + 1

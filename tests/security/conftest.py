@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
 
 from hiring.roles import ensure_recruiters_group
 from hiring.rubric import load_rubric
@@ -101,7 +103,10 @@ def _post_problem(probe: Probe, record: Record) -> str | None:
 
 @pytest.fixture(scope="package")
 def visit(django_db_setup: None, django_db_blocker: Any) -> Iterator[Visit]:
-    with django_db_blocker.unblock(), transaction.atomic():
+    # The world's documents live in memory: its files go with it, as its rows do.
+    memory = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    storages = override_settings(STORAGES={**settings.STORAGES, "default": memory})
+    with storages, django_db_blocker.unblock(), transaction.atomic():
         # What every migrated database holds, whatever a transactional test before this
         # package flushed: the rubric and the Recruiters group (both idempotent).
         load_rubric()

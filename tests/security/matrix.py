@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from hiring.models import (
+    Attachment,
     AuditEvent,
     Candidate,
     Decision,
@@ -54,6 +55,8 @@ from .world import World
 #   staff_not_owing     that, and owing no scorecard on the object's loop (the blind rule)
 #   staff_or_panel      staff of the object's requisition, or on a panel of one of its loops
 #   staff_or_interview_panel  staff of the interview's requisition, or on its panel
+#   attachment_reader   staff of the document's candidate's requisitions, or on a panel of one
+#                       of that candidate's loops
 #   decider             the requisition's hiring manager owing no scorecard on the loop
 #   panel               on the interview's panel, signed in or through its e-mail link
 #   panel_signed_in     on the interview's panel, signed in (the API knows no e-mail links)
@@ -84,6 +87,9 @@ SITE: dict[str, Any] = {
     "manager/loops/<id:pk>/": "staff_of_object",
     "manager/loops/<id:pk>/decision/": ("nobody", "decider"),
     "manager/requisitions/<id:pk>/compare/": "staff_of_object",
+    # A candidate's document, streamed; an e-mail link's downloads name their interview
+    # (?interview=, tested in tests/hiring/test_attachments.py), so without it they sign in.
+    "attachments/<id:pk>/": ("attachment_reader", "nobody"),
 }
 
 # Every registered ModelAdmin: (changelist, add, change, delete, history), each a rule or a
@@ -243,6 +249,8 @@ ADMIN_SITE: dict[str, Any] = {
     ),
     "admin/hiring/candidate/<int:object_id>/personal-data/": ("nobody", "recruiter_of_object"),
     "admin/hiring/candidate/<int:object_id>/erase/": "recruiter_of_object",
+    # upload or remove a document: a POST from the candidate's page
+    "admin/hiring/candidate/<int:object_id>/attachments/": ("nobody", "recruiter_of_object"),
     "admin/hiring/candidate/import/": "recruiter_any",
     "admin/hiring/candidate/process_import/": ("nobody", "recruiter_any"),
     "admin/hiring/candidate/export/": "recruiter_any",
@@ -311,6 +319,7 @@ FILLS: dict[str, tuple[str, ...]] = {
     "hiring.notification": ("n_a", "n_b"),
     "hiring.candidate": ("shared", "olive", "bert"),
     "hiring.auditevent": ("e_a", "e_b"),
+    "hiring.attachment": ("doc_a2", "doc_b2"),
     "hiring.webhooksubscription": ("subscription",),
     "hiring.webhookdelivery": ("delivery",),
     "scorecards.scorecard": ("s_sam", "s_owen", "s_ivy", "s_bea"),
@@ -328,6 +337,7 @@ SITE_KINDS = {
     "interviews/<id:pk>/": "hiring.interview",
     "scorecards/<id:pk>/": "scorecards.scorecard",
     "manager/loops/<id:pk>/": "hiring.loop",
+    "attachments/<id:pk>/": "hiring.attachment",
     "manager/requisitions/<id:pk>/": "hiring.requisition",
     "/api/v1/role-profiles/{id}/": "hiring.roleprofile",
     "/api/v1/requisitions/{id}/": "hiring.requisition",
@@ -633,6 +643,8 @@ def _requisitions(obj: Any) -> set[int]:
         return set(obj.loops.values_list("requisition_id", flat=True))
     if isinstance(obj, AuditEvent):
         return _requisitions(obj.candidate) if obj.candidate else set()
+    if isinstance(obj, Attachment):
+        return _requisitions(obj.candidate)
     if isinstance(obj, Notification):
         return {obj.requisition_id} if obj.requisition_id else set()
     if isinstance(obj, Scorecard):
@@ -737,6 +749,11 @@ def _on_a_panel(user: User, obj: Any) -> bool:
     return seats.exists()
 
 
+def _attachment_reader(user: User, obj: Any) -> bool:
+    """Staff of the candidate's requisitions, or on a panel of one of the candidate's loops."""
+    return _staff(user, obj) or _on_a_panel(user, obj.candidate)
+
+
 def _admin_app(user: User, obj: Any) -> bool:
     return user.is_staff and obj in ("hiring", "scorecards")
 
@@ -753,6 +770,7 @@ RULES: dict[str, RuleFn] = {
     "recruiter_any": _signed_in(lambda user, obj: user.is_staff),
     "admin_app": _signed_in(_admin_app),
     "recruiter_of_object": _signed_in(_recruits),
+    "attachment_reader": _signed_in(_attachment_reader),
     "recruiter_or_recipient": _signed_in(
         lambda user, obj: _recruits(user, obj) or (user.is_staff and obj.recipient_id == user.pk)
     ),

@@ -24,12 +24,13 @@ from urllib.parse import urlsplit
 
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from hiring import decisions, privacy, services
+from hiring import attachments, decisions, privacy, services
 from hiring.models import (
     AuditEvent,
     Candidate,
@@ -400,6 +401,14 @@ def build_world() -> World:
         token=Token.objects.get(user=olga),
         u_olga=olga,
     )
+    # Documents: olive's (A staff, A2's panel) and bert's (B staff).
+    for name, candidate, by in (("doc_a2", olive, rita), ("doc_b2", bert, rob)):
+        w.objects[name] = attachments.attachment_add(
+            candidate=candidate,
+            file=SimpleUploadedFile(f"{name}.pdf", b"%PDF-1.7\n%%EOF\n"),
+            kind="cv",
+            by=by,
+        )
     w.objects["n_a"] = Notification.objects.filter(requisition=req_a).order_by("pk").first()
     w.objects["n_b"] = Notification.objects.filter(requisition=req_b).order_by("pk").first()
     w.objects["e_a"] = AuditEvent.objects.filter(candidate=olive).order_by("pk").first()
