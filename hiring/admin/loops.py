@@ -4,13 +4,16 @@ interviews across loops, and decisions (read-only: recorded only by ``decision_r
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,6 +43,7 @@ from hiring.models import (
     Dimension,
     Interview,
     Loop,
+    Notification,
     User,
 )
 from hiring.scheduling import conflicts as scheduling
@@ -84,7 +88,7 @@ class InterviewForm(forms.ModelForm):
     class Meta:
         model = Interview
         formfield_callback = formfield
-        fields = (
+        fields: tuple[str, ...] = (
             "title",
             "status",
             "starts_at",
@@ -119,90 +123,89 @@ class InterviewForm(forms.ModelForm):
         return data
 
 
+def slot_of(data: dict[str, Any], instance: Interview) -> scheduling.Slot | None:
+    """The slot a form's cleaned data plans (None while its times are missing). A form that
+    does not carry the status (the focused form shows it read-only) keeps the instance's."""
+    if data.get("DELETE") or not data.get("starts_at") or not data.get("ends_at"):
+        return None
+    return scheduling.Slot(
+        label=data.get("title") or "Untitled interview",
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        time_zone=data.get("time_zone") or "UTC",
+        interviewer_ids=frozenset(u.pk for u in data.get("interviewers") or ()),
+        dimension_ids=frozenset(d.pk for d in data.get("focus_dimensions") or ()),
+        pk=instance.pk,
+        active=data.get("status", instance.status) not in Interview.NO_FEEDBACK_STATUSES,
+    )
+
+
+def blocking_problems(
+    loop: Loop, slots: list[scheduling.Slot], rows: list[dict[str, Any]]
+) -> list[str]:
+    """What refuses a save of the loop's interviews (DESIGN §3.1), wherever they are edited:
+    double-bookings, the candidate in two places, a forbidden hiring manager, and a dimension
+    or case exercise of another role profile (``rows``: the edited forms' cleaned data)."""
+    problems = scheduling.problems_for_slots(loop=loop, slots=slots)
+    blocking = [problem.message for problem in problems if problem.blocking]
+    profile_id = loop.requisition.profile_id
+    for data in rows:
+        foreign = [d.name for d in data.get("focus_dimensions") or () if d.profile_id != profile_id]
+        exercise = data.get("case_exercise")
+        if foreign or (exercise is not None and exercise.profile_id != profile_id):
+            blocking.append(
+                f"“{data.get('title')}” uses a dimension or case exercise of another role "
+                "profile than this requisition's."
+            )
+    return blocking
+
+
 class InterviewFormSet(BaseInlineFormSet):
     """Refuses a save that double-books someone or breaks the panel rules (DESIGN §3.1)."""
 
     def slots(self) -> list[scheduling.Slot]:
-        slots = []
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or not data.get("starts_at"):
-                continue
-            if not data.get("ends_at"):
-                continue
-            slots.append(
-                scheduling.Slot(
-                    label=data.get("title") or "Untitled interview",
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    time_zone=data.get("time_zone") or "UTC",
-                    interviewer_ids=frozenset(u.pk for u in data.get("interviewers") or ()),
-                    dimension_ids=frozenset(d.pk for d in data.get("focus_dimensions") or ()),
-                    pk=form.instance.pk,
-                    active=data.get("status") not in Interview.NO_FEEDBACK_STATUSES,
-                )
-            )
-        return slots
+        found = (
+            slot_of(getattr(form, "cleaned_data", None) or {}, form.instance) for form in self.forms
+        )
+        return [slot for slot in found if slot is not None]
 
     def clean(self) -> None:
         super().clean()
         if any(self.errors) or not getattr(self.instance, "requisition_id", None):
             return
-        problems = scheduling.problems_for_slots(loop=self.instance, slots=self.slots())
-        blocking = [problem.message for problem in problems if problem.blocking]
-        profile_id = self.instance.requisition.profile_id
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            foreign = [
-                d.name for d in data.get("focus_dimensions") or () if d.profile_id != profile_id
-            ]
-            exercise = data.get("case_exercise")
-            if foreign or (exercise is not None and exercise.profile_id != profile_id):
-                blocking.append(
-                    f"“{data.get('title')}” uses a dimension or case exercise of another role "
-                    "profile than this requisition's."
-                )
+        rows = [getattr(form, "cleaned_data", None) or {} for form in self.forms]
+        blocking = blocking_problems(self.instance, self.slots(), rows)
         if blocking:
             raise ValidationError(blocking)
 
 
-class InterviewInline(admin.StackedInline):
-    formfield_overrides = FORMFIELD_OVERRIDES
-    model = Interview
-    form = InterviewForm
-    formset = InterviewFormSet
-    extra = 0
-    fields = (
-        ("title", "status"),
-        ("starts_at", "ends_at", "time_zone"),
-        ("location", "video_url"),
-        "interviewers",
-        "focus_dimensions",
-        "case_exercise",
-        "calendar_sequence",
-    )
-    # Cancelling and no-shows ask first, with a reason (the Interview actions): never a
-    # select on this form.
-    readonly_fields = ("status", "calendar_sequence")
-    # A tenant has thousands of people: the panel is picked by typing, and the page carries
-    # only the chosen ones. A profile has about ten dimensions: those stay a list.
-    autocomplete_fields = ("interviewers",)
-    filter_horizontal = ("focus_dimensions",)
+class InterviewAdminForm(InterviewForm):
+    """One interview, on its own page: the same checks as the loop's formset, with the loop's
+    other interviews as they are saved."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
-        # Each form's title (the interview's str names the candidate) and its panel and
-        # dimensions, read once for all the loop's interviews rather than per form.
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("loop__candidate")
-            .prefetch_related("interviewers", "focus_dimensions")
+    class Meta(InterviewForm.Meta):
+        fields = ("loop", *(name for name in InterviewForm.Meta.fields if name != "status"))
+        widgets = {"focus_dimensions": forms.CheckboxSelectMultiple}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        loop = data.get("loop") or (self.instance.loop if self.instance.loop_id else None)
+        if loop is None or self.errors:
+            return data
+        others = loop.interviews.exclude(pk=self.instance.pk).prefetch_related(
+            "interviewers", "focus_dimensions"
         )
+        slots = [scheduling.slot_for(interview) for interview in others]
+        mine = slot_of(data, self.instance)
+        blocking = blocking_problems(loop, [*slots, *([mine] if mine else [])], [data])
+        if blocking:
+            raise ValidationError(blocking)
+        return data
 
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        # On a saved loop, offer only its profile's dimensions and case exercises.
-        request._loop_profile_id = obj.requisition.profile_id if obj else None  # type: ignore[attr-defined]
-        return super().get_formset(request, obj, **kwargs)
+
+class ProfileChoices:
+    """Offer only the loop's role profile's dimensions and case exercises, and only active
+    people for a panel (the loop's profile is put on the request by ``get_form(set)``)."""
 
     @staticmethod
     def _profile_filter(request: HttpRequest) -> dict[str, Any]:
@@ -214,7 +217,11 @@ class InterviewInline(admin.StackedInline):
             kwargs["queryset"] = CaseExercise.objects.filter(
                 **self._profile_filter(request)
             ).select_related("profile")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "loop":
+            kwargs["queryset"] = access.loops_recruited(request_user(request)).filter(
+                status__in=Loop.OPEN_STATUSES
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "focus_dimensions":
@@ -225,7 +232,35 @@ class InterviewInline(admin.StackedInline):
             kwargs["queryset"] = User.objects.filter(is_active=True).order_by(
                 "first_name", "last_name"
             )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class InterviewInline(ProfileChoices, admin.StackedInline):
+    """A new loop's interviews, typed with it and checked together (``InterviewFormSet``).
+    A saved loop shows its schedule instead, each interview edited on its own page."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
+    model = Interview
+    form = InterviewForm
+    formset = InterviewFormSet
+    extra = 0
+    fields = (
+        "title",
+        ("starts_at", "ends_at", "time_zone"),
+        ("location", "video_url"),
+        "interviewers",
+        "focus_dimensions",
+        "case_exercise",
+    )
+    # A tenant has thousands of people: the panel is picked by typing, and the page carries
+    # only the chosen ones. A profile has about ten dimensions: those stay a list.
+    autocomplete_fields = ("interviewers",)
+    filter_horizontal = ("focus_dimensions",)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # On a saved loop, offer only its profile's dimensions and case exercises.
+        request._loop_profile_id = obj.requisition.profile_id if obj else None  # type: ignore[attr-defined]
+        return super().get_formset(request, obj, **kwargs)
 
 
 def _overdue_interviews(now: Any) -> QuerySet[Interview]:
@@ -242,13 +277,147 @@ def _overdue_interviews(now: Any) -> QuerySet[Interview]:
     )
 
 
+# --- The loop page's schedule and coverage -------------------------------------------------
+
+INVITE_REASONS = (services.INTERVIEW_INVITE, services.INTERVIEW_UPDATE, services.INTERVIEW_CANCEL)
+
+
+def invite_state(interview: Interview, last: Notification | None) -> str:
+    """A panel member's calendar for ``interview``, from the last invite, update or
+    cancellation written to them."""
+    if last is None or last.status == Notification.Status.CANCELLED:
+        return "not invited"
+    if last.reason == services.INTERVIEW_CANCEL:
+        sent = last.status == Notification.Status.SENT
+        return "cancellation sent" if sent else "cancellation queued"
+    if last.status == Notification.Status.FAILED:
+        return "invite failed"
+    invite = last.reason == services.INTERVIEW_INVITE
+    if last.sequence < interview.calendar_sequence:
+        return "invited, out of date"
+    if last.status == Notification.Status.SENT:
+        return "invited" if invite else "updated"
+    return "invite queued" if invite else "update queued"
+
+
+def span(interview: Interview, zone_name: str) -> str:
+    """``Tue 04 Mar 2031, 09:00\u201310:00 Europe/London``"""
+    tz = notifications.zone(zone_name)
+    starts, ends = interview.starts_at.astimezone(tz), interview.ends_at.astimezone(tz)
+    end = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%a %d %b, %H:%M}"
+    return f"{starts:%a %d %b %Y, %H:%M}\u2013{end} {tz.key}"
+
+
+@dataclass
+class Row:
+    """One interview, one line of the loop's schedule."""
+
+    interview: Interview
+    when: str
+    candidate_when: str
+    panel: list[tuple[str, str]]
+    focus: list[str]
+    case: str
+    active: bool
+    edit_url: str
+    can_end: bool
+    started: bool
+
+
+def schedule(loop: Loop, viewer: User) -> list[Row]:
+    """The loop's interviews in time order, each with its time in the viewer's zone and the
+    candidate's, its panel and what each member's calendar holds; a fixed number of queries."""
+    interviews = list(
+        loop.interviews.select_related("case_exercise")
+        .prefetch_related("interviewers", "focus_dimensions")
+        .order_by("starts_at", "pk")
+    )
+    last: dict[tuple[int, int | None], Notification] = {}
+    for note in Notification.objects.filter(
+        content_type=ContentType.objects.get_for_model(Interview),
+        object_id__in=[interview.pk for interview in interviews],
+        reason__in=INVITE_REASONS,
+    ).order_by("sequence", "created_at", "pk"):
+        last[(note.object_id, note.recipient_id)] = note
+    mine, theirs = viewer.time_zone or "UTC", loop.candidate.time_zone or "UTC"
+    now = timezone.now()
+    rows = []
+    for interview in interviews:
+        panel = sorted(interview.interviewers.all(), key=lambda user: user.display_name)
+        rows.append(
+            Row(
+                interview=interview,
+                when=span(interview, mine),
+                candidate_when=span(interview, theirs),
+                panel=[
+                    (user.display_name, invite_state(interview, last.get((interview.pk, user.pk))))
+                    for user in panel
+                ],
+                focus=[dimension.name for dimension in interview.focus_dimensions.all()],
+                case=interview.case_exercise.title if interview.case_exercise else "",
+                active=interview.status not in Interview.NO_FEEDBACK_STATUSES,
+                edit_url=reverse("admin:hiring_interview_change", args=[interview.pk]),
+                can_end=interview.status == Interview.Status.SCHEDULED,
+                started=interview.starts_at <= now,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Coverage:
+    """Which of the profile's dimensions the loop's live interviews cover."""
+
+    covered: list[tuple[str, bool]] = field(default_factory=list)  # (name, must-have)
+    missing: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def missing_must_haves(self) -> list[str]:
+        return [name for name, must in self.missing if must]
+
+
+def coverage(loop: Loop) -> Coverage:
+    """Cancelled and no-show interviews cover nothing: the same rule as the must-have
+    warning (``scheduling.loop_problems``)."""
+    live = loop.interviews.exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
+    covered_ids = set(
+        Dimension.objects.filter(interviews__in=live).values_list("pk", flat=True).distinct()
+    )
+    result = Coverage()
+    for dimension in loop.requisition.profile.dimensions.all():
+        entry = (dimension.name, dimension.must_have)
+        (result.covered if dimension.pk in covered_ids else result.missing).append(entry)
+    return result
+
+
+# The order a recruiter reads stages in: the pipeline's, not the alphabet's.
+STAGE_ORDER = Case(
+    *(When(status=stage, then=n) for n, stage in enumerate(Loop.Status.values)),
+    output_field=IntegerField(),
+)
+RECOMMENDATIONS = {
+    "strong_hire": "Strong hire",
+    "hire": "Hire",
+    "no_hire": "No hire",
+    "incomplete": "Incomplete",
+}
+
+
+def short(moment: datetime | None) -> str:
+    """``Tue 04 Mar, 09:00``: a list cell's date, in the reader's zone (the current one)."""
+    if moment is None:
+        return "—"
+    return f"{timezone.localtime(moment):%a %d %b, %H:%M}"
+
+
 @admin.register(Loop)
 class LoopAdmin(PolicyAdmin):
     change_form_template = "admin/hiring/loop/change_form.html"
+    change_list_template = "admin/hiring/loop/change_list.html"
     list_display = (
         "candidate",
         "requisition",
-        "status",
+        "stage",
         "next_interview",
         "scorecards",
         "oldest_overdue",
@@ -262,8 +431,12 @@ class LoopAdmin(PolicyAdmin):
     autocomplete_fields = ("candidate",)
     # The stage follows the interviews, a decision or a withdrawal (hiring.stages): never typed.
     readonly_fields = ("status",)
+    # A new loop is typed with its interviews; a saved one shows them as a schedule (below).
     inlines = [InterviewInline]
     actions = ["send_invites", "nudge", "withdraw", "reopen"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return list(self.inlines) if obj is None else []
 
     def get_view_on_site_url(self, obj: Loop | None = None) -> str | None:
         """ "View on site": the loop's calibrated summary, as the hiring manager reads it."""
@@ -301,27 +474,40 @@ class LoopAdmin(PolicyAdmin):
             _next_interview=Subquery(upcoming),
             _oldest_overdue=Subquery(_overdue_interviews(now).values("ends_at")[:1]),
             _recommendation=F("summary__recommendation"),
+            _score=F("summary__calibrated_score"),
             _withheld=access.feedback_withheld(user),
+            _stage_order=STAGE_ORDER,
         )
         return qs
 
-    @admin.display(description="next interview", ordering="_next_interview")
-    def next_interview(self, obj: Any) -> Any:
-        return obj._next_interview or "—"
+    @admin.display(description="stage", ordering="_stage_order")
+    def stage(self, obj: Loop) -> str:
+        return obj.get_status_display()
 
-    @admin.display(description="scorecards in")
+    @admin.display(description="next", ordering="_next_interview")
+    def next_interview(self, obj: Any) -> str:
+        return short(obj._next_interview)
+
+    @admin.display(description="scorecards")
     def scorecards(self, obj: Any) -> str:
         return f"{obj._submitted}/{obj._seats}"
 
-    @admin.display(description="oldest overdue", ordering="_oldest_overdue")
-    def oldest_overdue(self, obj: Any) -> Any:
-        return obj._oldest_overdue or "—"
+    @admin.display(description="overdue since", ordering="_oldest_overdue")
+    def oldest_overdue(self, obj: Any) -> str:
+        return short(obj._oldest_overdue)
 
-    @admin.display(description="recommendation")
+    # "Summary": the calibrated summary's recommendation and score, in a column narrow
+    # enough for the list to fit at 1280 px beside the menu and the filter.
+    @admin.display(description="summary")
     def recommendation(self, obj: Any) -> str:
         if getattr(obj, "_withheld", False):
-            return "hidden until your scorecard is in"
-        return str(getattr(obj, "_recommendation", None) or "—")
+            return "Hidden until your scorecard is in"
+        code = getattr(obj, "_recommendation", None)
+        if not code:
+            return "—"
+        label = RECOMMENDATIONS.get(code, code.replace("_", " ").capitalize())
+        score = getattr(obj, "_score", None)
+        return f"{label} ({score:.2f})" if score is not None else label
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         user = request_user(request)
@@ -330,6 +516,30 @@ class LoopAdmin(PolicyAdmin):
         if db_field.name == "candidate":
             kwargs["queryset"] = access.candidates_recruited(user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- The loop page: its schedule and what it covers --------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Loop | None = None,
+    ) -> Any:
+        if obj is not None and obj.pk:
+            context = {
+                **context,
+                "schedule": schedule(obj, request_user(request)),
+                "coverage": coverage(obj),
+                "add_interview_url": (
+                    reverse("admin:hiring_interview_add") + f"?loop={obj.pk}"
+                    if obj.status in Loop.OPEN_STATUSES
+                    else ""
+                ),
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Saving: scheduling rules and calendars ------------------------------------------
 
@@ -566,25 +776,90 @@ class LoopAdmin(PolicyAdmin):
 
 
 @admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
-    """Interviews across loops, for the no-show and cancel actions."""
+class InterviewAdmin(ProfileChoices, admin.ModelAdmin):
+    """Interviews across loops, and one interview's own page: the loop page's schedule links
+    here to edit one (or add one to the loop), with the same checks as the loop's formset.
+    Cancel and no-show are actions that ask first, never a field."""
 
+    form = InterviewAdminForm
     formfield_overrides = FORMFIELD_OVERRIDES
+    change_form_template = "admin/hiring/interview/change_form.html"
 
     list_display = ("title", "loop", "starts_at", "status", "calendar_sequence")
     list_filter = ("status",)
     list_select_related = ("loop__candidate", "loop__requisition")
     search_fields = ("title", "loop__candidate__full_name", "loop__candidate__email")
     actions = ["mark_no_show", "mark_cancelled"]
-    fields = ("loop", "title", "status", "starts_at", "ends_at", "time_zone")
-    readonly_fields = fields
+    fieldsets = (
+        (None, {"fields": ("loop", "title", "status")}),
+        (
+            "When and where",
+            {"fields": (("starts_at", "ends_at"), "time_zone", "location", "video_url")},
+        ),
+        ("Panel and focus", {"fields": ("interviewers", "focus_dimensions", "case_exercise")}),
+        ("Calendar", {"fields": ("calendar_sequence",)}),
+    )
+    autocomplete_fields = ("loop", "interviewers")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
         recruited = access.loops_recruited(request_user(request))
         return super().get_queryset(request).filter(loop__in=recruited.values("pk"))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # interviews are added on their loop's page
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:  # a new interview is scheduled, at sequence 0
+            return tuple(
+                (name, {"fields": tuple(f for f in opts["fields"] if f != "status")})
+                for name, opts in self.fieldsets[:-1]
+            )
+        return self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # An interview stays in its loop; its status changes only through the actions.
+        return ("loop", "status", "calendar_sequence") if obj is not None else ()
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        loop = obj.loop if obj is not None else self._loop_asked(request)
+        request._loop_profile_id = loop.requisition.profile_id if loop else None  # type: ignore[attr-defined]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _loop_asked(self, request: HttpRequest) -> Loop | None:
+        """The loop an add page is for (``?loop=`` from the loop page, or the one posted)."""
+        pk = request.POST.get("loop") or request.GET.get("loop")
+        if not pk or not str(pk).isdigit():
+            return None
+        recruited = access.loops_recruited(request_user(request))
+        return recruited.select_related("requisition").filter(pk=pk).first()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        super().save_related(request, form, formsets, change)
+        interview = form.instance
+        user = request_user(request)
+        if change and set(form.changed_data) & {*services.CALENDAR_FIELDS, "interviewers"}:
+            before = {person.pk for person in form.initial.get("interviewers") or ()}
+            after = {person.pk for person in form.cleaned_data.get("interviewers") or ()}
+            if services.interview_rescheduled(
+                interview=interview, by=user, removed_ids=before - after
+            ):
+                self.message_user(
+                    request, f"Calendar update sent for “{interview.title}”.", messages.INFO
+                )
+        self._warn(request, {interview.loop})
+
+    def _to_loop(self, request: HttpRequest, obj: Interview, default: HttpResponse) -> HttpResponse:
+        """ "Save" goes back to the loop's schedule; the other buttons keep Django's way."""
+        if {"_continue", "_addanother", "_saveasnew"} & set(request.POST):
+            return default
+        return HttpResponseRedirect(reverse("admin:hiring_loop_change", args=[obj.loop_id]))
+
+    def response_add(
+        self, request: HttpRequest, obj: Interview, post_url_continue: Any = None
+    ) -> HttpResponse:
+        return self._to_loop(request, obj, super().response_add(request, obj, post_url_continue))
+
+    def response_change(self, request: HttpRequest, obj: Interview) -> HttpResponse:
+        return self._to_loop(request, obj, super().response_change(request, obj))
 
     def _end(
         self, request: HttpRequest, queryset: QuerySet[Interview], status: str

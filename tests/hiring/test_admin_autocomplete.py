@@ -19,7 +19,7 @@ from hiring.admin.autocomplete import unscoped_autocomplete_fields
 from hiring.models import Candidate, Loop, User
 from hiring.roles import RECRUITERS_GROUP
 from tests.factories import CandidateFactory, LoopFactory, RequisitionFactory, UserFactory
-from tests.hiring.test_scheduling_warnings import form_data
+from tests.hiring.test_scheduling_warnings import interview_data, new_loop_data
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_the_save_still_refuses_what_the_widgets_would_not_offer(
     # given an inactive person, and a candidate of another recruiter
     gone = UserFactory(username="gone", is_active=False)
     client.force_login(recruiter)
-    add = form_data(Loop(requisition=world.requisition, candidate=foreign_candidates[0]), [])
+    add = new_loop_data(foreign_candidates[0], world.requisition, [])
 
     # when the recruiter posts a loop for the other recruiter's candidate
     response = client.post("/admin/hiring/loop/add/", add)
@@ -204,13 +204,12 @@ def test_the_save_still_refuses_what_the_widgets_would_not_offer(
 
     # and when they put the inactive person on a panel, that is refused too
     starts = timezone.now() + timedelta(days=3)
-    change = form_data(
-        world.loop, [{"title": "Late panel", "starts_at": starts, "interviewers": [gone]}]
+    change = interview_data(
+        world.loop, {"title": "Late panel", "starts_at": starts, "interviewers": [gone]}
     )
-    response = client.post(f"/admin/hiring/loop/{world.loop.pk}/change/", change)
+    response = client.post(f"/admin/hiring/interview/add/?loop={world.loop.pk}", change)
     assert response.status_code == 200
-    [errors] = [f.errors for f in response.context["inline_admin_formsets"][0].formset.forms]
-    assert "interviewers" in errors
+    assert "interviewers" in response.context["adminform"].form.errors
     assert not world.loop.interviews.filter(title="Late panel").exists()
 
 

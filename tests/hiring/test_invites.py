@@ -5,6 +5,7 @@ schedule without interviewer-only content; one change sends one message."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -15,7 +16,7 @@ from hiring import services
 from hiring.delivery.notifications import deliver_due
 from hiring.models import Notification
 from tests.factories import InterviewFactory, UserFactory
-from tests.hiring.test_scheduling_warnings import form_data
+from tests.hiring.test_scheduling_warnings import interview_data
 
 pytestmark = pytest.mark.django_db
 
@@ -157,33 +158,22 @@ def test_a_reschedule_in_the_admin_sends_an_update_with_the_same_uid_and_next_se
     deliver_due()
     mail.outbox.clear()
     first = upcoming.interview
-    # when the recruiter moves the first interview by a day on the loop page
+    # when the recruiter moves the first interview by a day on its own page
     client.force_login(recruiter)
     moved = first.starts_at + timedelta(days=1)
-    data = form_data(
+    data = interview_data(
         upcoming.loop,
-        [
-            {
-                "id": first.pk,
-                "title": first.title,
-                "starts_at": moved.astimezone(timezone.get_current_timezone()).replace(tzinfo=None),
-                "time_zone": "Europe/London",
-                "location": first.location,
-                "interviewers": [interviewer],
-                "focus": list(first.focus_dimensions.all()),
-            },
-            {
-                "id": upcoming.other_interview.pk,
-                "title": upcoming.other_interview.title,
-                "starts_at": upcoming.other_interview.starts_at.replace(tzinfo=None),
-                "time_zone": "Europe/London",
-                "interviewers": [other_interviewer],
-                "focus": list(upcoming.other_interview.focus_dimensions.all()),
-            },
-        ],
+        {
+            "title": first.title,
+            "starts_at": moved.astimezone(timezone.get_current_timezone()).replace(tzinfo=None),
+            "time_zone": "Europe/London",
+            "location": first.location,
+            "interviewers": [interviewer],
+            "focus": list(first.focus_dimensions.all()),
+        },
     )
-    data["interviews-1-video_url"] = upcoming.other_interview.video_url
-    assert client.post(f"/admin/hiring/loop/{upcoming.loop.pk}/change/", data).status_code == 302
+    data["video_url"] = first.video_url
+    assert client.post(f"/admin/hiring/interview/{first.pk}/change/", data).status_code == 302
     deliver_due()
     # then the interviewer gets an update: same UID, SEQUENCE 1, new times
     first.refresh_from_db()
@@ -263,24 +253,22 @@ def test_a_panel_change_cancels_for_who_left_and_invites_who_joined(
     deliver_due()
     mail.outbox.clear()
     newcomer = UserFactory(username="nina")
-    first, second = upcoming.interview, upcoming.other_interview
+    first = upcoming.interview
     # when the recruiter swaps the first interview's interviewer for a newcomer
     client.force_login(recruiter)
-    rows = [
+    data = interview_data(
+        upcoming.loop,
         {
-            "id": interview.pk,
-            "title": interview.title,
-            "starts_at": interview.starts_at.replace(tzinfo=None),
+            "title": first.title,
+            "starts_at": first.starts_at.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None),
             "time_zone": "Europe/London",
-            "location": interview.location,
-            "interviewers": people,
-            "focus": list(interview.focus_dimensions.all()),
-        }
-        for interview, people in ((first, [newcomer]), (second, [other_interviewer]))
-    ]
-    data = form_data(upcoming.loop, rows)
-    data["interviews-1-video_url"] = second.video_url
-    assert client.post(f"/admin/hiring/loop/{upcoming.loop.pk}/change/", data).status_code == 302
+            "location": first.location,
+            "interviewers": [newcomer],
+            "focus": list(first.focus_dimensions.all()),
+        },
+    )
+    data["video_url"] = first.video_url
+    assert client.post(f"/admin/hiring/interview/{first.pk}/change/", data).status_code == 302
     deliver_due()
     # then who left gets a CANCEL, who joined a REQUEST, both at SEQUENCE 1
     [left] = mails_to(interviewer.email)

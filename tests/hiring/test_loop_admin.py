@@ -122,7 +122,9 @@ def test_the_list_shows_the_recommendation_once_computed(client, world, recruite
         recommendation="strong_hire",
     )
     client.force_login(recruiter)
-    assert "strong_hire" in client.get(LIST).content.decode()
+    page = client.get(LIST).content.decode()
+    assert "Strong hire" in page  # the words, not the code
+    assert "strong_hire" not in page
 
 
 def test_a_recruiter_cannot_create_a_loop_on_someone_elses_requisition(
@@ -282,13 +284,13 @@ def test_the_loop_list_shows_times_in_the_recruiters_own_time_zone(client, world
 
     # when they open the loop list, the next interview reads 17:00, their wall-clock time
     html = client.get(LIST).content.decode()
-    assert "Dec. 1, 2030, 5 p.m." in html
-    assert "9 a.m." not in html
+    assert "Sun 01 Dec, 17:00" in html
+    assert "09:00" not in html
 
     # and a colleague in UTC sees the same instant as 09:00
     recruiter.time_zone = "UTC"
     recruiter.save(update_fields=["time_zone"])
-    assert "Dec. 1, 2030, 9 a.m." in client.get(LIST).content.decode()
+    assert "Sun 01 Dec, 09:00" in client.get(LIST).content.decode()
 
 
 def test_the_loop_page_links_to_its_calibrated_summary(client, world, recruiter):
@@ -297,3 +299,20 @@ def test_the_loop_page_links_to_its_calibrated_summary(client, world, recruiter)
     page = client.get(f"{LIST}{world.loop.pk}/change/").content.decode()
 
     assert f'href="/manager/loops/{world.loop.pk}/"' in page  # "View on site"
+
+
+def test_the_list_sorts_stages_in_pipeline_order_and_says_them_in_words(client, world, recruiter):
+    # given loops in every open stage, created in an order that is neither
+    for stage in ("ready_for_debrief", "in_progress", "awaiting_feedback"):
+        LoopFactory(requisition=world.requisition, status=stage)
+    client.force_login(recruiter)
+
+    # when the recruiter sorts by stage (the third column)
+    response = client.get(LIST, {"o": "3"})
+
+    # then the stages follow the pipeline, not the alphabet, and read as words
+    stages = [loop.status for loop in response.context["cl"].result_list]
+    assert stages == ["scheduling", "in_progress", "awaiting_feedback", "ready_for_debrief"]
+    page = response.content.decode()
+    assert "Ready for debrief" in page
+    assert "ready_for_debrief</td>" not in page

@@ -1,7 +1,8 @@
 """DESIGN §3.1: the admin refuses double-bookings, overlapping slots and a hiring manager on
 a panel their profile forbids; it warns about interviews without focus and must-haves that no
 interview covers. The rules are pure functions (``loop_problems``), tested first on their own,
-then through the loop page."""
+then through the admin: a new loop's page (its interviews typed together) and one
+interview's own page (the loop page's schedule links there)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from hiring.models import Interview
 from hiring.scheduling.conflicts import Booking, Rules, Slot, loop_problems
-from tests.factories import InterviewFactory, LoopFactory, UserFactory
+from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -99,46 +100,59 @@ def test_blocking_problems_come_first():
 pytestmark = pytest.mark.django_db
 
 
-def form_data(loop, interviews):
-    """The loop page's POST, with ``interviews`` as dicts (existing ones carry ``id``)."""
+# --- Through the admin: a new loop's interviews, and one interview's own page ----------------
+
+ADD_INTERVIEW = "/admin/hiring/interview/add/"
+
+
+def fields(prefix, interview):
+    starts_at = interview["starts_at"]
+    ends_at = interview.get("ends_at", starts_at + HOUR)
+    return {
+        prefix + "title": interview["title"],
+        prefix + "starts_at_0": starts_at.strftime("%Y-%m-%d"),
+        prefix + "starts_at_1": starts_at.strftime("%H:%M:%S"),
+        prefix + "ends_at_0": ends_at.strftime("%Y-%m-%d"),
+        prefix + "ends_at_1": ends_at.strftime("%H:%M:%S"),
+        prefix + "time_zone": interview.get("time_zone", "UTC"),
+        prefix + "location": interview.get("location", ""),
+        prefix + "video_url": "",
+        prefix + "interviewers": [u.pk for u in interview["interviewers"]],
+        prefix + "focus_dimensions": [d.pk for d in interview.get("focus", [])],
+        prefix + "case_exercise": "",
+    }
+
+
+def interview_data(loop, interview):
+    """One interview's own page (``/admin/hiring/interview/add/?loop=`` or its change page)."""
+    return {"loop": loop.pk, **fields("", interview)}
+
+
+def new_loop_data(candidate, requisition, interviews):
+    """The add page of a loop, with its interviews typed in the same form."""
     data = {
-        "candidate": loop.candidate_id,
-        "requisition": loop.requisition_id,
-        "status": loop.status,
+        "candidate": candidate.pk,
+        "requisition": requisition.pk,
         "interviews-TOTAL_FORMS": len(interviews),
-        "interviews-INITIAL_FORMS": sum(1 for i in interviews if i.get("id")),
+        "interviews-INITIAL_FORMS": 0,
         "interviews-MIN_NUM_FORMS": 0,
         "interviews-MAX_NUM_FORMS": 1000,
     }
     for n, interview in enumerate(interviews):
-        prefix = f"interviews-{n}-"
-        starts_at = interview["starts_at"]
-        ends_at = interview.get("ends_at", starts_at + HOUR)
-        data.update(
-            {
-                prefix + "id": interview.get("id", ""),
-                prefix + "loop": loop.pk,
-                prefix + "title": interview["title"],
-                prefix + "status": interview.get("status", "scheduled"),
-                prefix + "starts_at_0": starts_at.strftime("%Y-%m-%d"),
-                prefix + "starts_at_1": starts_at.strftime("%H:%M:%S"),
-                prefix + "ends_at_0": ends_at.strftime("%Y-%m-%d"),
-                prefix + "ends_at_1": ends_at.strftime("%H:%M:%S"),
-                prefix + "time_zone": interview.get("time_zone", "UTC"),
-                prefix + "location": interview.get("location", ""),
-                prefix + "video_url": "",
-                prefix + "interviewers": [u.pk for u in interview["interviewers"]],
-                prefix + "focus_dimensions": [d.pk for d in interview.get("focus", [])],
-                prefix + "case_exercise": "",
-            }
-        )
+        data.update({f"interviews-{n}-id": "", **fields(f"interviews-{n}-", interview)})
     return data
 
 
 @pytest.fixture
 def page(client, world, recruiter):
+    # The world's two interviews share an hour: they follow each other here, as a loop that
+    # passed these checks would have them (the loop's saved interviews count on every save).
+    later = world.interview.ends_at
+    Interview.objects.filter(pk=world.other_interview.pk).update(
+        starts_at=later, ends_at=later + HOUR
+    )
     client.force_login(recruiter)
-    return f"/admin/hiring/loop/{world.loop.pk}/change/"
+    return f"{ADD_INTERVIEW}?loop={world.loop.pk}"
 
 
 def dims(world, *slugs):
@@ -151,16 +165,14 @@ def test_the_admin_refuses_a_double_booking_with_who_and_when(client, page, worl
         loop=LoopFactory(), title="Elsewhere", interviewers=[interviewer], starts_at=T0
     )
     # when the recruiter books them at 09:30 in this loop
-    data = form_data(
+    data = interview_data(
         world.loop,
-        [
-            {
-                "title": "Strategy",
-                "starts_at": T0 + HOUR / 2,
-                "interviewers": [interviewer],
-                "focus": dims(world, "product-strategy"),
-            }
-        ],
+        {
+            "title": "Strategy",
+            "starts_at": T0 + HOUR / 2,
+            "interviewers": [interviewer],
+            "focus": dims(world, "product-strategy"),
+        },
     )
     response = client.post(page, data)
     # then the page comes back with the error and nothing is saved
@@ -171,19 +183,43 @@ def test_the_admin_refuses_a_double_booking_with_who_and_when(client, page, worl
     assert not world.loop.interviews.filter(title="Strategy").exists()
 
 
-def test_the_admin_refuses_overlapping_slots_for_the_candidate(
-    client, page, world, interviewer, other_interviewer
-):
-    data = form_data(
+def test_editing_an_interview_is_refused_when_it_double_books(client, page, world, interviewer):
+    InterviewFactory(
+        loop=LoopFactory(), title="Elsewhere", interviewers=[interviewer], starts_at=T0
+    )
+    before = world.interview.starts_at
+    data = interview_data(
         world.loop,
+        {"title": world.interview.title, "starts_at": T0, "interviewers": [interviewer]},
+    )
+    html = client.post(f"/admin/hiring/interview/{world.interview.pk}/change/", data)
+    assert f"{interviewer.display_name} is double-booked" in html.content.decode()
+    world.interview.refresh_from_db()
+    assert world.interview.starts_at == before
+
+
+def test_the_admin_refuses_overlapping_slots_for_the_candidate(
+    client, page, world, interviewer, other_interviewer, recruiter
+):
+    # on one interview's page: the loop's saved interviews count
+    Interview.objects.filter(pk=world.interview.pk).update(starts_at=T0, ends_at=T0 + HOUR)
+    data = interview_data(
+        world.loop, {"title": "B", "starts_at": T0 + HOUR / 2, "interviewers": [other_interviewer]}
+    )
+    assert "cannot be in two interviews at once" in client.post(page, data).content.decode()
+    # on a new loop's page: the interviews typed together count
+    requisition = RequisitionFactory(recruiters=[recruiter])
+    data = new_loop_data(
+        world.loop.candidate,
+        requisition,
         [
             {"title": "A", "starts_at": T0, "interviewers": [interviewer]},
             {"title": "B", "starts_at": T0 + HOUR / 2, "interviewers": [other_interviewer]},
         ],
     )
-    html = client.post(page, data).content.decode()
+    html = client.post("/admin/hiring/loop/add/", data).content.decode()
     assert "cannot be in two interviews at once" in html
-    assert not world.loop.interviews.filter(title__in=["A", "B"]).exists()
+    assert not Interview.objects.filter(title__in=["A", "B"]).exists()
 
 
 def test_the_admin_refuses_the_hiring_manager_when_the_profile_forbids_it(
@@ -192,8 +228,8 @@ def test_the_admin_refuses_the_hiring_manager_when_the_profile_forbids_it(
     profile = world.requisition.profile
     profile.hiring_manager_may_interview = False
     profile.save(update_fields=["hiring_manager_may_interview"])
-    data = form_data(
-        world.loop, [{"title": "HM chat", "starts_at": T0, "interviewers": [hiring_manager]}]
+    data = interview_data(
+        world.loop, {"title": "HM chat", "starts_at": T0, "interviewers": [hiring_manager]}
     )
     html = client.post(page, data).content.decode()
     assert "is the hiring manager" in html
@@ -201,32 +237,21 @@ def test_the_admin_refuses_the_hiring_manager_when_the_profile_forbids_it(
 
 
 def test_warnings_show_after_the_save(client, page, world, interviewer, recruiter):
-    # given an interview with no focus, and the must-haves left uncovered (the other one
-    # cancelled, with a reason, as the Interview actions do)
+    # given the other interview cancelled (with a reason, as the Interview actions do)
     from hiring import services
 
     services.interview_set_status(
         interview=world.other_interview, status="cancelled", by=recruiter, reason="Moved."
     )
-    data = form_data(
+    # when the recruiter saves the first one with no focus, the must-haves left uncovered
+    data = interview_data(
         world.loop,
-        [
-            {
-                "id": world.interview.pk,
-                "title": world.interview.title,
-                "starts_at": T0,
-                "interviewers": [interviewer],
-            },
-            {
-                "id": world.other_interview.pk,
-                "title": world.other_interview.title,
-                "starts_at": T0 + 2 * HOUR,
-                "interviewers": [UserFactory()],
-            },
-        ],
+        {"title": world.interview.title, "starts_at": T0, "interviewers": [interviewer]},
     )
-    response = client.post(page, data)
+    response = client.post(f"/admin/hiring/interview/{world.interview.pk}/change/", data)
+    # then it saves, back on the loop page, with the warnings
     assert response.status_code == 302
+    assert response["Location"] == f"/admin/hiring/loop/{world.loop.pk}/change/"
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("has no focus dimension" in text for text in texts)
     must_haves = world.requisition.profile.dimensions.filter(must_have=True)
@@ -234,26 +259,22 @@ def test_warnings_show_after_the_save(client, page, world, interviewer, recruite
         assert any(f"must-have dimension “{dimension.name}”" in t for t in texts)
     world.interview.refresh_from_db()
     assert world.interview.starts_at == T0
-    assert world.other_interview.__class__.objects.get(pk=world.other_interview.pk).status == (
-        Interview.Status.CANCELLED
-    )
 
 
 def test_times_are_typed_in_the_interviews_time_zone(client, page, world, interviewer):
     local = datetime(2026, 12, 1, 9, 0)  # 09:00 in New York is 14:00 UTC
-    data = form_data(
+    data = interview_data(
         world.loop,
-        [
-            {
-                "title": "NY",
-                "starts_at": local,
-                "time_zone": "America/New_York",
-                "interviewers": [interviewer],
-                "focus": dims(world, "product-strategy"),
-            }
-        ],
+        {
+            "title": "NY",
+            "starts_at": local,
+            "time_zone": "America/New_York",
+            "interviewers": [interviewer],
+            "focus": dims(world, "product-strategy"),
+        },
     )
-    assert client.post(page, data).status_code == 302
+    response = client.post(page, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
     saved = world.loop.interviews.get(title="NY")
     assert saved.starts_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
@@ -265,9 +286,9 @@ def test_the_admin_refuses_a_dimension_of_another_profile(client, page, world, i
     alien = Dimension.objects.create(
         profile=RoleProfileFactory(), name="Alien", slug="alien", meets_bar="x", excellent="y"
     )
-    data = form_data(
+    data = interview_data(
         world.loop,
-        [{"title": "Odd", "starts_at": T0, "interviewers": [interviewer], "focus": [alien]}],
+        {"title": "Odd", "starts_at": T0, "interviewers": [interviewer], "focus": [alien]},
     )
     response = client.post(page, data)
     assert response.status_code == 200

@@ -132,7 +132,7 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
     ),
     "hiring.interview": (
         "recruiter_any",
-        "nobody",
+        "recruiter_any",  # one interview's page, from its loop's schedule ("Add interview")
         "recruiter_of_object",
         "superuser",
         "recruiter_of_object",
@@ -230,6 +230,7 @@ ADMIN_SITE: dict[str, Any] = {
     # (the sentinel crawl reads the answers); a field no form picks this way, nobody.
     autocomplete("hiring.loop.candidate"): "recruiter_any",
     autocomplete("hiring.interview.interviewers"): "recruiter_any",
+    autocomplete("hiring.interview.loop"): "recruiter_any",
     autocomplete("hiring.requisition.hiring_manager"): "superuser",
     autocomplete("hiring.requisition.recruiters"): "superuser",
     autocomplete("authtoken.token.user"): "superuser",
