@@ -103,6 +103,12 @@ class InterviewForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at"):
+            # One label for two inputs: each says which half of which time it is.
+            parts = getattr(self.fields[name].widget, "widgets", ())
+            label = str(self.fields[name].label)
+            for part, half in zip(parts, ("date", "time"), strict=False):
+                part.attrs["aria-label"] = f"{label}: {half}"
         if self.instance.pk:
             tz = notifications.zone(self.instance.time_zone)
             for name in ("starts_at", "ends_at"):
