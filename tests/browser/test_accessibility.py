@@ -253,29 +253,9 @@ ADMIN_PAGES = {
 }
 
 
-# Known failures in the admin's interview forms, which are being reworked (issue 15, item 4):
-# Django's split date/time inputs and the interviewers' select2 search box have no label, and
-# on the loop page SelectFilter2's help-tooltip spans carry an aria-label with no role. Not
-# strict: the rework may clear them first; then these marks go.
-INTERVIEW_FORMS = {
-    "loop change": "hiring/admin/loops.py interview inlines: label (split date/time inputs, "
-    "select2 search), aria-prohibited-attr (filter_horizontal help-tooltip spans)",
-    "interview change": "hiring/admin interview form: label (split date/time inputs, "
-    "select2 search)",
-}
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            name,
-            marks=[pytest.mark.xfail(strict=False, reason=INTERVIEW_FORMS[name])]
-            if name in INTERVIEW_FORMS
-            else [],
-        )
-        for name in ADMIN_PAGES
-    ],
+    list(ADMIN_PAGES),
 )
 def test_recruiter_admin_page_has_no_serious_axe_violations(
     recruiter_in_admin, live_server, world, name: str
