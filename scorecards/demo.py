@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import privacy
+from hiring import attachments, privacy
 from hiring.decisions import decision_record
 from hiring.delivery import webhooks
 from hiring.models import (
@@ -206,6 +207,14 @@ def _demo_personal_data(
     privacy.candidate_save(candidate=amara, by=recruiter)
     amara.location = "London"
     privacy.candidate_save(candidate=amara, by=recruiter)
+    attachments.attachment_add(
+        candidate=amara,
+        file=SimpleUploadedFile(
+            "Amara Diallo - CV.pdf", _one_page_pdf("Amara Diallo: CV"), "application/pdf"
+        ),
+        kind="cv",
+        by=recruiter,
+    )
     farid = Candidate.objects.get(email="farid.haddad@example.com")
     privacy.candidate_erase(
         candidate=farid, by=recruiter, reason="The candidate asked us to delete their data."
@@ -225,6 +234,33 @@ def _demo_personal_data(
     )
     long_ago = now - timedelta(days=settings.CANDIDATE_RETENTION_DAYS + 30)
     Decision.objects.filter(pk=decision.pk).update(decided_at=long_ago)
+
+
+def _one_page_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF saying ``title``: the demo's CV."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _demo_webhooks(now: datetime) -> None:
