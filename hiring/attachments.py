@@ -14,7 +14,6 @@ download are on the candidate's audit trail; erasure deletes the files
 
 from __future__ import annotations
 
-import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -34,8 +33,7 @@ from hiring import access
 from hiring.errors import Invalid
 from hiring.models import Attachment, Candidate, Interview, User
 from hiring.privacy.audit import audit
-
-logger = logging.getLogger(__name__)
+from hiring.privacy.erase import delete_stored
 
 
 @dataclass(frozen=True)
@@ -180,16 +178,6 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
         storage = attachment.file.storage
         attachment.delete()
         transaction.on_commit(lambda: delete_stored(storage, [stored]))
-
-
-def delete_stored(storage: Any, names: list[str]) -> None:
-    """Delete files from the storage once the rows are gone; a storage that fails leaves an
-    orphan to log, not an error for the person who removed it."""
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:
-            logger.exception("Could not delete the stored attachment %s", name)
 
 
 def download_url(attachment: Attachment, interview: Interview | None = None) -> str:

@@ -5,6 +5,7 @@ calibration."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ from hiring.privacy.audit import (
     json_value,
 )
 from hiring.privacy.export import audit_events_about, notifications_about
+
+logger = logging.getLogger(__name__)
 
 MASK = "[candidate]"
 ERASED = "[erased]"
@@ -128,12 +131,20 @@ def _erase_attachments(candidate: Candidate) -> None:
     stored = [(a.file.storage, a.file.name) for a in attachments]
 
     def delete_files() -> None:
-        from hiring.attachments import delete_stored  # the views' module imports privacy
-
         for storage, name in stored:
             delete_stored(storage, [name])
 
     transaction.on_commit(delete_files)
+
+
+def delete_stored(storage: Any, names: list[str]) -> None:
+    """Delete files from the storage once the rows are gone; a storage that fails leaves an
+    orphan to log, not an error for the person who removed it."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Could not delete the stored attachment %s", name)
 
 
 def candidate_erase(*, candidate: Candidate, by: User, reason: str) -> bool:

@@ -7,27 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from scorecards.calibration import summaries
+from tests.browser.test_accessibility import scored_loop
 from tests.browser.test_manager_flow import sign_in
-from tests.factories import InterviewFactory, LoopFactory, UserFactory
-from tests.scorecards.test_summaries import submit
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-FOCUS = ["product-strategy", "communication", "people-leadership"]
-
-
-def scored_loop(requisition, name: str, rating: int):
-    loop = LoopFactory(requisition=requisition, candidate__full_name=name)
-    for index in range(2):
-        person = UserFactory(username=f"{name.split()[0].lower()}-panel{index}")
-        interview = InterviewFactory(loop=loop, interviewers=[person], focus=FOCUS)
-        submit(interview, person, rating=rating)
-    summaries.loop_summary_compute(loop_id=loop.pk)
-    return loop
 
 
 def test_compare_on_a_phone_keeps_every_name_in_view(
