@@ -145,6 +145,13 @@ def interview_rescheduled(
     SEQUENCE, send the update to the panel members already invited (an invite to new ones),
     a cancellation to those taken off it, and the new schedule to the candidate."""
     check_can_act(user=by, loop=interview.loop)
+    if interview.status == Interview.Status.COMPLETED and interview.ends_at > timezone.now():
+        # "Completed" was the clock's word (the periodic sweep), never a person's: moved into
+        # the future, the interview is scheduled again, and its panel told.
+        Interview.objects.filter(pk=interview.pk, status=Interview.Status.COMPLETED).update(
+            status=Interview.Status.SCHEDULED
+        )
+        interview.status = Interview.Status.SCHEDULED
     invited = _invited_ids(interview)
     if interview.status != Interview.Status.SCHEDULED or not invited:
         return False

@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from hiring import services
 from hiring.delivery.notifications import deliver_due
-from hiring.models import Notification
+from hiring.models import Interview, Notification
 from tests.factories import InterviewFactory, UserFactory
 from tests.hiring.test_scheduling_warnings import interview_data
 
@@ -281,3 +281,35 @@ def test_a_panel_change_cancels_for_who_left_and_invites_who_joined(
     assert int(event_of(calendar)["SEQUENCE"]) == 1
     assert str(event_of(calendar)["ATTENDEE"]) == f"mailto:{newcomer.email}"
     assert mails_to(other_interviewer.email) == []
+
+
+def test_an_interview_the_clock_completed_moved_into_the_future_is_scheduled_again(
+    upcoming, recruiter, interviewer
+):
+    # Given an invited interview that ended, so the periodic sweep marked it completed
+    from scorecards.services import interviews_complete_ended
+
+    services.loop_send_invites(loop=upcoming.loop, by=recruiter)
+    deliver_due()
+    mail.outbox.clear()
+    interview = upcoming.interview
+    past = timezone.now() - timedelta(days=2)
+    Interview.objects.filter(pk=interview.pk).update(
+        starts_at=past, ends_at=past + timedelta(hours=1)
+    )
+    interviews_complete_ended()
+    interview.refresh_from_db()
+    assert interview.status == Interview.Status.COMPLETED
+
+    # When the recruiter moves it to next week
+    later = timezone.now() + timedelta(days=7)
+    interview.starts_at, interview.ends_at = later, later + timedelta(hours=1)
+    interview.save()
+    assert services.interview_rescheduled(interview=interview, by=recruiter) is True
+
+    # Then it is scheduled again and the panel gets the update
+    interview.refresh_from_db()
+    assert interview.status == Interview.Status.SCHEDULED
+    deliver_due()
+    [update] = mails_to(interviewer.email)
+    assert update.subject.startswith("Updated:")
