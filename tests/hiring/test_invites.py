@@ -36,8 +36,8 @@ def event_of(calendar):
 
 @pytest.fixture
 def upcoming(world, interviewer, other_interviewer):
-    """Move the world's interviews into the future, on 1 December 2026 (London)."""
-    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    """Move the world's interviews into the future, on Tuesday 2 December 2031 (London)."""
+    start = datetime(2031, 12, 2, 9, 0, tzinfo=UTC)
     world.interview.starts_at, world.interview.ends_at = start, start + timedelta(hours=1)
     world.interview.location = "Room 4, 1 Canal St"
     world.interview.save()

@@ -15,7 +15,7 @@ from hiring.models import Interview
 from hiring.scheduling.conflicts import Booking, Rules, Slot, loop_problems
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+T0 = datetime(2031, 12, 2, 9, 0, tzinfo=UTC)  # a Tuesday, well in the future
 HOUR = timedelta(hours=1)
 NAMES = {1: "Iris", 2: "Jonas", 3: "Hugo"}
 
@@ -160,7 +160,7 @@ def dims(world, *slugs):
 
 
 def test_the_admin_refuses_a_double_booking_with_who_and_when(client, page, world, interviewer):
-    # given the interviewer is busy in another loop on 1 December, 09:00-10:00 UTC
+    # given the interviewer is busy in another loop on 2 December, 09:00-10:00 UTC
     InterviewFactory(
         loop=LoopFactory(), title="Elsewhere", interviewers=[interviewer], starts_at=T0
     )
@@ -179,7 +179,7 @@ def test_the_admin_refuses_a_double_booking_with_who_and_when(client, page, worl
     assert response.status_code == 200
     html = response.content.decode()
     assert f"{interviewer.display_name} is double-booked" in html
-    assert "Tue 01 Dec 2026 09:30" in html
+    assert "Tue 02 Dec 2031 09:30" in html
     assert not world.loop.interviews.filter(title="Strategy").exists()
 
 
@@ -262,7 +262,7 @@ def test_warnings_show_after_the_save(client, page, world, interviewer, recruite
 
 
 def test_times_are_typed_in_the_interviews_time_zone(client, page, world, interviewer):
-    local = datetime(2026, 12, 1, 9, 0)  # 09:00 in New York is 14:00 UTC
+    local = datetime(2031, 12, 2, 9, 0)  # 09:00 in New York is 14:00 UTC
     data = interview_data(
         world.loop,
         {
@@ -276,7 +276,7 @@ def test_times_are_typed_in_the_interviews_time_zone(client, page, world, interv
     response = client.post(page, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     saved = world.loop.interviews.get(title="NY")
-    assert saved.starts_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    assert saved.starts_at == datetime(2031, 12, 2, 14, 0, tzinfo=UTC)
 
 
 def test_the_admin_refuses_a_dimension_of_another_profile(client, page, world, interviewer):
