@@ -210,7 +210,7 @@ def _demo_personal_data(
     attachments.attachment_add(
         candidate=amara,
         file=SimpleUploadedFile(
-            "Amara Diallo - CV.pdf", _one_page_pdf("Amara Diallo: CV"), "application/pdf"
+            "Amara Diallo - CV.pdf", one_page_pdf("Amara Diallo: CV"), "application/pdf"
         ),
         kind="cv",
         by=recruiter,
@@ -236,7 +236,7 @@ def _demo_personal_data(
     Decision.objects.filter(pk=decision.pk).update(decided_at=long_ago)
 
 
-def _one_page_pdf(title: str) -> bytes:
+def one_page_pdf(title: str) -> bytes:
     """A small, valid one-page PDF saying ``title``: the demo's CV."""
     text = title.replace("\\", "").replace("(", "").replace(")", "")
     stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()

@@ -10,7 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hiring.models import Candidate, Loop
+from hiring.models import Attachment, Candidate, Loop
+from scorecards.demo import one_page_pdf
+from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,8 +41,15 @@ def no_sideways_scrolling(page) -> bool:
 
 
 def test_recruiter_adds_and_imports_candidates_who_stay_in_sight(
-    csp_page, live_server, screenshots, world, recruiter
+    csp_page, live_server, screenshots, world, recruiter, settings, tmp_path
 ):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
     page = csp_page.page
     page.goto(f"{live_server.url}/admin/login/?next=/admin/hiring/candidate/add/")
     page.fill("#id_username", recruiter.username)
@@ -64,6 +73,25 @@ def test_recruiter_adds_and_imports_candidates_who_stay_in_sight(
     assert no_sideways_scrolling(page)
     shoot(page, screenshots / "recruiter-candidate-page-1280.png", 1280)
     shoot(page, screenshots / "recruiter-candidate-page-390.png", 390)
+
+    # when they upload a program renamed as a CV, it is refused in words and nothing is kept
+    page.get_by_label("File", exact=True).set_input_files(
+        files=[{"name": "cv.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 64}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".messagelist")).to_contain_text("Not uploaded")
+    assert not Attachment.objects.filter(candidate=nia).exists()
+
+    # and when they upload her real CV, it is listed under Documents
+    page.get_by_label("File", exact=True).set_input_files(
+        files=[{"name": "Nia CV.pdf", "mimeType": "application/pdf", "buffer": one_page_pdf("Nia")}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    documents = page.get_by_role("region", name="Documents")
+    expect(documents.get_by_role("link", name="Nia CV.pdf")).to_be_visible()
+    assert Attachment.objects.get(candidate=nia).kind == "cv"
+    assert_no_axe_violations(page)
+    shoot(page, screenshots / "recruiter-candidate-documents-1280.png", 1280)
 
     # and the list shows them
     page.goto(f"{live_server.url}/admin/hiring/candidate/")
