@@ -20,6 +20,7 @@ from hiring import services
 from hiring.models import AuditEvent, CaseExercise, Interview, Loop
 from hiring.roles import RECRUITERS_GROUP
 from scorecards.models import LoopSummary
+from tests.browser.axe import assert_no_axe_violations
 from tests.factories import (
     CandidateFactory,
     InterviewFactory,
@@ -178,4 +179,30 @@ def test_the_loop_page_is_a_schedule_with_coverage_and_flags_a_must_have_lost_to
     event = AuditEvent.objects.get(action="interview.cancelled", object_id=str(strategy.pk))
     assert event.after == {"status": "cancelled", "reason": "The interviewer is ill."}
     shoot(page, screenshots / "recruiter-loop-must-have-lost-1280.png", 1280)
+
+    # when the candidate withdraws: the page says what will happen, and wants a reason
+    page.get_by_role("button", name="Withdraw candidate…").click()
+    page.wait_for_load_state()
+    expect(page.locator("#confirm-summary")).to_contain_text(
+        "Withdraws 1 loop(s), cancels 3 interview(s)"
+    )
+    assert_no_axe_violations(page, where="withdraw confirmation")
+    shoot(page, screenshots / "recruiter-loop-withdraw-confirm-1280.png", 1280)
+    page.evaluate("document.getElementById('id_reason').removeAttribute('required')")
+    page.get_by_role("button", name="Withdraw").click()  # blank: refused, nothing changes
+    page.wait_for_load_state()
+    expect(page.locator("#reason-error")).to_be_visible()
+    loop.refresh_from_db()
+    assert loop.status != Loop.Status.WITHDRAWN
+    page.fill("#id_reason", "Accepted another offer.")
+    page.get_by_role("button", name="Withdraw").click()
+    page.wait_for_load_state()
+
+    # then the loop is withdrawn, every interview still to come cancelled, the reason kept
+    loop.refresh_from_db()
+    assert loop.status == Loop.Status.WITHDRAWN
+    assert not loop.interviews.filter(status=Interview.Status.SCHEDULED).exists()
+    assert AuditEvent.objects.filter(
+        action="loop.stage_changed", after__reason="Accepted another offer."
+    ).exists()
     assert csp_page.violations == []
