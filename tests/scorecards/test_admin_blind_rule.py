@@ -41,7 +41,7 @@ def test_a_recruiter_on_the_panel_sees_no_verdict_until_they_submit(
     client.force_login(recruiter)
 
     loops = client.get("/admin/hiring/loop/").content.decode()
-    assert "hidden until your scorecard is in" in loops
+    assert "Hidden until your scorecard is in" in loops
     summaries_page = client.get("/admin/scorecards/loopsummary/").content.decode()
     assert second_loop.candidate.full_name in summaries_page
     assert world.loop.candidate.full_name not in summaries_page
