@@ -138,9 +138,14 @@ def _flag(query: Any, name: str) -> bool:
     return query.get(name) in {"1", "on", "true", "yes"}
 
 
-def _number(query: Any, name: str) -> int | None:
-    value = query.get(name, "")
+def whole_number(value: str) -> int | None:
+    """A query-string value as a small non-negative whole number, or None for anything else
+    (words, signs, other scripts' digits, or more digits than an id has)."""
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _number(query: Any, name: str) -> int | None:
+    return whole_number(query.get(name, ""))
 
 
 @dataclass

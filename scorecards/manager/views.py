@@ -559,14 +559,15 @@ def _chosen_loops(request: HttpRequest) -> list[int]:
     are not numbers are ignored (and ids of other requisitions match nothing)."""
     chosen: list[int] = []
     for value in request.GET.getlist("loop")[:100]:
-        if value.isascii() and value.isdigit() and len(value) < 10 and int(value) not in chosen:
-            chosen.append(int(value))
+        pk = ms.whole_number(value)
+        if pk is not None and pk not in chosen:
+            chosen.append(pk)
     return chosen
 
 
 def _page_number(request: HttpRequest) -> int:
-    value = request.GET.get("page", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 1
+    number = ms.whole_number(request.GET.get("page", ""))
+    return 1 if number is None else number
 
 
 def _compare_query(chosen: list[int]) -> str:
