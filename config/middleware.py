@@ -1,6 +1,6 @@
 """Loopwise's own middleware: a strict Content-Security-Policy for its pages (every script and
 style is a file served by the app, so nothing inline and nothing from another origin; the
-Django admin is left to its own defaults), and each person's own time zone."""
+Django admin's pages included), and each person's own time zone."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if request.path in INLINE_STYLE_PATHS:
             response.headers.setdefault("Content-Security-Policy", INLINE_STYLE_POLICY)
-        elif not request.path.startswith("/admin/"):
+        else:
             response.headers.setdefault("Content-Security-Policy", POLICY)
         return response
 

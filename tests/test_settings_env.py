@@ -43,6 +43,17 @@ def test_own_pages_carry_a_strict_content_security_policy(client, db):
     assert "unsafe-inline" not in policy
 
 
+def test_the_admins_pages_carry_the_same_policy(admin_client):
+    for path in ("/admin/", "/admin/hiring/loop/", "/admin/hiring/candidate/add/"):
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Security-Policy"] == client_policy(admin_client)
+
+
+def client_policy(client) -> str:
+    return client.get("/login/")["Content-Security-Policy"]
+
+
 def test_an_empty_database_url_means_the_embedded_sqlite(tmp_path):
     import os
     import subprocess

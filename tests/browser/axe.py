@@ -5,8 +5,9 @@ in an assertion message.
 axe-core comes from the npm registry, pinned in the repository's package-lock.json, and
 ``scripts/services.sh install`` (run by ``make test``) puts it in ``node_modules/``. It is
 evaluated through the DevTools protocol (``page.evaluate``), not added as a ``<script>``:
-the pages run under the strict CSP of ``conftest.STRICT_CSP``, which refuses inline scripts,
-and an evaluation is not subject to the page's CSP, so the check adds no CSP violation.
+the pages run under the server's own strict CSP (``config.middleware.POLICY``), which refuses
+inline scripts, and an evaluation is not subject to the page's CSP, so the check adds no
+CSP violation.
 """
 
 from __future__ import annotations
