@@ -33,6 +33,12 @@ class LimitedCharField(serializers.CharField):
         ]
 
 
+def display(field: str) -> serializers.CharField:
+    """``<field>_display``: the words a person reads for a coded field (``get_<field>_display``),
+    beside the stable code that programs should compare."""
+    return serializers.CharField(source=f"get_{field}_display", read_only=True)
+
+
 class DimensionSerializer(serializers.ModelSerializer[Dimension]):
     class Meta:
         model = Dimension
@@ -58,9 +64,12 @@ class RoleProfileSerializer(serializers.ModelSerializer[RoleProfile]):
 
 
 class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
+    status_display = display("status")
+
     class Meta:
         model = Requisition
-        fields = ["id", "title", "profile", "hiring_manager", "status", "created_at"]
+        fields = ["id", "title", "profile", "hiring_manager", "status", "status_display",
+                  "created_at"]  # fmt: skip
 
 
 # Only recruiters and hiring managers of the candidate's requisitions (and superusers) read these.
@@ -95,25 +104,30 @@ class CandidateKitSerializer(serializers.ModelSerializer[Candidate]):
 
 class LoopSerializer(serializers.ModelSerializer[Loop]):
     candidate = CandidateKitSerializer(read_only=True)
+    status_display = display("status")
 
     class Meta:
         model = Loop
-        fields = ["id", "candidate", "requisition", "status", "created_at"]
+        fields = ["id", "candidate", "requisition", "status", "status_display", "created_at"]
 
 
 class InterviewSerializer(serializers.ModelSerializer[Interview]):
+    status_display = display("status")
+
     class Meta:
         model = Interview
         fields = ["id", "loop", "title", "starts_at", "ends_at", "time_zone", "location",
-                  "video_url", "status", "interviewers", "focus_dimensions",
+                  "video_url", "status", "status_display", "interviewers", "focus_dimensions",
                   "case_exercise"]  # fmt: skip
 
 
 class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    outcome_display = display("outcome")
+
     class Meta:
         model = Decision
-        fields = ["id", "loop", "outcome", "level_offered", "rationale", "decided_by",
-                  "decided_at", "is_current"]  # fmt: skip
+        fields = ["id", "loop", "outcome", "outcome_display", "level_offered", "rationale",
+                  "decided_by", "decided_at", "is_current"]  # fmt: skip
 
 
 class DecisionRecordSerializer(serializers.Serializer[Decision]):

@@ -11,7 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hiring import limits
-from hiring.api.serializers import LimitedCharField
+from hiring.api.serializers import LimitedCharField, display
+from scorecards.calibration.recommendation import LABELS
 from scorecards.models import (
     DimensionRating,
     InterviewerCalibration,
@@ -46,14 +47,15 @@ class RevisionSerializer(serializers.ModelSerializer[ScorecardRevision]):
     what a write left) when given, else from the revision's (prefetched) relations."""
 
     ratings = DimensionRatingSerializer(many=True, read_only=True)
+    overall_recommendation_display = display("overall_recommendation")
     signals = serializers.SerializerMethodField()
     red_flags = serializers.SerializerMethodField()
 
     class Meta:
         model = ScorecardRevision
         fields = ["id", "number", "submitted_at", "is_current", "overall_recommendation",
-                  "key_takeaways", "amendment_reason", "ratings", "signals",
-                  "red_flags"]  # fmt: skip
+                  "overall_recommendation_display", "key_takeaways", "amendment_reason",
+                  "ratings", "signals", "red_flags"]  # fmt: skip
 
     @extend_schema_field(IDS)
     def get_signals(self, revision: ScorecardRevision) -> list[int]:
@@ -74,10 +76,12 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
     current = serializers.SerializerMethodField()
     draft = serializers.SerializerMethodField()
     loop = serializers.IntegerField(source="interview.loop_id", read_only=True)
+    status_display = display("status")
 
     class Meta:
         model = Scorecard
-        fields = ["id", "interview", "loop", "interviewer", "status", "first_submitted_at",
+        fields = ["id", "interview", "loop", "interviewer", "status", "status_display",
+                  "first_submitted_at",
                   "last_submitted_at", "current", "draft"]  # fmt: skip
 
     def _revisions(self, scorecard: Scorecard) -> Iterable[ScorecardRevision]:
@@ -167,7 +171,11 @@ class ScorecardSubmitSerializer(ScorecardContentSerializer):
 
 
 class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
+    recommendation_display = serializers.SerializerMethodField()
     reasons = serializers.SerializerMethodField()
+    reason_messages = serializers.SerializerMethodField(
+        help_text="The reasons in plain English, in the order of `reasons`."
+    )
     stale = serializers.SerializerMethodField(
         help_text="True when scorecards or the calibration changed since `computed_at`: a "
         "recompute is queued; ask again in a moment for the fresh one."
@@ -175,13 +183,20 @@ class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
 
     class Meta:
         model = LoopSummary
-        fields = ["loop", "computed_at", "model_version", "recommendation", "needs_debrief",
+        fields = ["loop", "computed_at", "model_version", "recommendation",
+                  "recommendation_display", "needs_debrief",
                   "level_suggestion", "scorecards_in", "scorecards_expected", "raw_score",
                   "calibrated_score", "calibrated_low", "calibrated_high",
-                  "reasons", "stale"]  # fmt: skip
+                  "reasons", "reason_messages", "stale"]  # fmt: skip
+
+    def get_recommendation_display(self, summary: LoopSummary) -> str:
+        return LABELS.get(summary.recommendation, summary.recommendation)
 
     def get_reasons(self, summary: LoopSummary) -> list[str]:
         return summary.reason_codes
+
+    def get_reason_messages(self, summary: LoopSummary) -> list[str]:
+        return [r["message"] for r in summary.data.get("verdict", {}).get("reasons", [])]
 
     def get_stale(self, summary: LoopSummary) -> bool:
         return bool(self.context.get("stale", False))

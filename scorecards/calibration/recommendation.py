@@ -43,6 +43,8 @@ NO_HIRE = "no_hire"
 HIRE = "hire"
 STRONG_HIRE = "strong_hire"
 RECOMMENDATIONS = (INCOMPLETE, NO_HIRE, HIRE, STRONG_HIRE)
+# What people read for each code: pages, e-mails and the API's ``recommendation_display``.
+LABELS = {INCOMPLETE: "Incomplete", NO_HIRE: "No hire", HIRE: "Hire", STRONG_HIRE: "Strong hire"}
 
 OVERALL_RECOMMENDATIONS = ("strong_no", "no", "yes", "strong_yes")
 NEGATIVE = frozenset({"strong_no", "no"})

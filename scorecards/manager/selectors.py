@@ -36,6 +36,7 @@ from django.shortcuts import get_object_or_404
 
 from hiring import access
 from hiring.models import Decision, Interview, Loop, Requisition, User
+from scorecards.calibration import recommendation
 from scorecards.calibration.summaries import (
     StoredSummary,
     loop_summaries_queue,
@@ -78,12 +79,7 @@ def loop_get_for_manager(*, user: User, pk: int) -> Loop:
 # --- Pipeline --------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
-RECOMMENDATION_LABELS = {
-    "incomplete": "Incomplete",
-    "no_hire": "No hire",
-    "hire": "Hire",
-    "strong_hire": "Strong hire",
-}
+RECOMMENDATION_LABELS = recommendation.LABELS
 # Best first: the order a hiring manager reads recommendations in.
 RECOMMENDATION_ORDER = ("strong_hire", "hire", "no_hire", "incomplete")
 SORTS = {
