@@ -300,51 +300,64 @@ def decisions_for_loop(*, loop: Loop) -> list[Decision]:
 
 
 COMPARE_MAX = 6
+# What the compare page leaves out unless asked (``?include=withdrawn&include=anonymised``).
+COMPARE_INCLUDABLE = ("withdrawn", "anonymised")
 
 
-def _comparable(requisition: Requisition, user: User) -> QuerySet[Loop]:
-    """The requisition's loops that can be compared: not withdrawn, candidate not anonymised.
-    Annotated with ``withheld`` (the blind rule) and ranked: best calibrated overall first;
+def _comparable(
+    requisition: Requisition, user: User, include: frozenset[str] = frozenset()
+) -> QuerySet[Loop]:
+    """The requisition's loops that can be compared: not withdrawn and candidate not
+    anonymised, unless ``include`` names them (``COMPARE_INCLUDABLE``). Annotated with
+    ``withheld`` (the blind rule) and ranked: best calibrated overall first;
     loops whose summary is hidden from ``user`` or not computed yet come last, by name (no
     hint of their score)."""
     withheld = access.feedback_withheld(user)
-    return (
-        Loop.objects.filter(requisition=requisition, candidate__anonymised_at__isnull=True)
-        .exclude(status=Loop.Status.WITHDRAWN)
-        .annotate(
-            withheld=withheld,
-            unranked=Case(
-                When(withheld=True, then=Value(True)),
-                When(summary__isnull=True, then=Value(True)),
-                default=Value(False),
-            ),
-            rank_score=Case(
-                When(unranked=True, then=Value(None, output_field=FloatField())),
-                default=F("summary__calibrated_score"),
-            ),
-        )
-        .order_by("unranked", F("rank_score").desc(nulls_last=True), "candidate__full_name", "pk")
-    )
+    loops = Loop.objects.filter(requisition=requisition)
+    if "anonymised" not in include:
+        loops = loops.filter(candidate__anonymised_at__isnull=True)
+    if "withdrawn" not in include:
+        loops = loops.exclude(status=Loop.Status.WITHDRAWN)
+    return loops.annotate(
+        withheld=withheld,
+        unranked=Case(
+            When(withheld=True, then=Value(True)),
+            When(summary__isnull=True, then=Value(True)),
+            default=Value(False),
+        ),
+        rank_score=Case(
+            When(unranked=True, then=Value(None, output_field=FloatField())),
+            default=F("summary__calibrated_score"),
+        ),
+    ).order_by("unranked", F("rank_score").desc(nulls_last=True), "candidate__full_name", "pk")
 
 
-def ranking_for_requisition(*, requisition: Requisition, user: User, page: int) -> Page[Loop]:
+def ranking_for_requisition(
+    *, requisition: Requisition, user: User, page: int, include: frozenset[str] = frozenset()
+) -> Page[Loop]:
     """One page (``PAGE_SIZE``) of the requisition's comparable loops, ranked, with their
     summaries' headline fields (the stored JSON is not read): three queries."""
     loops = (
-        _comparable(requisition, user).select_related("candidate", "summary").defer("summary__data")
+        _comparable(requisition, user, include)
+        .select_related("candidate", "summary")
+        .defer("summary__data")
     )
     return Paginator(loops, PAGE_SIZE).get_page(page)
 
 
 def summaries_for_requisition(
-    *, requisition: Requisition, user: User, loop_ids: list[int] | None = None
+    *,
+    requisition: Requisition,
+    user: User,
+    loop_ids: list[int] | None = None,
+    include: frozenset[str] = frozenset(),
 ) -> list[tuple[Loop, LoopSummary | None]]:
     """The loops to put side by side, with their stored summaries: those of ``loop_ids``
     that are comparable (at most ``COMPARE_MAX``), or else the ``COMPARE_MAX`` best ranked.
     Loops whose summary the blind rule hides from ``user`` (``loop.withheld``) and loops
     whose first summary is still being computed (``None``, queued here for a worker) come
     last, unranked. A fixed number of queries however many loops the requisition has."""
-    loops = _comparable(requisition, user)
+    loops = _comparable(requisition, user, include)
     if loop_ids:
         loops = loops.filter(pk__in=loop_ids)
     chosen = list(

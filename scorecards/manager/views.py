@@ -459,11 +459,14 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     bar = float(profile.bar)
     scale = profile.rating_scale
     chosen = _chosen_loops(request)
+    include = frozenset(request.GET.getlist("include")) & frozenset(ms.COMPARE_INCLUDABLE)
     ranking = ms.ranking_for_requisition(
-        requisition=requisition, user=user, page=_page_number(request)
+        requisition=requisition, user=user, page=_page_number(request), include=include
     )
     columns: list[CompareColumn] = []
-    pairs = ms.summaries_for_requisition(requisition=requisition, user=user, loop_ids=chosen)
+    pairs = ms.summaries_for_requisition(
+        requisition=requisition, user=user, loop_ids=chosen, include=include
+    )
     for loop, summary in pairs:
         current_decisions: list[Decision] = getattr(loop, "current_decisions", [])
         current = current_decisions[0] if current_decisions else None
@@ -536,7 +539,8 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         "too_many": len(chosen) > ms.COMPARE_MAX,
         "compare_max": ms.COMPARE_MAX,
         "recommendation_words": RECOMMENDATION_WORDS,
-        "page_query": _compare_query(chosen),
+        "include": include,
+        "page_query": _compare_query(chosen, include),
     }
     return render(request, "scorecards/manager/compare.html", context)
 
@@ -570,6 +574,8 @@ def _page_number(request: HttpRequest) -> int:
     return 1 if number is None else number
 
 
-def _compare_query(chosen: list[int]) -> str:
-    """The query string prefix that keeps the chosen columns while paging the ranking."""
-    return "".join(f"loop={pk}&" for pk in chosen)
+def _compare_query(chosen: list[int], include: frozenset[str]) -> str:
+    """The query string prefix that keeps the chosen columns, and whom the list includes,
+    while paging the ranking."""
+    kept = [f"include={name}&" for name in ms.COMPARE_INCLUDABLE if name in include]
+    return "".join(kept) + "".join(f"loop={pk}&" for pk in chosen)

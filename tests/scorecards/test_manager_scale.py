@@ -238,6 +238,11 @@ def columns(html: str) -> list[int]:
     return loop_ids(head)
 
 
+def choosable(html: str) -> set[int]:
+    """The loops the compare page's ranking lists, to be ticked."""
+    return {int(pk) for pk in re.findall(r'id="choose-(\d+)"', html)}
+
+
 def test_compare_costs_the_same_for_1_and_1000_loops_and_shows_the_best(client, manager):
     requisition = RequisitionFactory(hiring_manager=manager)
     bulk_loops(requisition, 1)
@@ -290,7 +295,8 @@ def test_compare_leaves_out_anonymised_and_withdrawn_candidates(client, manager)
     assert "None of the candidates you chose can be compared here" in html
     withdrawn = [loop.pk for loop in loops if loop.status == "withdrawn"]
     assert withdrawn
-    assert not set(withdrawn) & set(loop_ids(html))
+    assert not set(withdrawn) & (set(loop_ids(html)) | choosable(html))
+    assert choosable(html)  # the others are listed
 
 
 def test_compare_queues_only_the_missing_summaries_it_shows(
@@ -311,3 +317,37 @@ def test_compare_queues_only_the_missing_summaries_it_shows(
     shown = columns(html)
     assert len(shown) == COMPARE_MAX
     assert queued() == [sorted(shown)]  # the columns' summaries, not the requisition's 40
+
+
+def test_the_manager_can_include_withdrawn_and_anonymised_candidates_when_asking(client, manager):
+    requisition = RequisitionFactory(hiring_manager=manager)
+    loops = bulk_loops(requisition, 60)  # more than one page of the ranking
+    gone = loops[0]
+    Candidate.objects.filter(pk=gone.candidate_id).update(
+        anonymised_at=timezone.now(), full_name="Anonymised candidate"
+    )
+    withdrawn = [loop.pk for loop in loops if loop.status == "withdrawn"]
+    assert withdrawn
+    assert gone.pk not in withdrawn
+    listed: set[int] = set()
+    client.force_login(manager)
+
+    for page in (1, 2):
+        asked = {"include": "withdrawn", "page": page}
+        html = client.get(compare_url(requisition), asked).content.decode()
+        listed |= choosable(html)
+        assert "Anonymised candidate" not in html
+        assert 'name="include" value="withdrawn" checked' in html
+    assert set(withdrawn) <= listed
+    assert gone.pk not in listed
+    assert "?include=withdrawn&amp;page=1#choose" in html  # paging keeps what was asked
+
+    asked = {"include": ["withdrawn", "anonymised"], "loop": [gone.pk, withdrawn[0]]}
+    html = client.get(compare_url(requisition), asked).content.decode()
+    assert sorted(columns(html)) == sorted([gone.pk, withdrawn[0]])
+    assert "Anonymised candidate" in html
+    assert '<span class="tag">withdrawn</span>' in html
+
+    # an unknown word asks for nothing more
+    html = client.get(compare_url(requisition), {"include": "everyone"}).content.decode()
+    assert not set(withdrawn) & choosable(html)
