@@ -158,8 +158,10 @@ SOURCED = 56  # more than a page of the pipeline (50), so paging shows
 
 
 def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
-    """A second, busier requisition: candidates just sourced, no interview yet, so the
-    hiring manager's pipeline runs to a second page and its filters have work to do."""
+    """A second, busier requisition: candidates sourced three weeks ago, no interview yet,
+    so the hiring manager's pipeline runs to a second page and its filters have work to do.
+    Their loops are older than the first requisition's, whose loops (with interviews,
+    scorecards and summaries) open the recruiter's loop list, newest first."""
     profile = RoleProfile.objects.get(slug="vp-of-product")
     requisition = Requisition.objects.create(
         title="VP of Product, Marketplace", profile=profile, hiring_manager=manager
@@ -177,6 +179,7 @@ def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
             by=recruiter,
         )
         Loop.objects.create(candidate=candidate, requisition=requisition)
+    Loop.objects.filter(requisition=requisition).update(created_at=now - timedelta(days=21))
 
 
 def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:
