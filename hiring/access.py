@@ -46,6 +46,7 @@ from hiring.errors import Refused
 from hiring.models import (
     Attachment,
     AuditEvent,
+    CalendarSource,
     Candidate,
     CaseExercise,
     Decision,
@@ -427,6 +428,14 @@ def _rubric(model: type[M]) -> Callable[[User], QuerySet[M]]:
     return visible_parts
 
 
+def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
+    """A connected calendar is its owner's (and a superuser's): nobody else learns even
+    that it exists. Its busy blocks are read only through ``hiring.scheduling.busy``."""
+    if _all(user):
+        return CalendarSource.objects.all()
+    return CalendarSource.objects.filter(owner=user)
+
+
 def _superusers_only(model: type[M]) -> Callable[[User], QuerySet[M]]:
     def visible_to_superusers(user: User) -> QuerySet[M]:
         queryset: QuerySet[M] = model._default_manager.all()
@@ -464,6 +473,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     InterviewerCalibration: _calibrations,
     AuditEvent: _audit_events,
     Notification: _notifications,
+    CalendarSource: _calendar_sources,
     WebhookSubscription: _superusers_only(WebhookSubscription),
     WebhookDelivery: _superusers_only(WebhookDelivery),
     User: _users,

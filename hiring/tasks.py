@@ -59,3 +59,18 @@ def anonymise_expired_candidates() -> int:
     from hiring import privacy
 
     return privacy.anonymise_expired()
+
+
+@shared_task
+def calendars_sync_due() -> int:
+    """Read interviewers' calendars that are due (CALENDAR_SYNC_BATCH_SIZE at a time,
+    re-queuing while there are more). Beat runs it every minute; each source is a row with
+    its own due time, claimed before it is read, so a second run at once reads nothing twice."""
+    from django.conf import settings
+
+    from hiring.scheduling import busy
+
+    taken = busy.sync_due(limit=settings.CALENDAR_SYNC_BATCH_SIZE)
+    if taken == settings.CALENDAR_SYNC_BATCH_SIZE:
+        calendars_sync_due.delay()
+    return taken

@@ -3,12 +3,15 @@ environment through ``config.env``; see the configuration table in README.md."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -209,6 +212,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-due-notifications": {"task": "hiring.tasks.send_due_notifications", "schedule": 60.0},
     # Webhook deliveries are rows too; commits nudge the sender, this sweep retries.
     "deliver-webhooks": {"task": "hiring.tasks.deliver_webhooks", "schedule": 60.0},
+    # Interviewers' calendars: each source is a row with its own due time (backoff included).
+    "calendars-sync-due": {"task": "hiring.tasks.calendars_sync_due", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "hiring.tasks.purge_idempotency_keys", "schedule": 3600.0},
     # Personal data (DESIGN §7): candidates past retention are anonymised nightly.
     "anonymise-expired-candidates": {
@@ -252,6 +257,34 @@ WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120, minimum=1)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)
 # Receivers on loopback or private networks likewise (the tests' receiver is on 127.0.0.1).
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", True)
+
+# Interviewers' calendars (hiring.scheduling.busy): CalDAV calendars and ICS feeds, read by
+# the calendars-sync-due sweep. Their addresses and passwords are encrypted with this Fernet
+# key (several, comma-separated, rotate: the first encrypts). Unset: a fixed development key
+# here; production settings have none, so connecting a calendar there needs it set.
+CALENDAR_ENCRYPTION_KEY = (
+    env_str("CALENDAR_ENCRYPTION_KEY", "")
+    or base64.urlsafe_b64encode(
+        hashlib.sha256(b"loopwise-development-calendar-key").digest()
+    ).decode()
+)
+for _key in filter(None, (k.strip() for k in CALENDAR_ENCRYPTION_KEY.split(","))):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "CALENDAR_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
+# A calendar last read longer ago than this is "unknown", never free.
+CALENDAR_STALE_MINUTES = env_int("CALENDAR_STALE_MINUTES", 180, minimum=1)
+CALENDAR_SYNC_MINUTES = env_int("CALENDAR_SYNC_MINUTES", 15, minimum=1)  # after a success
+CALENDAR_SYNC_DAYS = env_int("CALENDAR_SYNC_DAYS", 60, minimum=1)  # how far ahead to read
+CALENDAR_SYNC_BATCH_SIZE = env_int("CALENDAR_SYNC_BATCH_SIZE", 20, minimum=1)
+CALENDAR_TIMEOUT_SECONDS = env_int("CALENDAR_TIMEOUT_SECONDS", 20, minimum=1)
+CALENDAR_FEED_MAX_BYTES = env_int("CALENDAR_FEED_MAX_MB", 10, minimum=1) * 1024 * 1024
+# Calendars on loopback or private networks (the tests' Radicale is on 127.0.0.1); production
+# settings turn this off, so a calendar address is no way into the servers behind Loopwise.
+CALENDAR_ALLOW_PRIVATE_NETWORKS = env_bool("CALENDAR_ALLOW_PRIVATE_NETWORKS", True)
 
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)

@@ -16,6 +16,9 @@ STORAGES = {
 }
 
 SECRET_KEY = env_str("SECRET_KEY")  # required: no default in production
+# No development key: until this is set, connecting a calendar is refused in words.
+CALENDAR_ENCRYPTION_KEY = env_str("CALENDAR_ENCRYPTION_KEY", "")
+CALENDAR_ALLOW_PRIVATE_NETWORKS = env_bool("CALENDAR_ALLOW_PRIVATE_NETWORKS", False)
 
 # Persistent database connections: a new one per request costs ~5 ms and PostgreSQL CPU.
 # Django checks a reused connection before a request, so a restarted database or a pooler

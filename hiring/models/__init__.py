@@ -6,6 +6,7 @@ their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisi
 from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
 from hiring.models.base import TimeStamped, User
+from hiring.models.calendars import BusyBlock, CalendarSource
 from hiring.models.delivery import (
     WEBHOOK_EVENTS,
     IdempotencyRecord,
@@ -30,6 +31,8 @@ __all__ = [
     "WEBHOOK_EVENTS",
     "Attachment",
     "AuditEvent",
+    "BusyBlock",
+    "CalendarSource",
     "Candidate",
     "CaseExercise",
     "Decision",

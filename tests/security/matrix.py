@@ -77,6 +77,7 @@ SITE: dict[str, Any] = {
     "login/": "public",
     "logout/": ("nobody", "public"),  # Django 5 signs out on POST only
     "interviews/": "any_user",
+    "interviews/calendar/": "any_user",  # one's own calendars only (hiring.access)
     "interviews/<id:pk>/link/": "nobody",  # without its token: tested through magic_link
     "interviews/<id:pk>/kit/": "panel",
     "interviews/<id:pk>/scorecard/": "panel",
