@@ -333,8 +333,8 @@ def test_the_manager_can_include_withdrawn_and_anonymised_candidates_when_asking
     client.force_login(manager)
 
     for page in (1, 2):
-        asked = {"include": "withdrawn", "page": page}
-        html = client.get(compare_url(requisition), asked).content.decode()
+        paged = {"include": "withdrawn", "page": page}
+        html = client.get(compare_url(requisition), paged).content.decode()
         listed |= choosable(html)
         assert "Anonymised candidate" not in html
         assert 'name="include" value="withdrawn" checked' in html
@@ -342,7 +342,10 @@ def test_the_manager_can_include_withdrawn_and_anonymised_candidates_when_asking
     assert gone.pk not in listed
     assert "?include=withdrawn&amp;page=1#choose" in html  # paging keeps what was asked
 
-    asked = {"include": ["withdrawn", "anonymised"], "loop": [gone.pk, withdrawn[0]]}
+    asked: dict[str, list[str] | list[int]] = {
+        "include": ["withdrawn", "anonymised"],
+        "loop": [gone.pk, withdrawn[0]],
+    }
     html = client.get(compare_url(requisition), asked).content.decode()
     assert sorted(columns(html)) == sorted([gone.pk, withdrawn[0]])
     assert "Anonymised candidate" in html
