@@ -392,8 +392,8 @@ def _calibrations(user: User) -> QuerySet[InterviewerCalibration]:
 
 def _audit_events(user: User) -> QuerySet[AuditEvent]:
     """The trail of the candidates ``user`` recruits, each event only if ``user`` may see
-    what it is about: a candidate's own record or documents, a visible scorecard or
-    decision."""
+    what it is about: a candidate's own record or documents, a loop or interview they
+    staff (a cancel or no-show with its reason), a visible scorecard or decision."""
     if _all(user):
         return AuditEvent.objects.all()
 
@@ -404,6 +404,10 @@ def _audit_events(user: User) -> QuerySet[AuditEvent]:
         Q(object_type="hiring.candidate")
         | Q(object_type="hiring.attachment")
         | Q(object_type="hiring.loop", object_id__in=ids(loops_staffed(user)))
+        | Q(
+            object_type="hiring.interview",
+            object_id__in=ids(Interview.objects.filter(loop__in=loops_staffed(user))),
+        )
         | Q(object_type="scorecards.scorecard", object_id__in=ids(_scorecards(user)))
         | Q(object_type="hiring.decision", object_id__in=ids(_decisions(user)))
     )

@@ -409,6 +409,11 @@ RECOMMENDATIONS = {
 }
 
 
+def counted(n: int, thing: str) -> str:
+    """``1 loop``, ``3 loops``: a count in words for the confirmation pages."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def short(moment: datetime | None) -> str:
     """``Tue 04 Mar, 09:00``: a list cell's date, in the reader's zone (the current one)."""
     if moment is None:
@@ -627,7 +632,8 @@ class LoopAdmin(PolicyAdmin):
                 intro="Each panel member not invited yet gets a calendar invite; each candidate "
                 "with a scheduled interview gets their schedule.",
                 entries=entries,
-                summary=f"{people} invite(s) to panel members, for {len(loops)} loop(s).",
+                summary=f"{counted(people, 'invite')} to panel members, "
+                f"for {counted(len(loops), 'loop')}.",
                 submit="Send invites",
                 back=self._back(request, loops),
             )
@@ -665,7 +671,7 @@ class LoopAdmin(PolicyAdmin):
                 intro="Everyone who owes a scorecard for an interview that has ended gets a "
                 "reminder now.",
                 entries=entries,
-                summary=f"{people} reminder(s), for {len(loops)} loop(s).",
+                summary=f"{counted(people, 'reminder')}, for {counted(len(loops), 'loop')}.",
                 submit="Send reminders",
                 back=self._back(request, loops),
             )
@@ -716,8 +722,9 @@ class LoopAdmin(PolicyAdmin):
                 "and their panels told; past interviews and their scorecards stay. The candidate "
                 "gets no e-mail from Loopwise. The reason is kept in the candidate's audit trail.",
                 entries=entries,
-                summary=f"Withdraws {len(loops)} loop(s), cancels {cancelled} interview(s); "
-                f"{len(told)} panel member(s) get a calendar cancellation.",
+                summary=f"Withdraws {counted(len(loops), 'loop')}, cancels "
+                f"{counted(cancelled, 'interview')}; {counted(len(told), 'panel member')} "
+                f"{'gets' if len(told) == 1 else 'get'} a calendar cancellation.",
                 submit="Withdraw",
                 back=self._back(request, loops),
                 reason_label="Reason (for example, “accepted another offer”):",
@@ -927,8 +934,10 @@ class InterviewAdmin(ProfileChoices, admin.ModelAdmin):
                 + " The reason is kept in the candidate's audit trail.",
                 entries=entries,
                 summary=(
-                    f"{'Cancels' if cancel else 'Marks as no-show'} {len(interviews)} "
-                    f"interview(s); {len(told)} panel member(s) get a calendar cancellation."
+                    f"{'Cancels' if cancel else 'Marks as no-show'} "
+                    f"{counted(len(interviews), 'interview')}; "
+                    f"{counted(len(told), 'panel member')} "
+                    f"{'gets' if len(told) == 1 else 'get'} a calendar cancellation."
                 ),
                 submit="Cancel interviews" if cancel else "Mark no-show",
                 back=self._back(request, interviews),

@@ -159,7 +159,7 @@ def test_the_loop_page_is_a_schedule_with_coverage_and_flags_a_must_have_lost_to
     page.goto(f"{live_server.url}/admin/hiring/loop/{loop.pk}/change/")
     page.get_by_role("button", name="Cancel “Strategy”…").click()
     page.wait_for_load_state()
-    expect(page.locator("#confirm-summary")).to_contain_text("Cancels 1 interview(s)")
+    expect(page.locator("#confirm-summary")).to_contain_text("Cancels 1 interview;")
     expect(page.locator("#content-main")).to_contain_text(
         "A calendar cancellation goes to Panel0 Doe."
     )
@@ -184,7 +184,7 @@ def test_the_loop_page_is_a_schedule_with_coverage_and_flags_a_must_have_lost_to
     page.get_by_role("button", name="Withdraw candidate…").click()
     page.wait_for_load_state()
     expect(page.locator("#confirm-summary")).to_contain_text(
-        "Withdraws 1 loop(s), cancels 3 interview(s)"
+        "Withdraws 1 loop, cancels 3 interviews"
     )
     assert_no_axe_violations(page, where="withdraw confirmation")
     shoot(page, screenshots / "recruiter-loop-withdraw-confirm-1280.png", 1280)

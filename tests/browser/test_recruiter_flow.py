@@ -140,7 +140,7 @@ def cancel_interview(page, title: str, *, reason: str) -> None:
     page, then a reason (a blank one the browser refuses to send)."""
     page.get_by_role("button", name=f"Cancel “{title}”…").click()
     page.wait_for_load_state()
-    expect(page.locator("#confirm-summary")).to_contain_text("Cancels 1 interview(s)")
+    expect(page.locator("#confirm-summary")).to_contain_text("Cancels 1 interview;")
     page.get_by_role("button", name="Cancel interviews").click()
     expect(page.locator(".messagelist")).to_have_count(0)
     page.fill("#id_reason", reason)
@@ -217,7 +217,7 @@ def test_recruiter_schedules_a_loop_and_sends_invites(
     # and sends invites from the loop page
     page.get_by_role("button", name="Send invites…").click()
     page.wait_for_load_state()
-    expect(page.locator("#confirm-summary")).to_contain_text("4 invite(s) to panel members")
+    expect(page.locator("#confirm-summary")).to_contain_text("4 invites to panel members")
     page.get_by_role("button", name="Send invites", exact=True).click()
     page.wait_for_load_state()
     expect(page.locator(".messagelist")).to_contain_text("Invites scheduled: 4")

@@ -271,7 +271,7 @@ def test_a_recruiter_walks_from_a_new_candidate_to_her_withdrawal(
     # when she withdraws, the recruiter is told what will happen before anything does
     page.get_by_role("button", name="Withdraw candidate…").click()
     expect(page.locator("#confirm-summary")).to_contain_text(
-        "Withdraws 1 loop(s), cancels 4 interview(s)"
+        "Withdraws 1 loop, cancels 4 interviews"
     )
     explained = page.locator("#content-main")
     expect(explained).to_contain_text("its interviews still to come are cancelled")
@@ -314,6 +314,10 @@ def test_a_recruiter_walks_from_a_new_candidate_to_her_withdrawal(
     withdrawn = activity.filter(has_text="Stage changed")
     expect(withdrawn).to_contain_text(f"Scheduling → Withdrawn; reason: {REASON}")
     expect(withdrawn).to_contain_text(f"by {recruiter.display_name}")
+    # and each of the four cancellations is there too, with the same reason
+    cancelled = activity.filter(has_text="Interview cancelled")
+    expect(cancelled).to_have_count(4)
+    expect(cancelled.first).to_contain_text(f"Reason: {REASON}")
     walk.check("candidate-withdrawn")
     loop.refresh_from_db()
     assert loop.status == Loop.Status.WITHDRAWN

@@ -374,6 +374,48 @@ def test_the_candidate_page_shows_loops_interviews_and_one_timeline(
     assert "in_progress" not in text
 
 
+def test_a_cancel_and_a_no_show_show_their_reasons_on_the_candidate_page(
+    client, world, recruiter, stranger
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hiring import services as hiring_services
+
+    ada = world.loop.candidate
+    hiring_services.interview_set_status(
+        interview=world.other_interview,
+        status=Interview.Status.CANCELLED,
+        by=recruiter,
+        reason="Panel ill",
+    )
+    started = timezone.now() - timedelta(hours=2)
+    Interview.objects.filter(pk=world.interview.pk).update(
+        starts_at=started, ends_at=started + timedelta(hours=1)
+    )
+    hiring_services.interview_set_status(
+        interview=world.interview,
+        status=Interview.Status.NO_SHOW,
+        by=recruiter,
+        reason="Never joined the call",
+    )
+    client.force_login(recruiter)
+
+    timeline = page_text(client.get(f"{ADMIN}{ada.pk}/change/")).split("Activity", 1)[1]
+
+    assert "Interview cancelled" in timeline
+    assert "Reason: Panel ill" in timeline
+    assert "Interview marked as a no-show" in timeline
+    assert "Reason: Never joined the call" in timeline
+    # a recruiter of another requisition who also has Ada sees her, not this loop's history
+    LoopFactory(requisition=stranger.recruited_requisitions.get(), candidate=ada)
+    client.force_login(stranger)
+    theirs = page_text(client.get(f"{ADMIN}{ada.pk}/change/"))
+    assert "Panel ill" not in theirs
+    assert "Never joined the call" not in theirs
+
+
 def test_the_blind_rule_holds_on_the_candidate_page(client, world, recruiter, interviewer):
     """A recruiter who sits on the panel and still owes their scorecard sees no decision."""
     ada = world.loop.candidate

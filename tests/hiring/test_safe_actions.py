@@ -61,7 +61,7 @@ def test_withdraw_shows_the_loops_interviews_and_who_is_told_before_anything_cha
     assert "Cancels “Portfolio case”" in page
     assert f"a calendar cancellation goes to {interviewer.display_name}" in page
     assert "No future interview to cancel." in page  # the second loop has none
-    assert "Withdraws 2 loop(s), cancels 1 interview(s); 1 panel member(s)" in page
+    assert "Withdraws 2 loops, cancels 1 interview; 1 panel member gets" in page
     assert 'name="reason"' in page
     # and nothing happened yet
     world.loop.refresh_from_db()
@@ -237,7 +237,7 @@ def test_send_invites_shows_counts_and_names_then_sends(client, world, recruiter
 
     page = post(client, LOOPS, **selected).content.decode()
     assert f"invite to {interviewer.display_name}" in page
-    assert "2 invite(s) to panel members, for 1 loop(s)." in page
+    assert "2 invites to panel members, for 1 loop." in page
     assert not Notification.objects.exists()
 
     post(client, LOOPS, **selected, confirm="yes")
@@ -253,7 +253,7 @@ def test_nudge_shows_who_owes_then_reminds_them(
     page = post(client, LOOPS, **selected).content.decode()
     assert f"a reminder to {interviewer.display_name}" in page
     assert f"a reminder to {other_interviewer.display_name}" in page
-    assert "2 reminder(s), for 1 loop(s)." in page
+    assert "2 reminders, for 1 loop." in page
     assert not Notification.objects.exists()
 
     post(client, LOOPS, **selected, confirm="yes")
