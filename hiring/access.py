@@ -54,6 +54,7 @@ from hiring.models import (
     Interview,
     Loop,
     Notification,
+    PlanSlot,
     RedFlag,
     Requisition,
     RoleProfile,
@@ -432,6 +433,24 @@ def _rubric(model: type[M]) -> Callable[[User], QuerySet[M]]:
     return visible_parts
 
 
+def _plan_slots(user: User) -> QuerySet[PlanSlot]:
+    """Interview plans: a role profile's is read like its rubric (by whoever sees the
+    profile), a requisition's own by whoever sees the requisition."""
+    if _all(user):
+        return PlanSlot.objects.all()
+    return PlanSlot.objects.filter(
+        Q(profile__in=_role_profiles(user).values("pk"))
+        | Q(requisition__in=_requisitions(user).values("pk"))
+    )
+
+
+def _may_plan(user: User, slot: PlanSlot) -> bool:
+    """A requisition's own plan is its recruiters'; a role profile's, an administrator's."""
+    if slot.requisition_id is not None:
+        return _all(user) or _in(requisitions_recruited(user), slot.requisition)
+    return _all(user)
+
+
 def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
     """A connected calendar is its owner's (and a superuser's): nobody else learns even
     that it exists. Its busy blocks are read only through ``hiring.scheduling.busy``."""
@@ -464,6 +483,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     CaseExercise: _rubric(CaseExercise),
     Signal: _rubric(Signal),
     RedFlag: _rubric(RedFlag),
+    PlanSlot: _plan_slots,
     Requisition: _requisitions,
     Candidate: _candidates,
     Attachment: _attachments,
@@ -517,6 +537,20 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
     (Requisition, "staff"): (
         lambda u, o: _all(u),
         "Only an administrator changes a requisition's hiring manager, recruiters or role profile.",
+    ),
+    # Interview plans (issue 17): a requisition's own plan is edited by its recruiters, a
+    # role profile's (the one every requisition of that role follows) by administrators.
+    (RoleProfile, "change_plan"): (
+        lambda u, o: _all(u),
+        "Only an administrator edits a role profile's interview plan.",
+    ),
+    (Requisition, "change_plan"): (
+        lambda u, o: _in(requisitions_recruited(u), o),
+        "Only the requisition's recruiters change its interview plan.",
+    ),
+    (PlanSlot, "change"): (
+        _may_plan,
+        "Only the requisition's recruiters (a role profile's plan: an administrator) change it.",
     ),
     (Candidate, "change"): (
         lambda u, o: _in(candidates_recruited(u), o),

@@ -12,6 +12,8 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "candidate": ("view", "add", "change"),
         "loop": ("view", "add", "change"),
         "interview": ("view", "add", "change"),
+        # Interview plans: a requisition's own is its recruiters' (hiring.access decides).
+        "planslot": ("view", "add", "change", "delete"),
         # Staffing and the rubric are read here, written by administrators (DESIGN §6);
         # ``hiring.access`` narrows every row and field further.
         "requisition": ("view", "change"),

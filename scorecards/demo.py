@@ -24,6 +24,7 @@ from hiring.models import (
     Interview,
     Loop,
     OutboxEvent,
+    PlanSlot,
     Requisition,
     RoleProfile,
     User,
@@ -314,6 +315,8 @@ def _demo_loop(
     profile = requisition.profile
     dimensions = {dimension.slug: dimension for dimension in profile.dimensions.all()}
     cases = {case.slug: case for case in profile.case_exercises.all()}
+    # The shipped interview plan's slots, so each panel interview says which one it fills.
+    slots = {planned.title: planned for planned in PlanSlot.objects.filter(profile=profile)}
     candidate = privacy.candidate_save(  # audited, like every writer of candidates
         candidate=Candidate(
             full_name=name,
@@ -338,6 +341,7 @@ def _demo_loop(
             time_zone="Europe/London",
             video_url=f"https://meet.example.com/loopwise-{loop.pk}-{slot + 1}",
             case_exercise=cases.get(case_slug),
+            plan_slot=slots.get(title),
             status=(
                 Interview.Status.CANCELLED
                 if status == Loop.Status.WITHDRAWN

@@ -5,7 +5,7 @@ interviews across loops, and decisions (read-only: recorded only by ``decision_r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from hiring import access, services, stages
 from hiring.admin.base import (
@@ -44,9 +45,11 @@ from hiring.models import (
     Interview,
     Loop,
     Notification,
+    PlanSlot,
     User,
 )
 from hiring.scheduling import conflicts as scheduling
+from hiring.scheduling import plans
 
 
 class LoopStateFilter(admin.SimpleListFilter):
@@ -187,17 +190,72 @@ class InterviewFormSet(BaseInlineFormSet):
 
 class InterviewAdminForm(InterviewForm):
     """One interview, on its own page: the same checks as the loop's formset, with the loop's
-    other interviews as they are saved."""
+    other interviews as they are saved. An interview for a slot of the interview plan
+    (``plan_slot``, pre-filled from ``?slot=``) may leave its end empty: it lasts the slot's
+    duration."""
 
     class Meta(InterviewForm.Meta):
-        fields = ("loop", *(name for name in InterviewForm.Meta.fields if name != "status"))
+        fields = (
+            "loop",
+            "plan_slot",
+            *(name for name in InterviewForm.Meta.fields if name != "status"),
+        )
         widgets = {"focus_dimensions": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        slot = self._slot()
+        if slot is not None:
+            self.fields["ends_at"].required = False
+            # The admin shows help text as HTML: names and titles are escaped here.
+            self.fields["ends_at"].help_text = format_html(
+                "“{}” lasts {} minutes: leave the end empty and it is set {} minutes after "
+                "the start.",
+                slot.title,
+                slot.minutes,
+                slot.minutes,
+            )
+            hints: list[str] = []
+            if slot.pool.all():
+                names = ", ".join(person.display_name for person in slot.pool.all())
+                hints.append(format_html("The plan's pool for this interview: {}.", names))
+            if slot.hiring_manager_required:
+                hints.append("The requisition's hiring manager must be on this panel.")
+            self.fields["interviewers"].help_text = format_html_join(
+                " ", "{}", ((h,) for h in hints)
+            )
+
+    def _slot(self) -> PlanSlot | None:
+        """The plan slot this form is for: as posted, as pre-filled, or as saved."""
+        field_ = self.fields.get("plan_slot")
+        if self.is_bound:
+            key = self.data.get(self.add_prefix("plan_slot"))
+        else:
+            key = self.initial.get("plan_slot") or self.instance.plan_slot_id
+        if field_ is None or not key or not str(key).isdigit():
+            return None
+        queryset = getattr(field_, "queryset", None)
+        if queryset is None:
+            return None
+        found: PlanSlot | None = queryset.prefetch_related("pool").filter(pk=key).first()
+        return found
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        slot = data.get("plan_slot")
+        starts_at = data.get("starts_at")
+        if starts_at and not data.get("ends_at") and "ends_at" not in self.errors:
+            if slot is not None:
+                data["ends_at"] = starts_at + timedelta(minutes=slot.minutes)
+            else:
+                self.add_error("ends_at", "Give the end, or pick a plan slot to take its length.")
         loop = data.get("loop") or (self.instance.loop if self.instance.loop_id else None)
         if loop is None or self.errors:
             return data
+        if slot is not None:
+            refused = plans.panel_errors(slot, loop.requisition, data.get("interviewers") or ())
+            if refused:
+                raise ValidationError(refused)
         others = loop.interviews.exclude(pk=self.instance.pk).prefetch_related(
             "interviewers", "focus_dimensions"
         )
@@ -227,6 +285,11 @@ class ProfileChoices:
             kwargs["queryset"] = access.loops_recruited(request_user(request)).filter(
                 status__in=Loop.OPEN_STATUSES
             )
+        if db_field.name == "plan_slot":
+            # The slots of the plan the loop's requisition follows (none before a loop).
+            kwargs["queryset"] = PlanSlot.objects.filter(
+                pk__in=getattr(request, "_plan_slot_ids", ())
+            ).select_related("case_exercise")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -396,6 +459,45 @@ def coverage(loop: Loop) -> Coverage:
     return result
 
 
+@dataclass
+class PlanRow:
+    """One slot of the loop's interview plan, as the loop page lists it."""
+
+    slot: PlanSlot
+    placed: str  # "" while no live interview fills it, else when that interview is
+    add_url: str  # the add form pre-filled from this slot ("" on a closed loop)
+
+
+@dataclass
+class LoopPlan:
+    rows: list[PlanRow]
+    source: str  # whose plan: the requisition's own or its role profile's
+    next: PlanRow | None
+
+
+def loop_plan(loop: Loop, viewer: User) -> LoopPlan:
+    """The plan the loop follows, each slot placed or not yet, and the first still open: a
+    fixed number of queries whatever the plan's size."""
+    plan = plans.plan_for(loop.requisition)
+    open_loop = loop.status in Loop.OPEN_STATUSES
+    add = reverse("admin:hiring_interview_add")
+    rows = [
+        PlanRow(
+            slot=state.slot,
+            placed=when(state.interview.starts_at, viewer.time_zone) if state.interview else "",
+            add_url=f"{add}?loop={loop.pk}&slot={state.slot.pk}" if open_loop else "",
+        )
+        for state in plans.slot_states(loop, plan)
+    ]
+    source = (
+        f"this requisition's own plan ({loop.requisition})"
+        if plan.source == "requisition"
+        else f"the {loop.requisition.profile} plan"
+    )
+    upcoming = next((row for row in rows if not row.placed), None)
+    return LoopPlan(rows=rows, source=source, next=upcoming if open_loop else None)
+
+
 # The order a recruiter reads stages in: the pipeline's, not the alphabet's.
 STAGE_ORDER = Case(
     *(When(status=stage, then=n) for n, stage in enumerate(Loop.Status.values)),
@@ -554,6 +656,7 @@ class LoopAdmin(PolicyAdmin):
                 **context,
                 "schedule": schedule(obj, request_user(request)),
                 "coverage": coverage(obj),
+                "plan": loop_plan(obj, request_user(request)),
                 "add_interview_url": (
                     reverse("admin:hiring_interview_add") + f"?loop={obj.pk}"
                     if obj.status in Loop.OPEN_STATUSES
@@ -814,7 +917,7 @@ class InterviewAdmin(ProfileChoices, admin.ModelAdmin):
     search_fields = ("title", "loop__candidate__full_name", "loop__candidate__email")
     actions = ["mark_no_show", "mark_cancelled"]
     fieldsets = (
-        (None, {"fields": ("loop", "title", "status")}),
+        (None, {"fields": ("loop", "plan_slot", "title", "status")}),
         (
             "When and where",
             {"fields": (("starts_at", "ends_at"), "time_zone", "location", "video_url")},
@@ -845,7 +948,25 @@ class InterviewAdmin(ProfileChoices, admin.ModelAdmin):
     ) -> Any:
         loop = obj.loop if obj is not None else self._loop_asked(request)
         request._loop_profile_id = loop.requisition.profile_id if loop else None  # type: ignore[attr-defined]
+        plan = plans.plan_for(loop.requisition) if loop else None
+        request._plan_slot_ids = [slot.pk for slot in plan.slots] if plan else []  # type: ignore[attr-defined]
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?loop=`` picks the loop (Django's own prefill); ``?slot=`` (the loop page's "Add
+        next from plan") fills in that plan slot's title, focus and case exercise."""
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        asked = initial.pop("slot", None)
+        loop = self._loop_asked(request)
+        slot = plans.slot_in_plan(loop.requisition, asked) if loop and asked else None
+        if slot is not None:
+            initial.update(
+                plan_slot=slot.pk,
+                title=slot.title,
+                focus_dimensions=[dimension.pk for dimension in slot.focus_dimensions.all()],
+                case_exercise=slot.case_exercise_id,
+            )
+        return initial
 
     def _loop_asked(self, request: HttpRequest) -> Loop | None:
         """The loop an add page is for (``?loop=`` from the loop page, or the one posted)."""

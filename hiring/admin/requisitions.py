@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from hiring import access
 from hiring.admin.base import PolicyAdmin, request_user
+from hiring.admin.plans import RequisitionPlanInline
 from hiring.models import (
     Loop,
     Requisition,
@@ -28,6 +29,8 @@ class RequisitionAdmin(PolicyAdmin):
     search_fields = ("title",)
     # Picked by typing (an administrator's job): the page carries the staff, not every user.
     autocomplete_fields = ("hiring_manager", "recruiters")
+    # Its own interview plan, when the role profile's does not fit (issue 17).
+    inlines = [RequisitionPlanInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Requisition]:
         recruited = access.requisitions_recruited(request_user(request))
@@ -37,6 +40,10 @@ class RequisitionAdmin(PolicyAdmin):
             .filter(pk__in=recruited.values("pk"))
             .annotate(_open_loops=Count("loops", filter=Q(loops__status__in=Loop.OPEN_STATUSES)))
         )
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # A plan's slots pick the profile's rubric: a requisition is saved before its plan.
+        return list(self.inlines) if obj is not None else []
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A new requisition is staffed as it is created: an administrator's job.

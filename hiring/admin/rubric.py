@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from hiring import access
 from hiring.admin.base import PolicyAdmin, request_user
+from hiring.admin.plans import ProfilePlanInline
 from hiring.models import (
     CaseExercise,
     Dimension,
@@ -60,7 +61,7 @@ class RoleProfileAdmin(PolicyAdmin):
     list_display = ("name", "level", "level_below", "rating_scale", "bar", "dimension_count")
     list_select_related = ("level_below",)
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [DimensionInline, CaseExerciseInline, SignalInline, RedFlagInline]
+    inlines = [DimensionInline, CaseExerciseInline, SignalInline, RedFlagInline, ProfilePlanInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "summary", "level", "level_below")}),
         ("Rating scale", {"fields": ("rating_scale", "scale_labels", "bar")}),
@@ -84,6 +85,10 @@ class RoleProfileAdmin(PolicyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoleProfile]:
         return super().get_queryset(request).annotate(_dimensions=Count("dimensions"))
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # A plan's slots pick the profile's dimensions: a profile is saved before its plan.
+        return [i for i in self.inlines if obj is not None or i is not ProfilePlanInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and access.administers(request_user(request))

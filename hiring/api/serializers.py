@@ -16,6 +16,7 @@ from hiring.models import (
     Dimension,
     Interview,
     Loop,
+    PlanSlot,
     Requisition,
     RoleProfile,
 )
@@ -70,6 +71,31 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
         model = Requisition
         fields = ["id", "title", "profile", "hiring_manager", "status", "status_display",
                   "created_at"]  # fmt: skip
+
+
+class PlanSlotSerializer(serializers.ModelSerializer[PlanSlot]):
+    class Meta:
+        model = PlanSlot
+        fields = ["id", "slug", "position", "title", "minutes", "focus_dimensions",
+                  "case_exercise", "pool", "hiring_manager_required", "buffer_before_minutes",
+                  "buffer_after_minutes", "after", "same_day"]  # fmt: skip
+        read_only_fields = fields
+
+
+class PlanSerializer(serializers.Serializer[Any]):
+    """The interview plan a requisition's loops follow (issue 17)."""
+
+    owner = serializers.ChoiceField(
+        choices=[("requisition", "requisition"), ("role_profile", "role_profile")],
+        help_text="Whose plan: the requisition's own, or its role profile's.",
+    )
+    slots = PlanSlotSerializer(many=True, help_text="In order: position, then id.")
+    covered_dimensions = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the dimensions a slot assesses."
+    )
+    missing_must_haves = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the must-haves no slot assesses."
+    )
 
 
 # Only recruiters and hiring managers of the candidate's requisitions (and superusers) read these.

@@ -24,6 +24,7 @@ from hiring.api.serializers import (
     DecisionSerializer,
     InterviewSerializer,
     LoopSerializer,
+    PlanSerializer,
     RequisitionSerializer,
     RoleProfileSerializer,
 )
@@ -36,6 +37,7 @@ from hiring.models import (
     Requisition,
     RoleProfile,
 )
+from hiring.scheduling import plans
 
 
 class RoleProfileViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[RoleProfile]):
@@ -65,6 +67,29 @@ class RequisitionViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Requisi
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Requisition.objects.none()
         return selectors.requisitions_visible_to(user=request_user(self.request))
+
+    @extend_schema(
+        responses={200: PlanSerializer},
+        summary="The interview plan the requisition's loops follow.",
+        description=(
+            "The requisition's own plan when it has one, else its role profile's: the slots "
+            "in order (duration, focus dimensions, case exercise, eligible interviewers, "
+            "whether the hiring manager must be on it, buffers, order), and which of the "
+            "profile's dimensions the plan covers. Readable by whoever may read the "
+            "requisition."
+        ),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def plan(self, request: Request, pk: str | None = None) -> Response:
+        plan = plans.plan_for(self.get_object())
+        coverage = plans.plan_coverage(plan)
+        body = {
+            "owner": plan.source,
+            "slots": plan.slots,
+            "covered_dimensions": [dimension.slug for dimension in coverage.covered],
+            "missing_must_haves": [dimension.slug for dimension in coverage.must_haves_missing],
+        }
+        return Response(PlanSerializer(body).data)
 
 
 class CandidateViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Candidate]):

@@ -1,7 +1,8 @@
 """Every model of the ``hiring`` app, by job: ``base`` (users), ``rubric`` (role profiles and
 their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisions),
 ``attachments`` (a candidate's documents), ``audit`` (the personal-data trail) and
-``delivery`` (outbox, notifications, webhooks, idempotency keys). Import them from here."""
+``delivery`` (outbox, notifications, webhooks, idempotency keys) and ``plans`` (interview
+plans). Import them from here."""
 
 from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
@@ -17,6 +18,7 @@ from hiring.models.delivery import (
     new_webhook_secret,
 )
 from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
+from hiring.models.plans import PlanSlot
 from hiring.models.rubric import (
     DEFAULT_SCALE_LABELS,
     CaseExercise,
@@ -42,6 +44,7 @@ __all__ = [
     "Loop",
     "Notification",
     "OutboxEvent",
+    "PlanSlot",
     "RedFlag",
     "Requisition",
     "RoleProfile",

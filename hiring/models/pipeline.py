@@ -157,6 +157,14 @@ class Interview(TimeStamped):
         CaseExercise, on_delete=models.SET_NULL, null=True, blank=True, related_name="interviews"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    plan_slot = models.ForeignKey(
+        "hiring.PlanSlot",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interviews",
+        help_text="The slot of the interview plan this interview fills.",
+    )
     calendar_sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: bumped on every reschedule."
     )

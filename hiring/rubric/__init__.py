@@ -3,6 +3,10 @@
 Used by migration ``hiring.0002_load_rubric`` with historical models, and by
 ``manage.py load_rubric`` with the current ones. Create-only: a profile whose slug exists is
 left untouched, so recruiters' edits in the admin survive every re-run.
+
+A profile's interview plan (its ``plan:`` list) is loaded the same way, by migration
+``hiring.0012_load_plans`` and the same command: a profile that has no plan slot yet gets the
+shipped plan; one that has any is left as the administrators edited it.
 """
 
 from __future__ import annotations
@@ -41,8 +45,11 @@ def read_profiles(paths: list[Path] | None = None) -> list[dict[str, Any]]:
     return profiles
 
 
-def load_rubric(apps: Any = global_apps, paths: list[Path] | None = None) -> list[str]:
-    """Create the profiles that do not exist yet; return the slugs created."""
+def load_rubric(
+    apps: Any = global_apps, paths: list[Path] | None = None, *, plans: bool = True
+) -> list[str]:
+    """Create the profiles that do not exist yet; return the slugs created. With ``plans``,
+    also give each profile without a plan its shipped one (``load_plans``)."""
     role_profile = apps.get_model("hiring", "RoleProfile")
     known_fields = {field.name for field in role_profile._meta.get_fields()}
     data = read_profiles(paths)
@@ -63,7 +70,56 @@ def load_rubric(apps: Any = global_apps, paths: list[Path] | None = None) -> lis
         if profile is not None and entry.get("level_below"):
             profile.level_below = role_profile.objects.get(slug=entry["level_below"])
             profile.save(update_fields=["level_below"])
+    if plans:
+        load_plans(apps, paths)
     return list(created)
+
+
+def load_plans(apps: Any = global_apps, paths: list[Path] | None = None) -> list[str]:
+    """Give every shipped profile that has no plan slot its shipped plan; return the slugs of
+    the profiles given one. Before the migration that creates plans (``hiring.0002``'s
+    historical models), there is nothing to do."""
+    try:
+        slot_model = apps.get_model("hiring", "PlanSlot")
+    except LookupError:
+        return []
+    role_profile = apps.get_model("hiring", "RoleProfile")
+    given = []
+    for entry in read_profiles(paths):
+        profile = role_profile.objects.filter(slug=entry["slug"]).first()
+        if not entry.get("plan") or profile is None:
+            continue
+        if slot_model.objects.filter(profile=profile).exists():
+            continue
+        _create_plan(slot_model, profile, entry["plan"])
+        given.append(entry["slug"])
+    return given
+
+
+def _create_plan(slot_model: Any, profile: Any, items: list[dict[str, Any]]) -> None:
+    dimensions = {dimension.slug: dimension for dimension in profile.dimensions.all()}
+    cases = {case.slug: case for case in profile.case_exercises.all()}
+    slots: dict[str, Any] = {}
+    for position, item in enumerate(items, start=1):
+        slot = slot_model.objects.create(
+            profile=profile,
+            position=position,
+            slug=item["slug"],
+            title=item["title"],
+            minutes=item["minutes"],
+            case_exercise=cases[item["case"]] if item.get("case") else None,
+            hiring_manager_required=bool(item.get("hiring_manager", False)),
+            buffer_before_minutes=item.get("buffer_before", 0),
+            buffer_after_minutes=item.get("buffer_after", 0),
+        )
+        slot.focus_dimensions.set([dimensions[slug] for slug in item.get("focus", [])])
+        slots[slot.slug] = slot
+    for item in items:
+        if item.get("after"):
+            slot = slots[item["slug"]]
+            slot.after = slots[item["after"]]
+            slot.same_day = bool(item.get("same_day", False))
+            slot.save(update_fields=["after", "same_day"])
 
 
 def _create_rubric(apps: Any, profile: Any, entry: dict[str, Any]) -> None:

@@ -232,6 +232,8 @@ ADMIN_SITE: dict[str, Any] = {
     autocomplete("hiring.loop.candidate"): "recruiter_any",
     autocomplete("hiring.interview.interviewers"): "recruiter_any",
     autocomplete("hiring.interview.loop"): "recruiter_any",
+    # A requisition's own interview plan: its pool of interviewers (issue 17).
+    autocomplete("hiring.planslot.pool"): "recruiter_any",
     autocomplete("hiring.requisition.hiring_manager"): "superuser",
     autocomplete("hiring.requisition.recruiters"): "superuser",
     autocomplete("authtoken.token.user"): "superuser",
@@ -287,6 +289,7 @@ API: dict[str, str] = {
     "GET /api/v1/role-profiles/{id}/": "staff_or_panel",
     "GET /api/v1/requisitions/": "any_user",
     "GET /api/v1/requisitions/{id}/": "staff_or_panel",
+    "GET /api/v1/requisitions/{id}/plan/": "staff_or_panel",  # as the requisition
     "GET /api/v1/candidates/": "any_user",
     "GET /api/v1/candidates/{id}/": "staff_or_panel",
     "GET /api/v1/candidates/{id}/personal-data/": "recruiter_of_object",
