@@ -95,6 +95,8 @@ class Request:
     candidate_zone: str = "UTC"
     step: int = 15  # minutes
     count: int = 5
+    # False: panels for load balance and the candidate's day only (the calibration terms off)
+    calibration_aware: bool = True
 
 
 @dataclass(frozen=True)
@@ -469,11 +471,14 @@ def _shortlist(
     def cost(pk: int, starts: list[int]) -> float:
         person = request.interviewers[pk]
         lean = abs(person.leniency) >= LEAN if person.leniency is not None else False
-        return (
-            LOAD_WEIGHT * _week_load(person, grid)
-            - (20 if _well_estimated(person) else 0)
+        calibration = (
+            -(20 if _well_estimated(person) else 0)
             - (10 if person.leniency is None else 0)
             + (15 if lean else 0)
+        )
+        return (
+            LOAD_WEIGHT * _week_load(person, grid)
+            + (calibration if request.calibration_aware else 0)
             - len(starts) / 20
         )
 
@@ -559,14 +564,16 @@ class _Model:
         for pk in {pk for _, pk in self.chosen}:
             m.add_at_most_one([v for (_, who), v in self.chosen.items() if who == pk])
         self._sequence()
-        self.objective = self._time_terms(day_of) + self._load_terms() + self._calibration_terms()
+        self.objective = self._time_terms(day_of) + self._load_terms()
+        if request.calibration_aware:
+            self.objective += self._calibration_terms()
         m.minimize(self.objective)
         self.solver = cp_model.CpSolver()
         self.solver.parameters.max_time_in_seconds = seconds
         self.solver.parameters.num_workers = 2
         self.solver.parameters.random_seed = 7
         self.solver.parameters.absolute_gap_limit = ABSOLUTE_GAP
-        self.solver.parameters.repair_hint = True
+        # (no repair_hint: with it CP-SAT 9.15 aborted the process on a CHECK in the simulation)
         self.timed_out = False
 
     def _gap(self, first: Slot, second: Slot) -> int:
@@ -631,8 +638,9 @@ class _Model:
         not_lenient = any_of("not_lenient", lambda p: p.leniency is None or p.leniency < LEAN)
         not_harsh = any_of("not_harsh", lambda p: p.leniency is None or p.leniency > -LEAN)
         new = [v for (_, pk), v in self.chosen.items() if people[pk].leniency is None]
+
         has_new = any_of("has_new", lambda p: p.leniency is None)
-        connects = m.new_bool_var("connects")
+        connects = m.new_bool_var("connects")  # a new interviewer beside a calibrated one
         m.add_bool_and([has_new, well]).only_enforce_if(connects)
         crowd = m.new_int_var(0, len(self.request.slots), "crowd")
         m.add_max_equality(crowd, [sum(new) - 2, m.new_constant(0)])
