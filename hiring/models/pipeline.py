@@ -3,6 +3,10 @@ live in the ``scorecards`` app."""
 
 from __future__ import annotations
 
+import uuid
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -129,6 +133,18 @@ class Loop(TimeStamped):
         return f"{self.candidate} for {self.requisition}"
 
 
+def calendar_domain() -> str:
+    """The right-hand side of the calendar UIDs this installation writes: the domain it sends
+    e-mail from."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "loopwise.local"
+
+
+def new_calendar_uid() -> str:
+    """A UID no other installation (nor a test install beside production) can write: an
+    attendee's calendar merges events by UID alone."""
+    return f"{uuid.uuid4().hex}@{calendar_domain()}"
+
+
 class Interview(TimeStamped):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -167,6 +183,13 @@ class Interview(TimeStamped):
     )
     calendar_sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: bumped on every reschedule."
+    )
+    calendar_uid = models.CharField(
+        max_length=255,
+        unique=True,
+        default=new_calendar_uid,
+        editable=False,
+        help_text="iCalendar UID of its invites, updates and cancellations; never changes.",
     )
     external_key = models.CharField(
         max_length=300,

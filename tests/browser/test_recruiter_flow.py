@@ -231,7 +231,7 @@ def test_recruiter_schedules_a_loop_and_sends_invites(
         [member] = interview.interviewers.all()
         method, calendar_method, event = events[member.email]
         assert (method, calendar_method) == ("REQUEST", "REQUEST")
-        assert str(event["UID"]) == f"interview-{interview.pk}@localhost"
+        assert str(event["UID"]) == interview.calendar_uid
         assert int(event["SEQUENCE"]) == 0
         assert event.decoded("DTSTART") == interview.starts_at
         assert event.decoded("DTEND") == interview.ends_at
@@ -261,12 +261,12 @@ def test_recruiter_schedules_a_loop_and_sends_invites(
     strategy.refresh_from_db()
     method, _, update = events[panel[0].email]
     assert method == "REQUEST"
-    assert str(update["UID"]) == f"interview-{strategy.pk}@localhost"
+    assert str(update["UID"]) == strategy.calendar_uid
     assert int(update["SEQUENCE"]) == 1
     assert update.decoded("DTSTART") == at(8)
     method, calendar_method, cancel = events[panel[3].email]
     assert (method, calendar_method) == ("CANCEL", "CANCEL")
-    assert str(cancel["UID"]) == f"interview-{values.pk}@localhost"
+    assert str(cancel["UID"]) == values.calendar_uid
     assert int(cancel["SEQUENCE"]) == 1
     assert values.status == Interview.Status.CANCELLED
     assert panel[1].email not in events

@@ -15,6 +15,7 @@ from icalendar import Calendar
 from hiring import services
 from hiring.delivery.notifications import deliver_due
 from hiring.models import Interview, Notification
+from hiring.scheduling.calendar import candidate_uid_for
 from tests.factories import InterviewFactory, UserFactory
 from tests.hiring.test_scheduling_warnings import interview_data
 
@@ -70,7 +71,7 @@ def test_invites_carry_a_request_with_stable_uid_times_and_sequence(
     assert str(calendar["METHOD"]) == "REQUEST"
     event = event_of(calendar)
     interview = upcoming.interview
-    assert str(event["UID"]) == f"interview-{interview.pk}@localhost"
+    assert str(event["UID"]) == interview.calendar_uid
     assert int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == interview.starts_at
     assert event.decoded("DTEND") == interview.ends_at
@@ -113,11 +114,8 @@ def test_the_candidates_schedule_carries_a_calendar_that_later_schedules_update(
     assert str(calendar["METHOD"]) == "PUBLISH"
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
     first, second = upcoming.interview, upcoming.other_interview
-    assert set(events) == {
-        f"interview-{first.pk}-candidate@localhost",
-        f"interview-{second.pk}-candidate@localhost",
-    }
-    event = events[f"interview-{first.pk}-candidate@localhost"]
+    assert set(events) == {candidate_uid_for(first), candidate_uid_for(second)}
+    event = events[candidate_uid_for(first)]
     assert event.decoded("DTSTART") == first.starts_at
     assert event.decoded("DTEND") == first.ends_at
     assert str(event["LOCATION"]) == "Room 4, 1 Canal St"
@@ -137,10 +135,10 @@ def test_the_candidates_schedule_carries_a_calendar_that_later_schedules_update(
     [update] = mails_to(candidate.email)
     _, calendar = ics_of(update)
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    cancelled = events[f"interview-{second.pk}-candidate@localhost"]
+    cancelled = events[candidate_uid_for(second)]
     assert str(cancelled["STATUS"]) == "CANCELLED"
     assert int(cancelled["SEQUENCE"]) > 0
-    assert str(events[f"interview-{first.pk}-candidate@localhost"]["STATUS"]) == "CONFIRMED"
+    assert str(events[candidate_uid_for(first)]["STATUS"]) == "CONFIRMED"
 
 
 def test_pressing_send_invites_twice_sends_once(upcoming, recruiter):
@@ -184,7 +182,7 @@ def test_a_reschedule_in_the_admin_sends_an_update_with_the_same_uid_and_next_se
     event = event_of(calendar)
     assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
         "REQUEST",
-        f"interview-{first.pk}@localhost",
+        first.calendar_uid,
         1,
     )
     assert event.decoded("DTSTART") == moved
@@ -206,7 +204,7 @@ def test_cancelling_sends_method_cancel_with_the_next_sequence(upcoming, recruit
     event = event_of(calendar)
     assert method == "CANCEL"
     assert str(calendar["METHOD"]) == "CANCEL"
-    assert str(event["UID"]) == f"interview-{upcoming.interview.pk}@localhost"
+    assert str(event["UID"]) == upcoming.interview.calendar_uid
     assert int(event["SEQUENCE"]) == 1
     assert str(event["STATUS"]) == "CANCELLED"
 
