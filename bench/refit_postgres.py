@@ -51,9 +51,10 @@ CREATE TEMP TABLE truth_candidate AS
 INSERT INTO hiring_loop (candidate_id, requisition_id, status, created_at, updated_at)
   SELECT c.id, r.id, 'decided', now(), now() FROM hiring_candidate c, hiring_requisition r;
 INSERT INTO hiring_interview (loop_id, title, starts_at, ends_at, time_zone, location,
-    video_url, case_exercise_id, status, calendar_sequence, created_at, updated_at)
+    video_url, case_exercise_id, status, calendar_sequence, calendar_uid, created_at, updated_at)
   SELECT l.id, 'Interview ' || s, now() - interval '30 days', now() - interval '29 days', 'UTC',
-         '', '', NULL, 'completed', 0, now(), now()
+         '', '', NULL, 'completed', 0, 'bench-' || l.id || '-' || s || '@bench.local', now(),
+         now()
   FROM hiring_loop l, generate_series(1, {panel}) s;
 INSERT INTO hiring_interview_interviewers (interview_id, user_id)
   SELECT a.interview_id, u.id
