@@ -286,6 +286,20 @@ CALENDAR_FEED_MAX_BYTES = env_int("CALENDAR_FEED_MAX_MB", 10, minimum=1) * 1024 
 # settings turn this off, so a calendar address is no way into the servers behind Loopwise.
 CALENDAR_ALLOW_PRIVATE_NETWORKS = env_bool("CALENDAR_ALLOW_PRIVATE_NETWORKS", True)
 
+# Proposed schedules (hiring/scheduling/proposals.py): interviewers' meeting hours on weekdays,
+# in each one's own time zone, and how many interviews a day and a week they take.
+SCHEDULING_MEETING_HOURS = env_str("SCHEDULING_MEETING_HOURS", "09:00-17:00")
+if not re.fullmatch(
+    r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", SCHEDULING_MEETING_HOURS
+) or (SCHEDULING_MEETING_HOURS[:5] >= SCHEDULING_MEETING_HOURS[6:]):
+    raise ImproperlyConfigured(
+        "SCHEDULING_MEETING_HOURS must be HH:MM-HH:MM with the start before the end, "
+        f"not {SCHEDULING_MEETING_HOURS!r}."
+    )
+SCHEDULING_DAY_LIMIT = env_int("SCHEDULING_DAY_LIMIT", 2, minimum=1)
+SCHEDULING_WEEK_LIMIT = env_int("SCHEDULING_WEEK_LIMIT", 8, minimum=1)
+SCHEDULING_POOL_MAX = env_int("SCHEDULING_POOL_MAX", 300, minimum=1)
+
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hiring import access, services, stages
+from hiring.admin import proposals as proposal_pages
 from hiring.admin.base import (
     FORMFIELD_OVERRIDES,
     Entry,
@@ -662,6 +663,11 @@ class LoopAdmin(PolicyAdmin):
                     if obj.status in Loop.OPEN_STATUSES
                     else ""
                 ),
+                "propose_url": (
+                    reverse("admin:hiring_loop_propose", args=[obj.pk])
+                    if obj.status in Loop.OPEN_STATUSES
+                    else ""
+                ),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -884,8 +890,17 @@ class LoopAdmin(PolicyAdmin):
                 self.admin_site.admin_view(self.button_view),
                 name="hiring_loop_button",
             ),
+            path(
+                "<int:object_id>/propose/",
+                self.admin_site.admin_view(self.propose_view),
+                name="hiring_loop_propose",
+            ),
             *super().get_urls(),
         ]
+
+    def propose_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Propose schedules for the plan's open slots, and book one."""
+        return proposal_pages.propose_view(self, request, object_id)
 
     def button_view(self, request: HttpRequest, object_id: int, button: str) -> HttpResponse:
         """A button on the loop page: its action's confirmation page, then the action."""

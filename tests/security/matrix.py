@@ -247,6 +247,8 @@ ADMIN_SITE: dict[str, Any] = {
     "admin/hiring/user/<id>/password/": "superuser",
     # Custom views (ModelAdmin.get_urls)
     "admin/hiring/loop/<int:object_id>/run/<str:button>/": ("nobody", "recruiter_of_object"),
+    # Propose schedules (GET, reads only) and book one (POST): issue 17
+    "admin/hiring/loop/<int:object_id>/propose/": "recruiter_of_object",
     "admin/hiring/interview/<int:object_id>/run/<str:button>/": (
         "nobody",
         "recruiter_of_object",

@@ -1,0 +1,136 @@
+"""The loop page's "Propose schedules": the candidate's availability in, the best schedules
+for the plan's open slots out, side by side, each bookable in one click
+(``hiring.scheduling.proposals``). Proposing is a GET that reads only; booking is a POST
+that creates the interviews (all or none) and goes back to the loop, whose "Send invites"
+then sends them."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from hiring.admin.base import report, request_user
+from hiring.errors import ApplicationError
+from hiring.scheduling import proposals
+
+TEMPLATE = "admin/hiring/loop/propose.html"
+
+
+def _next_weekday(today: date) -> date:
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+class AvailabilityForm(forms.Form):
+    """When the candidate is available, in their own time zone: the same hours on each
+    weekday of a stretch of days."""
+
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(
+        label="For (days)", min_value=1, max_value=14, initial=5, help_text="Weekends are skipped."
+    )
+    start = forms.TimeField(
+        label="Available from", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end = forms.TimeField(
+        label="until", initial=time(17), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise forms.ValidationError("The day's availability must end after it starts.")
+        if data.get("first_day") and data["first_day"] < timezone.localdate():
+            raise forms.ValidationError("The availability must start today or later.")
+        return data
+
+
+def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> HttpResponse:
+    user = request_user(request)
+    loop = (
+        model_admin.get_queryset(request)
+        .select_related("candidate", "requisition")
+        .filter(pk=object_id)
+        .first()
+    )
+    if loop is None or not model_admin.has_change_permission(request, loop):
+        raise Http404
+    loop_url = reverse("admin:hiring_loop_change", args=[loop.pk])
+    zone = loop.candidate.time_zone or "UTC"
+    if request.method == "POST":
+        try:
+            choices = [proposals.Choice.decode(v) for v in request.POST.getlist("choice")]
+            created = proposals.loop_book(loop=loop, by=user, choices=choices)
+        except ApplicationError as error:
+            report(model_admin, request, error)
+        else:
+            model_admin.message_user(
+                request,
+                f"Booked {len(created)} interview{'s' if len(created) != 1 else ''} from the "
+                "proposal. Check the schedule, then send the invites.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(loop_url)
+    asked = "first_day" in request.GET
+    form = AvailabilityForm(
+        request.GET if asked else None, initial={"first_day": _next_weekday(timezone.localdate())}
+    )
+    result = None
+    if asked and form.is_valid():
+        data = form.cleaned_data
+        windows = proposals.candidate_windows(
+            data["first_day"], data["days"], data["start"], data["end"], zone
+        )
+        try:
+            result = proposals.loop_propose(loop=loop, by=user, windows=windows)
+        except ApplicationError as error:
+            report(model_admin, request, error)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Propose schedules · {loop.candidate}",
+        "loop": loop,
+        "loop_url": loop_url,
+        "form": form,
+        "candidate_zone": zone,
+        "options": _options(result, zone) if result else [],
+        "result": result,
+    }
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+def _options(result: proposals.LoopProposals, zone: str) -> list[dict[str, Any]]:
+    """Each proposal as the page shows it: its rows in the reader's zone and the candidate's."""
+    tz = ZoneInfo(zone)
+    options = []
+    for number, (proposal, choices) in enumerate(result.proposals, start=1):
+        rows = [
+            {
+                "title": placement.slot.title,
+                "who": placement.interviewer.name,
+                "here": timezone.localtime(placement.starts_at),
+                "here_end": timezone.localtime(placement.ends_at),
+                "there": placement.starts_at.astimezone(tz),
+                "there_end": placement.ends_at.astimezone(tz),
+            }
+            for placement in proposal.placements
+        ]
+        options.append(
+            {
+                "number": number,
+                "rows": rows,
+                "reasons": proposal.reasons,
+                "choices": [choice.encode() for choice in choices],
+            }
+        )
+    return options

@@ -1,0 +1,322 @@
+"""Proposed schedules for a loop, and booking one: the ORM shell around the pure solver
+(``hiring.scheduling.solver``).
+
+``loop_propose`` reads the loop's plan (the slots not placed yet), each slot's pool (its
+eligible interviewers; an empty pool means anyone who has interviewed before, and the hiring
+manager alone for a slot that needs them), everyone's busy time (their Loopwise interviews
+and their calendars; a calendar that is unknown leaves that person out, never free), their
+meeting hours (``SCHEDULING_MEETING_HOURS`` on weekdays, in their own time zone), their
+interviews per day and week against ``SCHEDULING_DAY_LIMIT`` / ``SCHEDULING_WEEK_LIMIT``,
+and their calibrated leniency, and asks the solver for the best schedules inside the
+candidate's availability. It reads only.
+
+``loop_book`` turns a chosen proposal into the loop's interviews, all or none: with the
+interviewers' rows locked, so two bookings of the same person at the same time cannot both
+succeed, and each placement checked again against what is true now (the slot still open,
+the person eligible, free and under their limits).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hiring import services
+from hiring.errors import Invalid
+from hiring.models import Interview, Loop, PlanSlot, User
+from hiring.scheduling import busy, solver
+from hiring.scheduling.plans import plan_for, slot_states
+from scorecards.models import InterviewerCalibration
+
+Span = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One interview of a chosen schedule: a slot of the plan, who, and when."""
+
+    slot_id: int
+    user_id: int
+    starts_at: datetime
+
+    def encode(self) -> str:
+        return f"{self.slot_id}|{self.user_id}|{self.starts_at.isoformat()}"
+
+    @classmethod
+    def decode(cls, value: str) -> Choice:
+        try:
+            slot, user, when = value.split("|")
+            starts_at = datetime.fromisoformat(when)
+            if starts_at.tzinfo is None:
+                raise ValueError(when)
+            return cls(int(slot), int(user), starts_at)
+        except ValueError as exc:
+            raise Invalid("That schedule could not be read: propose again.") from exc
+
+
+@dataclass(frozen=True)
+class LoopProposals:
+    open_slots: list[PlanSlot]
+    proposals: list[tuple[solver.Proposal, list[Choice]]]
+    problems: list[str]
+    left_out: dict[str, tuple[str, ...]]  # person -> why (calendar unknown), in words
+
+
+def candidate_windows(
+    first: date, days: int, start: time, end: time, zone: str
+) -> tuple[Span, ...]:
+    """The candidate's availability: ``start``-``end`` on each weekday from ``first`` for
+    ``days`` days, in their zone."""
+    tz = ZoneInfo(zone)
+    windows = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        if day.weekday() < 5 and start < end:
+            low = datetime.combine(day, start, tzinfo=tz)
+            windows.append((low, datetime.combine(day, end, tzinfo=tz)))
+    return tuple(windows)
+
+
+def _meeting_hours(zone: str, first: date, last: date) -> list[Span]:
+    low, high = (time.fromisoformat(t) for t in settings.SCHEDULING_MEETING_HOURS.split("-"))
+    tz = ZoneInfo(zone)
+    spans = []
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            spans.append(
+                (datetime.combine(day, low, tzinfo=tz), datetime.combine(day, high, tzinfo=tz))
+            )
+        day += timedelta(days=1)
+    return spans
+
+
+def _minus(spans: Sequence[Span], taken: Sequence[Span]) -> tuple[Span, ...]:
+    """``spans`` without the ``taken`` stretches (both lists of non-overlapping spans)."""
+    free: list[Span] = []
+    for low, high in spans:
+        cursor = low
+        for start, end in sorted(taken):
+            if end <= cursor or start >= high:
+                continue
+            if start > cursor:
+                free.append((cursor, start))
+            cursor = max(cursor, end)
+        if cursor < high:
+            free.append((cursor, high))
+    return tuple(free)
+
+
+def _zone(name: str) -> str:
+    return name or settings.TIME_ZONE
+
+
+def _pool(slot: PlanSlot, loop: Loop, everyone: list[int]) -> list[int]:
+    if slot.hiring_manager_required:
+        return [loop.requisition.hiring_manager_id] if loop.requisition.hiring_manager_id else []
+    chosen = [person.pk for person in slot.pool.all() if person.is_active]
+    return chosen or everyone
+
+
+def _default_pool(loop: Loop) -> list[int]:
+    """Anyone who has sat on a panel before (the most recent first), bounded, and never the
+    candidate's own recruiters' stand-ins: people, not service accounts."""
+    recent = (
+        Interview.interviewers.through.objects.filter(user__is_active=True)
+        .order_by("-interview__starts_at")
+        .values_list("user_id", flat=True)[: settings.SCHEDULING_POOL_MAX * 10]
+    )
+    return list(dict.fromkeys(recent))[: settings.SCHEDULING_POOL_MAX]
+
+
+def _booked(
+    user_ids: Iterable[int], zones: dict[int, str], first: date, last: date
+) -> dict[int, Counter[date]]:
+    """Each person's live interviews per day (in their own zone), in the weeks touched."""
+    start = datetime.combine(first - timedelta(days=7), time.min, tzinfo=ZoneInfo("UTC"))
+    end = datetime.combine(last + timedelta(days=8), time.min, tzinfo=ZoneInfo("UTC"))
+    rows = (
+        Interview.interviewers.through.objects.filter(
+            user_id__in=list(user_ids),
+            interview__starts_at__gte=start,
+            interview__starts_at__lt=end,
+        )
+        .exclude(interview__status__in=Interview.NO_FEEDBACK_STATUSES)
+        .values_list("user_id", "interview__starts_at")
+    )
+    counts: dict[int, Counter[date]] = {}
+    for pk, starts_at in rows:
+        counts.setdefault(pk, Counter())[starts_at.astimezone(ZoneInfo(zones[pk])).date()] += 1
+    return counts
+
+
+def loop_propose(
+    *, loop: Loop, by: User, windows: tuple[Span, ...], count: int = 3
+) -> LoopProposals:
+    """The best ``count`` schedules for the loop's open slots inside ``windows``."""
+    services.check_can_act(user=by, loop=loop)
+    if loop.status not in Loop.OPEN_STATUSES:
+        raise Invalid("This loop is closed: there is nothing to schedule.")
+    open_slots = [state.slot for state in slot_states(loop) if not state.placed]
+    if not open_slots:
+        return LoopProposals([], [], ["Every slot of the plan is placed already."], {})
+    if not windows:
+        return LoopProposals(open_slots, [], ["Give the candidate's availability first."], {})
+    everyone = _default_pool(loop)
+    pools = {slot.pk: _pool(slot, loop, everyone) for slot in open_slots}
+    people = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in={p for ids in pools.values() for p in ids}, is_active=True
+        )
+    }
+    first = min(low for low, _ in windows).date() - timedelta(days=1)
+    last = max(high for _, high in windows).date() + timedelta(days=1)
+    utc = ZoneInfo("UTC")
+    span_start = datetime.combine(first, time.min, tzinfo=utc)
+    span_end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=utc)
+    availability = busy.busy_for_many(people, span_start, span_end)
+    zones = {pk: _zone(person.time_zone) for pk, person in people.items()}
+    booked = _booked(people, zones, first, last)
+    calibration = {
+        c.interviewer_id: c
+        for c in InterviewerCalibration.objects.filter(interviewer_id__in=list(people))
+    }
+    left_out = {
+        people[pk].display_name: availability[pk].reasons
+        for pk in people
+        if availability[pk].unknown
+    }
+    interviewers = {}
+    for pk, person in people.items():
+        known = availability[pk]
+        hours = _meeting_hours(zones[pk], first, last)
+        fitted = calibration.get(pk)
+        interviewers[pk] = solver.Interviewer(
+            pk,
+            person.display_name,
+            zones[pk],
+            () if known.unknown else _minus(hours, known.blocks),
+            day_limit=settings.SCHEDULING_DAY_LIMIT,
+            week_limit=settings.SCHEDULING_WEEK_LIMIT,
+            booked=dict(booked.get(pk, {})),
+            leniency=fitted.leniency if fitted else None,
+            leniency_se=fitted.leniency_se if fitted else None,
+        )
+    open_ids = {slot.pk for slot in open_slots}
+    slots = tuple(
+        solver.Slot(
+            key=str(slot.pk),
+            title=slot.title,
+            minutes=slot.minutes,
+            pool=tuple(pk for pk in pools[slot.pk] if pk in interviewers),
+            buffer_before=slot.buffer_before_minutes,
+            buffer_after=slot.buffer_after_minutes,
+            after=str(slot.after_id) if slot.after_id in open_ids else None,
+            same_day=slot.same_day and slot.after_id in open_ids,
+        )
+        for slot in open_slots
+    )
+    zone = _zone(loop.candidate.time_zone)
+    result = solver.propose(solver.Request(slots, interviewers, windows, zone, 15, count=count))
+    chosen = [
+        (
+            proposal,
+            [Choice(int(p.slot.key), p.interviewer.id, p.starts_at) for p in proposal.placements],
+        )
+        for proposal in result.proposals
+    ]
+    return LoopProposals(open_slots, chosen, list(result.problems), left_out)
+
+
+def _locked_people(user_ids: Iterable[int]) -> dict[int, User]:
+    """The people, their rows locked in id order: two bookings of the same interviewer wait
+    for each other here, whatever loops they are for."""
+    return {
+        u.pk: u
+        for u in User.objects.select_for_update()
+        .filter(pk__in=sorted(set(user_ids)))
+        .order_by("pk")
+    }
+
+
+def _check_choice(
+    choice: Choice, slot: PlanSlot, person: User, loop: Loop, everyone: list[int]
+) -> list[str]:
+    ends_at = choice.starts_at + timedelta(minutes=slot.minutes)
+    found = []
+    if person.pk not in _pool(slot, loop, everyone):
+        found.append(f"{person.display_name} is not eligible for “{slot.title}”.")
+    before = choice.starts_at - timedelta(minutes=slot.buffer_before_minutes)
+    after = ends_at + timedelta(minutes=slot.buffer_after_minutes)
+    known = busy.busy_for(person, before, after)
+    if known.unknown:
+        found.append(f"{person.display_name}'s calendar is unknown right now.")
+    elif not known.is_free(before, after):
+        found.append(
+            f"{person.display_name} is no longer free for “{slot.title}” at "
+            f"{timezone.localtime(choice.starts_at):%a %d %b %H:%M}."
+        )
+    return found
+
+
+def loop_book(*, loop: Loop, by: User, choices: Sequence[Choice]) -> list[Interview]:
+    """Create the loop's interviews for a chosen schedule, all or none. Raises Invalid with
+    every reason in words when any placement no longer holds."""
+    services.check_can_act(user=by, loop=loop)
+    if not choices:
+        raise Invalid("Choose a schedule to book.")
+    with transaction.atomic():
+        loop = (
+            Loop.objects.select_for_update(of=("self",))
+            .select_related("candidate", "requisition")
+            .get(pk=loop.pk)
+        )
+        if loop.status not in Loop.OPEN_STATUSES:
+            raise Invalid("This loop is closed: there is nothing to schedule.")
+        people = _locked_people(choice.user_id for choice in choices)
+        plan = plan_for(loop.requisition)
+        open_slots = {
+            state.slot.pk: state.slot for state in slot_states(loop, plan) if not state.placed
+        }
+        everyone = _default_pool(loop)
+        problems: list[str] = []
+        if len({c.user_id for c in choices}) != len(choices) or len(
+            {c.slot_id for c in choices}
+        ) != len(choices):
+            problems.append("A schedule has each slot once and each interviewer once.")
+        for choice in choices:
+            slot = open_slots.get(choice.slot_id)
+            person = people.get(choice.user_id)
+            if slot is None:
+                problems.append("A slot of that schedule is placed already or not in the plan.")
+            elif person is None or not person.is_active:
+                problems.append("An interviewer of that schedule is not available any more.")
+            else:
+                problems += _check_choice(choice, slot, person, loop, everyone)
+        if problems:
+            raise Invalid(" ".join(problems))
+        zone = _zone(loop.candidate.time_zone)
+        created = []
+        for choice in sorted(choices, key=lambda c: c.starts_at):
+            slot = open_slots[choice.slot_id]
+            interview = Interview.objects.create(
+                loop=loop,
+                title=slot.title,
+                starts_at=choice.starts_at,
+                ends_at=choice.starts_at + timedelta(minutes=slot.minutes),
+                time_zone=zone,
+                case_exercise=slot.case_exercise,
+                plan_slot=slot,
+            )
+            interview.interviewers.set([choice.user_id])
+            interview.focus_dimensions.set(slot.focus_dimensions.all())
+            created.append(interview)
+    return created
