@@ -56,11 +56,14 @@ def copy_rows(model: Any, rows: Iterable[dict[str, Any]]) -> int:
     defaults = {
         f.attname: (f.get_default() if f.has_default() or not f.null else None) for f in fields
     }
+    # A callable default (a random calendar UID, say) is called for every row, as a save would.
+    per_row = [f for f in fields if f.has_default() and callable(f.default)]
     count = 0
     with connection.cursor() as cursor:
         with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row.get(f.attname, defaults[f.attname]) for f in fields])
+                values = {**defaults, **{f.attname: f.get_default() for f in per_row}, **row}
+                copy.write_row([values[f.attname] for f in fields])
                 count += 1
         table = model._meta.db_table
         cursor.execute(
