@@ -1,4 +1,5 @@
-"""A real HTTP server on loopback for tests that send requests out (webhooks)."""
+"""A real HTTP server on loopback for tests that send requests out (webhooks, calendar
+feeds)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,22 @@ from typing import Any
 
 
 @contextlib.contextmanager
-def http_server(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
-    """Serve on 127.0.0.1 (a free port), calling ``handle(request)`` for every POST, and
-    yield the base URL (``http://127.0.0.1:<port>/hooks/``)."""
+def http_server(
+    handle: Callable[[BaseHTTPRequestHandler], None], *, method: str = "POST"
+) -> Iterator[str]:
+    """Serve on 127.0.0.1 (a free port), calling ``handle(request)`` for every request of
+    ``method`` (webhooks POST; calendar feeds are read with GET), and yield the base URL
+    (``http://127.0.0.1:<port>/hooks/``)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def answer(self) -> None:
             with contextlib.suppress(OSError):  # the sender went away mid-answer
                 handle(self)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+    setattr(Handler, f"do_{method}", Handler.answer)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

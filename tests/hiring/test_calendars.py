@@ -14,10 +14,9 @@ switch (30 March, 01:00 UTC):
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +35,7 @@ from hiring.scheduling import busy
 from hiring.scheduling.busy import backoff, busy_for, sync_source
 from hiring.tasks import calendars_sync_due
 from tests.factories import InterviewFactory
+from tests.http_server import http_server
 from tests.radicale import Radicale, free_port, radicale_server
 
 LONDON = ZoneInfo("Europe/London")
@@ -159,29 +159,17 @@ class Feed:
 
 @contextlib.contextmanager
 def feed_server(feed: Feed) -> Iterator[Feed]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            feed.hits += 1
-            self.send_response(feed.status)
-            self.send_header("Content-Type", "text/calendar; charset=utf-8")
-            self.send_header("Content-Length", str(len(feed.body)))
-            self.end_headers()
-            with contextlib.suppress(OSError):
-                self.wfile.write(feed.body)
+    def serve(request: BaseHTTPRequestHandler) -> None:
+        feed.hits += 1
+        request.send_response(feed.status)
+        request.send_header("Content-Type", "text/calendar; charset=utf-8")
+        request.send_header("Content-Length", str(len(feed.body)))
+        request.end_headers()
+        request.wfile.write(feed.body)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    feed.url = f"http://127.0.0.1:{server.server_address[1]}/private-d41d8cd9/basic.ics"
-    try:
+    with http_server(serve, method="GET") as base:
+        feed.url = base.replace("/hooks/", "/private-d41d8cd9/basic.ics")
         yield feed
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
