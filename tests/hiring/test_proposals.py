@@ -220,9 +220,11 @@ def test_two_bookings_of_the_same_interviewer_at_the_same_time_land_once(
     from tests.factories import RequisitionFactory
 
     recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
-    ava = UserFactory(username="ava", first_name="Ava", last_name="", time_zone="Europe/London")
+    ava: User = UserFactory(
+        username="ava", first_name="Ava", last_name="", time_zone="Europe/London"
+    )
     # two requisitions (nothing shared but Ava), each with a loop and a one-slot plan
-    queue = []
+    queue: list[tuple[Loop, PlanSlot]] = []
     for title in ("VP of Product", "Head of Data"):
         requisition = RequisitionFactory(
             title=title, hiring_manager=hiring_manager, recruiters=[recruiter]
