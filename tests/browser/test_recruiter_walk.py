@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from hiring.models import Attachment, AuditEvent, Candidate, Interview, Loop
 from scorecards.demo import one_page_pdf
 from tests.browser.axe import assert_no_axe_violations
-from tests.factories import UserFactory
+from tests.factories import CandidateFactory, LoopFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -146,6 +146,14 @@ def test_a_recruiter_walks_from_a_new_candidate_to_her_withdrawal(
     recruiter.time_zone = "Europe/Berlin"
     recruiter.save(update_fields=["time_zone"])
     requisition = str(world.requisition)
+    # a candidate already there with the longest name and address the list must still fit
+    LoopFactory(
+        requisition=world.requisition,
+        candidate=CandidateFactory(
+            full_name="Maximiliana Featherstonehaugh-Cholmondeley",
+            email="maximiliana.featherstonehaugh-cholmondeley.28722@example.com",
+        ),
+    )
     panel = {
         first: UserFactory(username=first.lower(), first_name=first, last_name="Doe")
         for _, _, first, _ in PLAN
