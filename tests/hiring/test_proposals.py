@@ -134,7 +134,6 @@ def test_the_page_proposes_without_writing_and_books_an_option_in_one_click(
     assert booked.status_code == 302
     assert booked["Location"] == f"/admin/hiring/loop/{planned.pk}/change/"
     interviews = list(planned.interviews.order_by("starts_at"))
-    assert interviews[0].plan_slot.slug == "case"
     assert {i.plan_slot.slug for i in interviews} == {"case", "chat", "readout"}
     assert all(i.interviewers.count() == 1 for i in interviews)
     assert all(i.time_zone == "Europe/London" for i in interviews)

@@ -40,6 +40,17 @@ def backends_waiting_for_my_locks() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def activity() -> str:
+    """What every other backend of the database is doing: for a failure message."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), "
+            "left(query, 160) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return "\n".join(str(row) for row in cursor.fetchall())
+
+
 def backend_alive(pid: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
@@ -79,7 +90,12 @@ def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_and_runs_once(
     with transaction.atomic():
         Loop.objects.select_for_update().get(pk=loop.pk)
         first = start_worker()
-        (stuck,) = wait_for(backends_waiting_for_my_locks, timeout=90)
+        try:
+            (stuck,) = wait_for(backends_waiting_for_my_locks, timeout=90)
+        except TimeoutError as timeout:
+            raise TimeoutError(
+                f"{timeout}\n{activity()}\nworker log:\n{first.log()[-4000:]}"
+            ) from timeout
         first.kill()
     # The orphaned backend gets the lock, finds its client gone and rolls back.
     wait_for(lambda: not backend_alive(stuck), timeout=90)
