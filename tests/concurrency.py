@@ -61,6 +61,8 @@ def at_once(
 
 def _blocked_by(pid: int) -> bool:
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL answers from the activity it saw first: clear it.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [pid]
         )

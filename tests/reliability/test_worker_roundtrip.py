@@ -32,8 +32,12 @@ def test_a_worker_runs_a_task_and_its_effect_lands_in_postgres(start_worker):
 
 
 def backends_waiting_for_my_locks() -> list[int]:
-    """The PostgreSQL backends blocked on a lock this connection holds."""
+    """The PostgreSQL backends blocked on a lock this connection holds. Asked inside the
+    test's transaction, where PostgreSQL would show the activity it saw on the first call
+    again and again: the snapshot is cleared first, so a worker that starts waiting after
+    that first call is seen."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
         )
@@ -43,6 +47,7 @@ def backends_waiting_for_my_locks() -> list[int]:
 def activity() -> str:
     """What every other backend of the database is doing: for a failure message."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), "
             "left(query, 160) FROM pg_stat_activity "
@@ -53,6 +58,7 @@ def activity() -> str:
 
 def backend_alive(pid: int) -> bool:
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
         return cursor.fetchone() is not None
 
