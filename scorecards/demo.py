@@ -168,6 +168,7 @@ def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
         title="VP of Product, Marketplace", profile=profile, hiring_manager=manager
     )
     requisition.recruiters.add(recruiter)
+    _demo_marketplace_plan(requisition)
     for number in range(1, SOURCED + 1):
         candidate = privacy.candidate_save(
             candidate=Candidate(
@@ -181,6 +182,28 @@ def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
         )
         Loop.objects.create(candidate=candidate, requisition=requisition)
     Loop.objects.filter(requisition=requisition).update(created_at=now - timedelta(days=21))
+
+
+def _demo_marketplace_plan(requisition: Requisition) -> None:
+    """The Marketplace requisition's own, shorter plan, with a pool per slot from the demo's
+    interviewers: "Propose schedules" on any of its sourced loops has people to place."""
+    dimensions = {d.slug: d for d in requisition.profile.dimensions.all()}
+    people = {person.username: person for person in User.objects.filter(
+        username__in=["iris", "jonas", "lena", "kenji", "marco"])}  # fmt: skip
+    plan = [
+        ("product-sense", "Product sense", 60, ["iris", "jonas"],
+         ["product-strategy", "customer-market-insight"]),
+        ("execution", "Execution deep-dive", 45, ["jonas", "lena", "iris"],
+         ["execution-operating-model", "metrics-analytics"]),
+        ("leadership", "Leadership and values", 45, ["lena", "marco", "kenji", "iris"],
+         ["people-leadership", "values-judgment"]),
+    ]  # fmt: skip
+    for position, (slug, title, minutes, pool, focus) in enumerate(plan, start=1):
+        slot = PlanSlot.objects.create(
+            requisition=requisition, position=position, slug=slug, title=title, minutes=minutes
+        )
+        slot.pool.set([people[name] for name in pool if name in people])
+        slot.focus_dimensions.set([dimensions[d] for d in focus if d in dimensions])
 
 
 def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:

@@ -497,11 +497,18 @@ def _request_problems(request: Request) -> list[str]:
     if not request.windows:
         return ["The candidate has given no availability."]
     keys = {s.key for s in request.slots}
-    return [
+    problems = [
         f"{slot.title} must follow a slot that is not in the plan."
         for slot in request.slots
         if slot.after is not None and slot.after not in keys
     ]
+    people = {pk for slot in request.slots for pk in slot.pool if pk in request.interviewers}
+    if len(people) < len(request.slots):
+        problems.append(
+            f"The plan needs {len(request.slots)} different interviewers (nobody sits on two "
+            f"interviews of one loop) and its pools hold only {len(people)}: widen the pools."
+        )
+    return problems
 
 
 @dataclass(frozen=True)

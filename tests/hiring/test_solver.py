@@ -243,3 +243,17 @@ def test_a_request_with_nothing_to_place_into_says_so(windows, message):
     slots = (Slot("a", "Strategy", 60, (1,)),)
     request = Request(slots, panel(iris=person(1, "Iris", 0.0)), windows)
     assert propose(request).problems == (message,)
+
+
+def test_a_plan_with_more_slots_than_people_says_so_before_searching():
+    people = panel(iris=person(1, "Iris", 0.0), lena=person(2, "Lena", 0.1))
+    slots = tuple(Slot(f"s{n}", f"Interview {n}", 45, (1, 2)) for n in range(3))
+    request = Request(slots, people, ((at(0, 9), at(0, 17)),), "Europe/London")
+
+    result = propose(request)
+
+    assert result.proposals == ()
+    assert result.problems == (
+        "The plan needs 3 different interviewers (nobody sits on two interviews of one loop) "
+        "and its pools hold only 2: widen the pools.",
+    )
