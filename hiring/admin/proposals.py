@@ -66,7 +66,7 @@ def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
     if loop is None or not model_admin.has_change_permission(request, loop):
         raise Http404
     loop_url = reverse("admin:hiring_loop_change", args=[loop.pk])
-    zone = loop.candidate.time_zone or "UTC"
+    zone = proposals.candidate_zone(loop)
     if request.method == "POST":
         try:
             choices = [proposals.Choice.decode(v) for v in request.POST.getlist("choice")]

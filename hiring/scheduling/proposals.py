@@ -118,6 +118,12 @@ def _zone(name: str) -> str:
     return name or settings.TIME_ZONE
 
 
+def candidate_zone(loop: Loop) -> str:
+    """The zone the candidate's availability is given in and their interviews are agreed in:
+    their own, else the server's."""
+    return _zone(loop.candidate.time_zone)
+
+
 def _pool(slot: PlanSlot, loop: Loop, everyone: list[int]) -> list[int]:
     if slot.hiring_manager_required:
         return [loop.requisition.hiring_manager_id] if loop.requisition.hiring_manager_id else []
@@ -126,8 +132,8 @@ def _pool(slot: PlanSlot, loop: Loop, everyone: list[int]) -> list[int]:
 
 
 def _default_pool(loop: Loop) -> list[int]:
-    """Anyone who has sat on a panel before (the most recent first), bounded, and never the
-    candidate's own recruiters' stand-ins: people, not service accounts."""
+    """Anyone active who has sat on a panel before, the most recent first, at most
+    ``SCHEDULING_POOL_MAX`` of them: the pool of a slot that names none."""
     recent = (
         Interview.interviewers.through.objects.filter(user__is_active=True)
         .order_by("-interview__starts_at")
@@ -224,7 +230,7 @@ def loop_propose(
         )
         for slot in open_slots
     )
-    zone = _zone(loop.candidate.time_zone)
+    zone = candidate_zone(loop)
     result = solver.propose(solver.Request(slots, interviewers, windows, zone, 15, count=count))
     chosen = [
         (
@@ -303,7 +309,7 @@ def loop_book(*, loop: Loop, by: User, choices: Sequence[Choice]) -> list[Interv
                 problems += _check_choice(choice, slot, person, loop, everyone)
         if problems:
             raise Invalid(" ".join(problems))
-        zone = _zone(loop.candidate.time_zone)
+        zone = candidate_zone(loop)
         created = []
         for choice in sorted(choices, key=lambda c: c.starts_at):
             slot = open_slots[choice.slot_id]
