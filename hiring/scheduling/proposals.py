@@ -168,6 +168,12 @@ def loop_propose(
 ) -> LoopProposals:
     """The best ``count`` schedules for the loop's open slots inside ``windows``."""
     services.check_can_act(user=by, loop=loop)
+    return propose_for(loop=loop, windows=windows, count=count)
+
+
+def propose_for(*, loop: Loop, windows: tuple[Span, ...], count: int = 3) -> LoopProposals:
+    """``loop_propose`` without the question of who asks: for the candidate's booking page,
+    whose link is the permission."""
     if loop.status not in Loop.OPEN_STATUSES:
         raise Invalid("This loop is closed: there is nothing to schedule.")
     open_slots = [state.slot for state in slot_states(loop) if not state.placed]
@@ -277,6 +283,12 @@ def loop_book(*, loop: Loop, by: User, choices: Sequence[Choice]) -> list[Interv
     """Create the loop's interviews for a chosen schedule, all or none. Raises Invalid with
     every reason in words when any placement no longer holds."""
     services.check_can_act(user=by, loop=loop)
+    return book_choices(loop=loop, choices=choices)
+
+
+def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
+    """The booking itself, for a caller that has already established who may book: a
+    recruiter (``loop_book``) or the candidate holding a valid booking link."""
     if not choices:
         raise Invalid("Choose a schedule to book.")
     with transaction.atomic():
