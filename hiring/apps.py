@@ -12,7 +12,7 @@ class HiringConfig(AppConfig):
         # invites, updates, cancellations and nudges; webhook failure alerts and events.
         from hiring.delivery import webhooks  # noqa: F401
         from hiring.roles import ensure_recruiters_group
-        from hiring.scheduling import invites  # noqa: F401
+        from hiring.scheduling import invites, writeback  # noqa: F401
 
         # Both apps' permissions exist only once each has migrated: run after either.
         post_migrate.connect(ensure_recruiters_group, sender=self)

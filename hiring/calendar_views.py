@@ -40,6 +40,11 @@ class ConnectForm(forms.Form):
         widget=forms.PasswordInput(render_value=False),
         help_text="Kept encrypted; never shown again.",
     )
+    write_back = forms.BooleanField(
+        label="Add my Loopwise interviews to this calendar (CalDAV only)",
+        required=False,
+        help_text="Each interview you are invited to appears in it, and moves or goes with it.",
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,19 @@ def calendars(request: HttpRequest) -> HttpResponse:
                 raise Http404
             busy.calendar_disconnect(source=source)
             messages.success(request, f"Disconnected {source}; its busy time is forgotten.")
+            return redirect("calendars")
+        if "write_back" in request.POST and "kind" not in request.POST:
+            source = mine.filter(pk=_id(request.POST["write_back"])).first()
+            if source is None:
+                raise Http404
+            on = request.POST.get("on") == "1"
+            try:
+                busy.calendar_set_write_back(source=source, on=on)
+            except Invalid as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                words = "now gets" if on else "no longer gets"
+                messages.success(request, f"{source} {words} your Loopwise interviews.")
             return redirect("calendars")
         form = ConnectForm(request.POST)
         if form.is_valid():

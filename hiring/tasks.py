@@ -74,3 +74,19 @@ def calendars_sync_due() -> int:
     if taken == settings.CALENDAR_SYNC_BATCH_SIZE:
         calendars_sync_due.delay()
     return taken
+
+
+@shared_task
+def calendars_write_back() -> int:
+    """Write interviews into the CalDAV calendars that asked for them (write-back), a batch
+    at a time, re-queuing while there are more. Invites nudge it after commit; beat runs it
+    every minute for the retries. Each row is claimed before it is written, and what it
+    writes is decided then, so running it twice writes nothing twice."""
+    from django.conf import settings
+
+    from hiring.scheduling import writeback
+
+    taken = writeback.write_due(settings.CALENDAR_SYNC_BATCH_SIZE)
+    if taken == settings.CALENDAR_SYNC_BATCH_SIZE:
+        calendars_write_back.delay()
+    return taken

@@ -214,6 +214,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "deliver-webhooks": {"task": "hiring.tasks.deliver_webhooks", "schedule": 60.0},
     # Interviewers' calendars: each source is a row with its own due time (backoff included).
     "calendars-sync-due": {"task": "hiring.tasks.calendars_sync_due", "schedule": 60.0},
+    "calendars-write-back": {"task": "hiring.tasks.calendars_write_back", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "hiring.tasks.purge_idempotency_keys", "schedule": 3600.0},
     # Personal data (DESIGN §7): candidates past retention are anonymised nightly.
     "anonymise-expired-candidates": {
@@ -282,6 +283,9 @@ CALENDAR_SYNC_DAYS = env_int("CALENDAR_SYNC_DAYS", 60, minimum=1)  # how far ahe
 CALENDAR_SYNC_BATCH_SIZE = env_int("CALENDAR_SYNC_BATCH_SIZE", 20, minimum=1)
 CALENDAR_TIMEOUT_SECONDS = env_int("CALENDAR_TIMEOUT_SECONDS", 20, minimum=1)
 CALENDAR_FEED_MAX_BYTES = env_int("CALENDAR_FEED_MAX_MB", 10, minimum=1) * 1024 * 1024
+# CalDAV write-back: how often a failing write is retried, and from how long a wait.
+CALENDAR_WRITE_MAX_ATTEMPTS = env_int("CALENDAR_WRITE_MAX_ATTEMPTS", 10, minimum=1)
+CALENDAR_WRITE_RETRY_BASE_SECONDS = env_int("CALENDAR_WRITE_RETRY_BASE_SECONDS", 30, minimum=1)
 # Calendars on loopback or private networks (the tests' Radicale is on 127.0.0.1); production
 # settings turn this off, so a calendar address is no way into the servers behind Loopwise.
 CALENDAR_ALLOW_PRIVATE_NETWORKS = env_bool("CALENDAR_ALLOW_PRIVATE_NETWORKS", True)

@@ -136,6 +136,26 @@ def renderer_for(reason: str) -> Renderer | None:
     return _renderers.get(reason)
 
 
+Hook = Callable[[Notification], None]
+# Work that follows a message into the same transaction when ``notify()`` schedules it: the
+# CalDAV write-back of an invite (``hiring.scheduling.writeback``).
+_when_scheduled: dict[str, list[Hook]] = {}
+
+
+def also_when_scheduled(*reasons: str) -> Callable[[Hook], Hook]:
+    """Register ``hook(notification)`` to run in the caller's transaction whenever
+    ``notify()`` schedules a new message for one of ``reasons`` (not for a repeat)."""
+
+    def register(hook: Hook) -> Hook:
+        for reason in reasons:
+            hooks = _when_scheduled.setdefault(reason, [])
+            if hook not in hooks:
+                hooks.append(hook)
+        return hook
+
+    return register
+
+
 # --- Quiet hours ---------------------------------------------------------------------------
 
 
@@ -246,6 +266,8 @@ def notify(
             notification.save()
     except IntegrityError:
         return _existing(notification)
+    for hook in _when_scheduled.get(reason, ()):
+        hook(notification)
     if notification.due_at <= now:
         nudge()
     return notification

@@ -7,7 +7,7 @@ plans). Import them from here."""
 from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
 from hiring.models.base import TimeStamped, User
-from hiring.models.calendars import BusyBlock, CalendarSource
+from hiring.models.calendars import BusyBlock, CalendarSource, CalendarWrite
 from hiring.models.delivery import (
     WEBHOOK_EVENTS,
     IdempotencyRecord,
@@ -35,6 +35,7 @@ __all__ = [
     "AuditEvent",
     "BusyBlock",
     "CalendarSource",
+    "CalendarWrite",
     "Candidate",
     "CaseExercise",
     "Decision",

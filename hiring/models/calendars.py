@@ -89,6 +89,12 @@ class CalendarSource(TimeStamped):
     last_error = models.TextField(blank=True, editable=False)
     failures = models.PositiveIntegerField(default=0, editable=False)
     next_sync_at = models.DateTimeField(default=timezone.now, editable=False)
+    write_back = models.BooleanField(
+        "add my Loopwise interviews to this calendar",
+        default=False,
+        help_text="CalDAV only: each interview you are invited to is written into this "
+        "calendar (same event as the e-mailed invite), updated and removed with it.",
+    )
 
     class Meta:
         ordering = ["owner_id", "id"]
@@ -96,6 +102,11 @@ class CalendarSource(TimeStamped):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["caldav", "ics_feed"]), name="calendarsource_kind_known"
+            ),
+            # An ICS feed is read-only: there is nowhere to write to.
+            models.CheckConstraint(
+                condition=Q(write_back=False) | Q(kind="caldav"),
+                name="calendarsource_write_back_caldav_only",
             ),
         ]
 
@@ -119,6 +130,47 @@ class CalendarSource(TimeStamped):
     @secret.setter
     def secret(self, value: str) -> None:
         self.secret_ciphertext = encrypt(value)
+
+
+class CalendarWrite(models.Model):
+    """A job "bring ``source``'s copy of ``interview`` in line with Loopwise": one row per calendar
+    and interview, made due again by every invite, update or cancellation of its owner
+    (``hiring.scheduling.writeback``). What to write is decided when it runs, from the
+    interview as it is then (the event, or nothing once cancelled), so running it twice, late
+    or out of order writes the same thing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        WRITING = "writing", "Writing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(
+        CalendarSource, on_delete=models.CASCADE, related_name="calendar_writes"
+    )
+    interview = models.ForeignKey(
+        "hiring.Interview", on_delete=models.CASCADE, related_name="calendar_writes"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # What the calendar holds after the last success: the SEQUENCE written, or None (removed).
+    written_sequence = models.IntegerField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "interview"], name="calendarwrite_one_per_source_interview"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"interview {self.interview_id} into calendar {self.source_id}: {self.status}"
 
 
 class BusyBlock(models.Model):

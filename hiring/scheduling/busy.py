@@ -77,11 +77,20 @@ def url_refusal(url: str) -> str | None:
 
 
 def calendar_connect(
-    *, owner: User, kind: str, url: str, name: str = "", username: str = "", secret: str = ""
+    *,
+    owner: User,
+    kind: str,
+    url: str,
+    name: str = "",
+    username: str = "",
+    secret: str = "",
+    write_back: bool = False,
 ) -> CalendarSource:
     """Connect a calendar of ``owner``'s; it is read by the next sweep (within a minute)."""
     if kind not in CalendarSource.Kind.values:
         raise Invalid({"kind": ["Choose a CalDAV calendar or an ICS feed."]})
+    if write_back and kind != CalendarSource.Kind.CALDAV:
+        raise Invalid({"write_back": [WRITE_BACK_CALDAV_ONLY]})
     refusal = url_refusal(url)
     if refusal is not None:
         raise Invalid({"url": [refusal]})
@@ -89,8 +98,21 @@ def calendar_connect(
     source.url = url.strip()
     source.username = username.strip()[:200]
     source.secret = secret
+    source.write_back = write_back
     source.save()
     return source
+
+
+WRITE_BACK_CALDAV_ONLY = "Only a CalDAV calendar can take interviews: an ICS feed is read-only."
+
+
+def calendar_set_write_back(*, source: CalendarSource, on: bool) -> None:
+    """Turn write-back on or off for the interviews invited from now on (interviews
+    already in the calendar stay there)."""
+    if on and source.kind != CalendarSource.Kind.CALDAV:
+        raise Invalid({"write_back": [WRITE_BACK_CALDAV_ONLY]})
+    CalendarSource.objects.filter(pk=source.pk).update(write_back=on)
+    source.write_back = on
 
 
 def calendar_disconnect(*, source: CalendarSource) -> None:
@@ -112,13 +134,21 @@ def fetch_busy(source: CalendarSource, window_start: datetime, window_end: datet
     else:
         calendars = [_feed_calendar(source)]
     zone = ZoneInfo(source.owner.time_zone)
-    spans: list[Span] = []
+    found: list[tuple[str, Span]] = []
     for calendar in calendars:
         for event in recurring_ical_events.of(calendar).between(window_start, window_end):
             span = _busy_span(event, zone)
             if span is not None:
-                spans.append(span)
-    return merge(spans)
+                found.append((str(event.get("UID", "")), span))
+    # Loopwise's own interviews (an accepted invite, or the write-back) count as busy from
+    # Loopwise itself (``busy_for``), and only while they stand: not twice, and not after
+    # they were cancelled here.
+    own = set(
+        Interview.objects.filter(calendar_uid__in={uid for uid, _ in found if uid}).values_list(
+            "calendar_uid", flat=True
+        )
+    )
+    return merge(span for uid, span in found if uid not in own)
 
 
 def _caldav_calendars(

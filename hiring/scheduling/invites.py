@@ -62,6 +62,24 @@ def _panel_context(interview: Interview, recipient: User) -> dict[str, Any]:
     }
 
 
+def panel_summary(interview: Interview) -> str:
+    return f"Interview: {interview.loop.candidate.full_name} — {interview.title}"
+
+
+def panel_ics(interview: Interview, recipient: User, *, link: str | None = None) -> bytes:
+    """The panel member's invite (METHOD:REQUEST) as e-mailed, and as written back to their
+    CalDAV calendar (``hiring.scheduling.writeback``): one event, one UID, one SEQUENCE."""
+    link = link or kit_link(interview=interview, interviewer=recipient)
+    return calendar.interview_calendar(
+        interview=interview,
+        method=calendar.REQUEST,
+        attendees=interview.interviewers.all(),
+        summary=panel_summary(interview),
+        description=f"Interview kit and scorecard: {link}",
+        url=link,
+    )
+
+
 @renders(INTERVIEW_INVITE)
 @renders(INTERVIEW_UPDATE)
 def render_invite(notification: Notification) -> RenderedEmail | None:
@@ -78,16 +96,8 @@ def render_invite(notification: Notification) -> RenderedEmail | None:
         return None
     update = notification.reason == INTERVIEW_UPDATE
     link = kit_link(interview=interview, interviewer=recipient)
-    candidate = interview.loop.candidate.full_name
-    summary = f"Interview: {candidate} — {interview.title}"
-    ics = calendar.interview_calendar(
-        interview=interview,
-        method=calendar.REQUEST,
-        attendees=interview.interviewers.all(),
-        summary=summary,
-        description=f"Interview kit and scorecard: {link}",
-        url=link,
-    )
+    summary = panel_summary(interview)
+    ics = panel_ics(interview, recipient, link=link)
     context = {**_panel_context(interview, recipient), "link": link, "update": update}
     return RenderedEmail.from_templates(
         "hiring/emails/invite",
