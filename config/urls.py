@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 import config.ids  # noqa: F401  (registers <id:...>, used below)
-from hiring import attachments, calendar_views
+from hiring import attachments, booking_views, calendar_views
 from hiring import views as hiring_views
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<id:pk>/", attachments.download, name="attachment_download"),
     path("interviews/calendar/", calendar_views.calendars, name="calendars"),
+    path("book/<str:token>/", booking_views.book, name="booking"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("scorecards.urls")),

@@ -46,6 +46,7 @@ from hiring.errors import Refused
 from hiring.models import (
     Attachment,
     AuditEvent,
+    BookingLink,
     CalendarSource,
     Candidate,
     CaseExercise,
@@ -459,6 +460,15 @@ def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
     return CalendarSource.objects.filter(owner=user)
 
 
+def _booking_links(user: User) -> QuerySet[BookingLink]:
+    """A candidate's booking links: the loop's recruiters (superusers: all). The candidate
+    holds the link itself, which is their permission for that one page
+    (``hiring.scheduling.booking``)."""
+    if _all(user):
+        return BookingLink.objects.all()
+    return BookingLink.objects.filter(loop__in=loops_recruited(user))
+
+
 def _superusers_only(model: type[M]) -> Callable[[User], QuerySet[M]]:
     def visible_to_superusers(user: User) -> QuerySet[M]:
         queryset: QuerySet[M] = model._default_manager.all()
@@ -498,6 +508,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     AuditEvent: _audit_events,
     Notification: _notifications,
     CalendarSource: _calendar_sources,
+    BookingLink: _booking_links,
     WebhookSubscription: _superusers_only(WebhookSubscription),
     WebhookDelivery: _superusers_only(WebhookDelivery),
     User: _users,

@@ -9,10 +9,11 @@ class HiringConfig(AppConfig):
 
     def ready(self) -> None:
         # The e-mails and webhook bodies register their renderers and describers on import:
-        # invites, updates, cancellations and nudges; webhook failure alerts and events.
+        # invites, updates, cancellations and nudges; booking links; webhook failure alerts and
+        # events.
         from hiring.delivery import webhooks  # noqa: F401
         from hiring.roles import ensure_recruiters_group
-        from hiring.scheduling import invites, writeback  # noqa: F401
+        from hiring.scheduling import booking_emails, invites, writeback  # noqa: F401
 
         # Both apps' permissions exist only once each has migrated: run after either.
         post_migrate.connect(ensure_recruiters_group, sender=self)

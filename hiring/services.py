@@ -115,6 +115,12 @@ def loop_send_invites(*, loop: Loop, by: User) -> int:
     """Invite every panel member of every scheduled interview who has not had one yet, and
     send the candidate their schedule. Returns how many invites were scheduled."""
     check_can_act(user=by, loop=loop)
+    return send_invites(loop)
+
+
+def send_invites(loop: Loop) -> int:
+    """``loop_send_invites`` for a caller that has settled who may: the recruiter's button,
+    or the candidate confirming a schedule through their booking link."""
     sent = 0
     with transaction.atomic():
         # Lock the interviews, then read the plan the confirmation page showed.
@@ -242,7 +248,24 @@ def interview_set_status(*, interview: Interview, status: str, by: User, reason:
     return True
 
 
-def _audit_end(interview: Interview, *, by: User, before: str, reason: str) -> None:
+def interviews_cancel_for_candidate(*, interviews: Iterable[Interview], reason: str) -> int:
+    """Cancel scheduled interviews the candidate gave up through their booking link
+    (rescheduling or cancelling): panels told, the trail says why. Returns how many."""
+    cancelled = 0
+    loop = None
+    for interview in interviews:
+        if interview.status != Interview.Status.SCHEDULED:
+            continue
+        _cancel(interview, status=Interview.Status.CANCELLED)
+        _audit_end(interview, by=None, before=Interview.Status.SCHEDULED, reason=reason)
+        loop = interview.loop
+        cancelled += 1
+    if loop is not None:
+        _tell_candidate(loop)
+    return cancelled
+
+
+def _audit_end(interview: Interview, *, by: User | None, before: str, reason: str) -> None:
     privacy.audit(
         action=f"interview.{interview.status}",
         obj=interview,

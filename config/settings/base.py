@@ -303,6 +303,9 @@ if not re.fullmatch(
 SCHEDULING_DAY_LIMIT = env_int("SCHEDULING_DAY_LIMIT", 2, minimum=1)
 SCHEDULING_WEEK_LIMIT = env_int("SCHEDULING_WEEK_LIMIT", 8, minimum=1)
 SCHEDULING_POOL_MAX = env_int("SCHEDULING_POOL_MAX", 300, minimum=1)
+# Candidate booking links: how long a new link works, and how soon a booked interview may start.
+BOOKING_LINK_DAYS = env_int("BOOKING_LINK_DAYS", 7, minimum=1)
+BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24, minimum=0)
 
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)

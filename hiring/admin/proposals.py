@@ -2,7 +2,8 @@
 for the plan's open slots out, side by side, each bookable in one click
 (``hiring.scheduling.proposals``). Proposing is a GET that reads only; booking is a POST
 that creates the interviews (all or none) and goes back to the loop, whose "Send invites"
-then sends them."""
+then sends them. The same page sends the candidate a booking link instead
+(``hiring.scheduling.booking``), and lists the links sent."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from hiring import access
 from hiring.admin.base import report, request_user
 from hiring.errors import ApplicationError
-from hiring.scheduling import proposals
+from hiring.models import BookingLink
+from hiring.scheduling import booking, proposals
 
 TEMPLATE = "admin/hiring/loop/propose.html"
 
@@ -55,6 +58,52 @@ class AvailabilityForm(forms.Form):
         return data
 
 
+class BookingLinkForm(forms.Form):
+    """The days and hours the candidate's booking link offers, in their time zone."""
+
+    link_first_day = forms.DateField(
+        label="Offer from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    link_days = forms.IntegerField(
+        label="For (days)",
+        min_value=1,
+        max_value=booking.MAX_DAYS,
+        initial=10,
+        help_text="Weekends are skipped.",
+    )
+    link_start = forms.TimeField(
+        label="Between", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    link_end = forms.TimeField(
+        label="and", initial=time(17), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+
+def _send_link(model_admin: Any, request: HttpRequest, loop: Any, form: BookingLinkForm) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        booking.booking_link_send(
+            loop=loop,
+            by=request_user(request),
+            first_day=data["link_first_day"],
+            days=data["link_days"],
+            day_start=data["link_start"],
+            day_end=data["link_end"],
+        )
+    except ApplicationError as error:
+        report(model_admin, request, error)
+        return False
+    model_admin.message_user(
+        request,
+        f"The booking link is on its way to {loop.candidate.email}. Any earlier link of this "
+        "loop no longer works.",
+        messages.SUCCESS,
+    )
+    return True
+
+
 def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> HttpResponse:
     user = request_user(request)
     loop = (
@@ -67,7 +116,14 @@ def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
         raise Http404
     loop_url = reverse("admin:hiring_loop_change", args=[loop.pk])
     zone = proposals.candidate_zone(loop)
-    if request.method == "POST":
+    link_form = BookingLinkForm(
+        request.POST if request.POST.get("action") == "send_link" else None,
+        initial={"link_first_day": _next_weekday(timezone.localdate())},
+    )
+    if request.method == "POST" and request.POST.get("action") == "send_link":
+        if _send_link(model_admin, request, loop, link_form):
+            return HttpResponseRedirect(request.path)
+    elif request.method == "POST":
         try:
             choices = [proposals.Choice.decode(v) for v in request.POST.getlist("choice")]
             created = proposals.loop_book(loop=loop, by=user, choices=choices)
@@ -105,6 +161,10 @@ def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
         "candidate_zone": zone,
         "options": _options(result, zone) if result else [],
         "result": result,
+        "link_form": link_form,
+        "links": access.visible(user, BookingLink)
+        .filter(loop=loop)
+        .select_related("created_by")[:10],
     }
     return TemplateResponse(request, TEMPLATE, context)
 

@@ -1,12 +1,13 @@
 """Every model of the ``hiring`` app, by job: ``base`` (users), ``rubric`` (role profiles and
 their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisions),
 ``attachments`` (a candidate's documents), ``audit`` (the personal-data trail) and
-``delivery`` (outbox, notifications, webhooks, idempotency keys) and ``plans`` (interview
-plans). Import them from here."""
+``delivery`` (outbox, notifications, webhooks, idempotency keys), ``plans`` (interview
+plans) and ``booking`` (candidate booking links). Import them from here."""
 
 from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
 from hiring.models.base import TimeStamped, User
+from hiring.models.booking import BookingLink
 from hiring.models.calendars import BusyBlock, CalendarSource, CalendarWrite
 from hiring.models.delivery import (
     WEBHOOK_EVENTS,
@@ -33,6 +34,7 @@ __all__ = [
     "WEBHOOK_EVENTS",
     "Attachment",
     "AuditEvent",
+    "BookingLink",
     "BusyBlock",
     "CalendarSource",
     "CalendarWrite",

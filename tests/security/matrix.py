@@ -78,6 +78,9 @@ SITE: dict[str, Any] = {
     "logout/": ("nobody", "public"),  # Django 5 signs out on POST only
     "interviews/": "any_user",
     "interviews/calendar/": "any_user",  # one's own calendars only (hiring.access)
+    # The candidate's booking page: the signed link is the permission, and a made-up one
+    # opens nothing for anyone (the link holder: tests/hiring/test_booking.py).
+    "book/<str:token>/": "nobody",
     "interviews/<id:pk>/link/": "nobody",  # without its token: tested through magic_link
     "interviews/<id:pk>/kit/": "panel",
     "interviews/<id:pk>/scorecard/": "panel",

@@ -1,0 +1,352 @@
+"""Candidate self-booking: the recruiter sends a signed, expiring link; the candidate opens
+it without signing in, sees complete schedules in their own time zone, books one (the panel's
+invites and their own schedule go out), or says when they are free; the same link later
+reschedules or cancels. Two candidates racing for the same interviewer get one booking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from html import unescape
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hiring.delivery.notifications import deliver_due
+from hiring.errors import Invalid, Refused
+from hiring.models import BookingLink, Interview, Loop, Notification, PlanSlot, User
+from hiring.scheduling import booking, proposals
+from tests.concurrency import collide
+from tests.factories import CandidateFactory, LoopFactory, RequisitionFactory, UserFactory
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
+DAY = date(2031, 3, 4)  # a Tuesday, safely in the future
+
+
+@pytest.fixture
+def panel(db) -> dict[str, User]:
+    return {
+        name: UserFactory(
+            username=name, first_name=name.title(), last_name="", time_zone="Europe/London"
+        )
+        for name in ("ava", "ben")
+    }
+
+
+@pytest.fixture
+def planned(world, panel) -> Loop:
+    """A loop for a London candidate whose requisition plans two slots: a case with Ava, a
+    chat with Ben."""
+    case = PlanSlot.objects.create(
+        requisition=world.requisition, position=1, slug="case", title="Portfolio case", minutes=60
+    )
+    chat = PlanSlot.objects.create(
+        requisition=world.requisition, position=2, slug="chat", title="Values chat", minutes=45
+    )
+    case.pool.set([panel["ava"]])
+    chat.pool.set([panel["ben"]])
+    return LoopFactory(
+        requisition=world.requisition,
+        candidate=CandidateFactory(
+            full_name="Nia Lowe", email="nia@example.org", time_zone="Europe/London"
+        ),
+    )
+
+
+def send(loop: Loop, by: User, days: int = 1) -> BookingLink:
+    return booking.booking_link_send(loop=loop, by=by, first_day=DAY, days=days)
+
+
+def path_of(link: BookingLink) -> str:
+    return urlsplit(booking.link_url(link)).path
+
+
+def test_the_recruiter_sends_a_link_that_arrives_by_email(client, planned, recruiter):
+    client.force_login(recruiter)
+    page = client.post(
+        f"/admin/hiring/loop/{planned.pk}/propose/",
+        {
+            "action": "send_link",
+            "link_first_day": DAY.isoformat(),
+            "link_days": "5",
+            "link_start": "10:00",
+            "link_end": "16:00",
+        },
+    )
+    assert page.status_code == 302
+    link = BookingLink.objects.get(loop=planned)
+    assert (link.first_day, link.last_day) == (DAY, DAY + timedelta(days=4))
+    assert (link.day_start, link.day_end) == (time(10), time(16))
+
+    deliver_due()
+
+    [message] = [m for m in mail.outbox if m.to == ["nia@example.org"]]
+    assert "Choose your interview times" in message.subject
+    assert booking.link_url(link) in message.body
+    # the propose page lists it
+    client.force_login(recruiter)
+    listed = client.get(f"/admin/hiring/loop/{planned.pk}/propose/").content.decode()
+    assert "Waiting for the candidate" in listed
+
+
+def test_a_new_link_replaces_the_open_one(client, planned, recruiter):
+    first = send(planned, recruiter)
+    second = send(planned, recruiter)
+
+    old = client.get(path_of(first))
+    assert old.status_code == 410
+    assert "replaced by a newer one" in unescape(old.content.decode())
+    assert client.get(path_of(second)).status_code == 200
+
+
+def test_bad_expired_and_closed_links_say_why(client, planned, recruiter):
+    link = send(planned, recruiter)
+    assert client.get("/book/not-a-token/").status_code == 404
+    changed = path_of(link).replace(":", "x", 1)
+    assert client.get(changed).status_code == 404
+
+    BookingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(1))
+    expired = client.get(path_of(link))
+    assert expired.status_code == 410
+    assert "has run out" in expired.content.decode()
+
+
+def test_the_page_offers_schedules_in_the_candidates_zone_and_reads_only(
+    client, planned, recruiter
+):
+    link = send(planned, recruiter)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path_of(link))
+    assert page.status_code == 200
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+    assert page["Referrer-Policy"] == "no-referrer"
+    options = page.context["options"]
+    assert options
+    first = options[0].rows
+    assert {row["title"] for row in first} == {"Portfolio case", "Values chat"}
+    assert all(row["starts_at"].tzinfo == LONDON for row in first)
+    earliest = min(row["starts_at"] for row in first)
+    assert earliest.hour >= 9
+
+    in_new_york = client.get(path_of(link), {"tz": "America/New_York"})
+    rows = in_new_york.context["options"][0].rows
+    assert all(row["starts_at"].utcoffset() == timedelta(hours=-5) for row in rows)
+    # the link's hours are the candidate's own: 9 to 5 in New York, which the panel's London
+    # day overlaps from 14:00
+    for row in rows:
+        assert row["starts_at"].hour >= 9
+        assert row["starts_at"].astimezone(LONDON).hour >= 14
+    assert '<option value="America/New_York" selected>' in in_new_york.content.decode()
+
+
+def test_the_candidate_books_a_schedule_and_invites_go_out(client, planned, recruiter, panel):
+    link = send(planned, recruiter)
+    page = client.get(path_of(link), {"tz": "America/New_York"})
+    option = page.context["options"][0]
+
+    booked = client.post(
+        path_of(link), {"action": "book", "option": option.signed, "tz": "America/New_York"}
+    )
+
+    assert booked.status_code == 302
+    link.refresh_from_db()
+    assert link.status == BookingLink.Status.BOOKED
+    interviews = list(planned.interviews.order_by("starts_at"))
+    assert [i.starts_at.astimezone(NEW_YORK) for i in interviews] == sorted(
+        row["starts_at"] for row in option.rows
+    )
+    assert {i.plan_slot.slug for i in interviews} == {"case", "chat"}
+    assert all(i.time_zone == "America/New_York" for i in interviews)
+    planned.candidate.refresh_from_db()
+    assert planned.candidate.time_zone == "America/New_York"
+
+    deliver_due()
+    assert [m.to for m in mail.outbox if "Your interview schedule" in m.subject] == [
+        ["nia@example.org"]
+    ]
+    invited = {m.to[0] for m in mail.outbox if m.subject.startswith("Interview:")}
+    assert invited == {panel["ava"].email, panel["ben"].email}
+
+    shown = client.get(booked["Location"])
+    assert "Your interviews are booked" in shown.content.decode()
+    # a second pick through the same link books nothing more
+    again = client.post(
+        path_of(link), {"action": "book", "option": option.signed, "tz": "America/New_York"}
+    )
+    assert again.status_code == 409
+    assert planned.interviews.count() == 2
+
+
+def test_a_changed_or_stale_option_books_nothing(client, planned, recruiter):
+    link = send(planned, recruiter)
+    option = client.get(path_of(link)).context["options"][0]
+    forged = option.signed[:-3] + ("abc" if not option.signed.endswith("abc") else "xyz")
+
+    page = client.post(path_of(link), {"action": "book", "option": forged, "tz": "Europe/London"})
+
+    assert page.status_code == 409
+    assert "Choose one of the schedules shown." in unescape(page.content.decode())
+    assert page.context["options"]  # fresh ones offered
+    assert planned.interviews.count() == 0
+    # one signed for another link is refused too
+    other = send(LoopFactory(requisition=planned.requisition), recruiter)
+    page = client.post(
+        path_of(other), {"action": "book", "option": option.signed, "tz": "Europe/London"}
+    )
+    assert page.status_code == 409
+    assert other.loop.interviews.count() == 0
+    assert planned.interviews.count() == 0
+
+
+def test_availability_narrows_the_options_and_bad_cells_are_refused(client, planned, recruiter):
+    link = send(planned, recruiter, days=3)
+    page = client.get(path_of(link))
+    grid = page.context["grid"]
+    assert [day for day, _ in grid] == [DAY, DAY + timedelta(1), DAY + timedelta(2)]
+    wednesday = [cell for cell, _ in grid[1][1]]
+    chosen = [c.isoformat() for c in wednesday if c.hour in (14, 15)]
+
+    saved = client.post(
+        path_of(link), {"action": "availability", "cell": chosen, "tz": "Europe/London"}
+    )
+
+    assert saved.status_code == 302
+    link.refresh_from_db()
+    assert len(link.availability) == 1  # two adjacent hours, one span
+    options = client.get(path_of(link)).context["options"]
+    assert options
+    for option in options:
+        for row in option.rows:
+            assert row["starts_at"].date() == DAY + timedelta(1)
+            assert time(14) <= row["starts_at"].time()
+            assert row["ends_at"].time() <= time(16)
+
+    for cells, words in [
+        ([], "Tick at least one hour"),
+        (["2031-03-05T03:00:00+00:00"], "Tick hours from the grid shown."),
+        (["tuesday"], "could not be read"),
+    ]:
+        bad = client.post(path_of(link), {"action": "availability", "cell": cells})
+        assert bad.status_code == 400
+        assert words in unescape(bad.content.decode())
+    link.refresh_from_db()
+    assert len(link.availability) == 1  # nothing lost
+
+
+def test_reschedule_gives_the_times_back_and_cancel_tells_everyone(
+    client, planned, recruiter, panel
+):
+    link = send(planned, recruiter)
+    option = client.get(path_of(link)).context["options"][0]
+    client.post(path_of(link), {"action": "book", "option": option.signed, "tz": "Europe/London"})
+    deliver_due()
+    mail.outbox.clear()
+
+    unconfirmed = client.post(path_of(link), {"action": "reschedule"})
+    assert unconfirmed.status_code == 400
+    assert planned.interviews.filter(status=Interview.Status.SCHEDULED).count() == 2
+
+    client.post(path_of(link), {"action": "reschedule", "confirm": "yes"})
+
+    link.refresh_from_db()
+    assert link.status == BookingLink.Status.OPEN
+    assert planned.interviews.filter(status=Interview.Status.SCHEDULED).count() == 0
+    deliver_due()
+    cancelled = {m.to[0] for m in mail.outbox if m.subject.startswith("Cancelled:")}
+    assert cancelled == {panel["ava"].email, panel["ben"].email}
+    # fresh options for the same slots, and booking again works
+    option = client.get(path_of(link)).context["options"][0]
+    client.post(path_of(link), {"action": "book", "option": option.signed, "tz": "Europe/London"})
+    assert planned.interviews.filter(status=Interview.Status.SCHEDULED).count() == 2
+
+    client.post(path_of(link), {"action": "cancel", "confirm": "yes"})
+
+    link.refresh_from_db()
+    assert link.status == BookingLink.Status.CANCELLED
+    assert planned.interviews.filter(status=Interview.Status.SCHEDULED).count() == 0
+    mail.outbox.clear()
+    deliver_due()
+    [notice] = [m for m in mail.outbox if "cancelled their interviews" in m.subject]
+    assert notice.to == [recruiter.email]
+    page = client.get(path_of(link))
+    assert "Your interviews are cancelled" in page.content.decode()
+    assert client.post(path_of(link), {"action": "book", "option": option.signed}).status_code
+    assert planned.interviews.filter(status=Interview.Status.SCHEDULED).count() == 0
+
+
+def test_only_the_loops_recruiters_send_links(client, planned, interviewer, world):
+    with pytest.raises(Refused, match="recruiters"):
+        send(planned, interviewer)
+    client.force_login(interviewer)
+    answer = client.post(
+        f"/admin/hiring/loop/{planned.pk}/propose/",
+        {"action": "send_link", "link_first_day": DAY.isoformat(), "link_days": "2"},
+    )
+    assert answer.status_code in (302, 403, 404)
+    assert not BookingLink.objects.exists()
+
+
+def test_sending_is_refused_in_words_when_nothing_is_left_to_book(planned, recruiter):
+    with pytest.raises(Invalid, match="between 1 and"):
+        booking.booking_link_send(loop=planned, by=recruiter, first_day=DAY, days=40)
+    with pytest.raises(Invalid, match="end after they start"):
+        booking.booking_link_send(
+            loop=planned, by=recruiter, first_day=DAY, days=2, day_start=time(17), day_end=time(9)
+        )
+    with pytest.raises(Invalid, match="today or later"):
+        booking.booking_link_send(loop=planned, by=recruiter, first_day=date(2020, 1, 1), days=2)
+    assert not BookingLink.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_candidates_racing_for_the_same_interviewer_get_one_booking(recruiter, hiring_manager):
+    from django.contrib.auth.models import Group
+
+    from hiring.roles import RECRUITERS_GROUP
+
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    ava: User = UserFactory(
+        username="ava", first_name="Ava", last_name="", time_zone="Europe/London"
+    )
+    tokens: list[tuple[str, str]] = []
+    for title in ("VP of Product", "Head of Data"):
+        requisition = RequisitionFactory(
+            title=title, hiring_manager=hiring_manager, recruiters=[recruiter]
+        )
+        slot = PlanSlot.objects.create(
+            requisition=requisition, position=1, slug="chat", title="Chat", minutes=45
+        )
+        slot.pool.set([ava])
+        loop = LoopFactory(
+            requisition=requisition, candidate=CandidateFactory(time_zone="Europe/London")
+        )
+        link = booking.booking_link_send(
+            loop=loop, by=recruiter, first_day=DAY, days=1, day_start=time(10), day_end=time(10, 45)
+        )
+        # only one time fits: 10:00-10:45 with Ava, offered to both
+        [option] = booking.options_for(link, "Europe/London")
+        tokens.append((booking.token_for(link), option.signed))
+
+    def pick(_: object) -> str:
+        token, signed = tokens.pop()
+        try:
+            booking.candidate_book(token=token, zone="Europe/London", signed=signed)
+        except Invalid as error:
+            return str(error)
+        return "booked"
+
+    outcomes = collide(pick, inside=(proposals, "_check_choice"))
+
+    assert sorted(outcomes, key=len)[0] == "booked"
+    assert "Ava is no longer free for “Chat”" in sorted(outcomes, key=len)[1]
+    assert Interview.objects.filter(interviewers=ava).count() == 1
+    assert BookingLink.objects.filter(status=BookingLink.Status.BOOKED).count() == 1
+    booked_at = Interview.objects.get(interviewers=ava).starts_at
+    assert booked_at == datetime.combine(DAY, time(10), tzinfo=LONDON)
+    assert Notification.objects.filter(reason="interview.invite").count() == 1
