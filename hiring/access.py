@@ -59,7 +59,9 @@ from hiring.models import (
     RedFlag,
     Requisition,
     RoleProfile,
+    SchedulingProfile,
     Signal,
+    TrainingRecord,
     User,
 )
 from hiring.models.delivery import WebhookDelivery, WebhookSubscription
@@ -77,6 +79,10 @@ M = TypeVar("M", bound=Model)
 # (DESIGN §6 "requisition staffing"). A recruiter could otherwise make themselves the
 # hiring manager and decide.
 STAFFING_FIELDS = frozenset({"hiring_manager", "recruiters", "profile"})
+# Once saved, a scheduling profile stays its person's and a training record its person's
+# and slot's: only an administrator moves one (a recruiter makes a new one instead).
+SCHEDULE_KEY_FIELDS = frozenset({"user"})
+TRAINING_KEY_FIELDS = frozenset({"person", "plan_slot"})
 BLIND_REFUSAL = (
     "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
     "decision open up."
@@ -452,6 +458,54 @@ def _may_plan(user: User, slot: PlanSlot) -> bool:
     return _all(user)
 
 
+def plan_slots_recruited(user: User) -> QuerySet[PlanSlot]:
+    """The slots of the plans ``user``'s requisitions follow: their own plans and their role
+    profiles' (a trainee learns a slot wherever it is used)."""
+    if _all(user):
+        return PlanSlot.objects.all()
+    recruited = requisitions_recruited(user)
+    return PlanSlot.objects.filter(
+        Q(requisition__in=recruited.values("pk")) | Q(profile__in=recruited.values("profile_id"))
+    )
+
+
+def people_scheduled(user: User) -> QuerySet[User]:
+    """The people whose scheduling ``user`` looks after (issue 17): those in the pools of the
+    plans their requisitions follow, on the panels of their requisitions' loops, or in
+    training on those plans' slots. A superuser: everyone."""
+    if _all(user):
+        return User.objects.all()
+    if not _active(user):
+        return User.objects.none()
+    slots = plan_slots_recruited(user).values("pk")
+    return User.objects.filter(
+        Q(pk__in=PlanSlot.pool.through.objects.filter(planslot__in=slots).values("user_id"))
+        | Q(
+            pk__in=Interview.interviewers.through.objects.filter(
+                interview__loop__in=loops_recruited(user).values("pk")
+            ).values("user_id")
+        )
+        | Q(pk__in=TrainingRecord.objects.filter(plan_slot__in=slots).values("person_id"))
+    )
+
+
+def _scheduling_profiles(user: User) -> QuerySet[SchedulingProfile]:
+    """A person's meeting hours, limits and qualifications: the recruiters who schedule them
+    read and edit them (and superusers). The person themselves does not edit them in the
+    admin (the recruiters' workplace): their limits are a promise to the team, agreed with
+    their recruiter, and the proposer reads their real calendar anyway."""
+    if _all(user):
+        return SchedulingProfile.objects.all()
+    return SchedulingProfile.objects.filter(user__in=people_scheduled(user).values("pk"))
+
+
+def _training_records(user: User) -> QuerySet[TrainingRecord]:
+    """Training on the slots of the plans ``user``'s requisitions follow: its recruiters'."""
+    if _all(user):
+        return TrainingRecord.objects.all()
+    return TrainingRecord.objects.filter(plan_slot__in=plan_slots_recruited(user).values("pk"))
+
+
 def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
     """A connected calendar is its owner's (and a superuser's): nobody else learns even
     that it exists. Its busy blocks are read only through ``hiring.scheduling.busy``."""
@@ -508,6 +562,8 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     AuditEvent: _audit_events,
     Notification: _notifications,
     CalendarSource: _calendar_sources,
+    SchedulingProfile: _scheduling_profiles,
+    TrainingRecord: _training_records,
     BookingLink: _booking_links,
     WebhookSubscription: _superusers_only(WebhookSubscription),
     WebhookDelivery: _superusers_only(WebhookDelivery),
@@ -600,6 +656,24 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
         lambda u, o: _in(panel_interviews(u), o),
         "Only the interview's panel writes its scorecards.",
     ),
+    # Scheduling profiles and training (issue 17): the recruiters who schedule the person
+    # (their requisitions' pools, panels and trainees), or who run the slot's plan.
+    (User, "schedule"): (
+        lambda u, o: _in(people_scheduled(u), o),
+        "Only a recruiter whose requisitions this person interviews for sets their hours.",
+    ),
+    (SchedulingProfile, "change"): (
+        lambda u, o: _in(people_scheduled(u), o.user),
+        "Only a recruiter whose requisitions this person interviews for sets their hours.",
+    ),
+    (PlanSlot, "train"): (
+        lambda u, o: _in(plan_slots_recruited(u), o),
+        "Only the recruiters of a requisition following this plan train people on it.",
+    ),
+    (TrainingRecord, "change"): (
+        lambda u, o: _in(plan_slots_recruited(u), o.plan_slot),
+        "Only the recruiters of a requisition following this plan train people on it.",
+    ),
     (Notification, "resend"): (
         lambda u, o: _all(u) or _in(requisitions_recruited(u), o.requisition),
         "This notification belongs to a requisition you do not recruit for.",
@@ -635,4 +709,8 @@ def readonly_fields(user: Any, model: type[Model]) -> frozenset[str]:
         return frozenset()
     if model is Requisition:
         return STAFFING_FIELDS
+    if model is SchedulingProfile:
+        return SCHEDULE_KEY_FIELDS
+    if model is TrainingRecord:
+        return TRAINING_KEY_FIELDS
     return frozenset()

@@ -14,6 +14,9 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "interview": ("view", "add", "change"),
         # Interview plans: a requisition's own is its recruiters' (hiring.access decides).
         "planslot": ("view", "add", "change", "delete"),
+        # Interviewers' hours, limits and training (issue 17; hiring.access decides whose).
+        "schedulingprofile": ("view", "add", "change"),
+        "trainingrecord": ("view", "add", "change", "delete"),
         # Staffing and the rubric are read here, written by administrators (DESIGN §6);
         # ``hiring.access`` narrows every row and field further.
         "requisition": ("view", "change"),

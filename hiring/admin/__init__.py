@@ -2,7 +2,7 @@
 wings (delivery, privacy) registered from their own packages. Every class asks
 ``hiring.access`` (see ``base.PolicyAdmin``)."""
 
-from hiring.admin import loops, people, requisitions, rubric
+from hiring.admin import loops, people, requisitions, rubric, scheduling
 from hiring.delivery import notifications_admin, webhooks_admin
 from hiring.privacy import admin as privacy_admin
 
@@ -13,5 +13,6 @@ __all__ = [
     "privacy_admin",
     "requisitions",
     "rubric",
+    "scheduling",
     "webhooks_admin",
 ]

@@ -50,7 +50,7 @@ from hiring.models import (
     User,
 )
 from hiring.scheduling import conflicts as scheduling
-from hiring.scheduling import plans
+from hiring.scheduling import plans, profiles
 
 
 class LoopStateFilter(admin.SimpleListFilter):
@@ -200,8 +200,12 @@ class InterviewAdminForm(InterviewForm):
             "loop",
             "plan_slot",
             *(name for name in InterviewForm.Meta.fields if name != "status"),
+            "trainees",
         )
-        widgets = {"focus_dimensions": forms.CheckboxSelectMultiple}
+        widgets = {
+            "focus_dimensions": forms.CheckboxSelectMultiple,
+            "trainees": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -257,6 +261,15 @@ class InterviewAdminForm(InterviewForm):
             refused = plans.panel_errors(slot, loop.requisition, data.get("interviewers") or ())
             if refused:
                 raise ValidationError(refused)
+        # A trainee sits on the panel (invite, kit, scorecard): named there too (issue 17).
+        panel = {person.pk for person in data.get("interviewers") or ()}
+        outside = [p.display_name for p in data.get("trainees") or () if p.pk not in panel]
+        if outside:
+            self.add_error(
+                "trainees",
+                f"A trainee sits on the panel: add {', '.join(outside)} to the interviewers too.",
+            )
+            return data
         others = loop.interviews.exclude(pk=self.instance.pk).prefetch_related(
             "interviewers", "focus_dimensions"
         )
@@ -301,6 +314,16 @@ class ProfileChoices:
         if db_field.name == "interviewers":
             kwargs["queryset"] = User.objects.filter(is_active=True).order_by(
                 "first_name", "last_name"
+            )
+        if db_field.name == "trainees":
+            # People in training on a slot of the loop's plan (issue 17).
+            kwargs["queryset"] = (
+                User.objects.filter(
+                    is_active=True,
+                    training_records__plan_slot_id__in=getattr(request, "_plan_slot_ids", ()),
+                )
+                .distinct()
+                .order_by("first_name", "last_name")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
@@ -467,6 +490,7 @@ class PlanRow:
     slot: PlanSlot
     placed: str  # "" while no live interview fills it, else when that interview is
     add_url: str  # the add form pre-filled from this slot ("" on a closed loop)
+    training: list[str] = field(default_factory=list)  # who is in training on it, in words
 
 
 @dataclass
@@ -482,11 +506,16 @@ def loop_plan(loop: Loop, viewer: User) -> LoopPlan:
     plan = plans.plan_for(loop.requisition)
     open_loop = loop.status in Loop.OPEN_STATUSES
     add = reverse("admin:hiring_interview_add")
+    trainees = profiles.in_training(slot.pk for slot in plan.slots)
     rows = [
         PlanRow(
             slot=state.slot,
             placed=when(state.interview.starts_at, viewer.time_zone) if state.interview else "",
             add_url=f"{add}?loop={loop.pk}&slot={state.slot.pk}" if open_loop else "",
+            training=[
+                f"{t.record.person.display_name}: {profiles.State(t.state).label.lower()}"
+                for t in trainees.get(state.slot.pk, {}).values()
+            ],
         )
         for state in plans.slot_states(loop, plan)
     ]
@@ -937,7 +966,10 @@ class InterviewAdmin(ProfileChoices, admin.ModelAdmin):
             "When and where",
             {"fields": (("starts_at", "ends_at"), "time_zone", "location", "video_url")},
         ),
-        ("Panel and focus", {"fields": ("interviewers", "focus_dimensions", "case_exercise")}),
+        (
+            "Panel and focus",
+            {"fields": ("interviewers", "trainees", "focus_dimensions", "case_exercise")},
+        ),
         ("Calendar", {"fields": ("calendar_sequence",)}),
     )
     autocomplete_fields = ("loop", "interviewers")

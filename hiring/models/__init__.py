@@ -20,6 +20,7 @@ from hiring.models.delivery import (
 )
 from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
 from hiring.models.plans import PlanSlot
+from hiring.models.profiles import SchedulingProfile, TrainingRecord
 from hiring.models.rubric import (
     DEFAULT_SCALE_LABELS,
     CaseExercise,
@@ -51,8 +52,10 @@ __all__ = [
     "RedFlag",
     "Requisition",
     "RoleProfile",
+    "SchedulingProfile",
     "Signal",
     "TimeStamped",
+    "TrainingRecord",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",

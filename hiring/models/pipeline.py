@@ -168,6 +168,16 @@ class Interview(TimeStamped):
     location = models.CharField(max_length=200, blank=True)
     video_url = models.URLField(blank=True)
     interviewers = models.ManyToManyField(User, related_name="interviews")
+    trainees = models.ManyToManyField(
+        User,
+        related_name="trainee_interviews",
+        blank=True,
+        help_text=(
+            "Panelists sitting in as trainees (each is also on the panel, so they get the "
+            "invite and the kit and write a scorecard). Their scorecards count towards neither "
+            "the recommendation nor the calibration."
+        ),
+    )
     focus_dimensions = models.ManyToManyField(Dimension, related_name="interviews", blank=True)
     case_exercise = models.ForeignKey(
         CaseExercise, on_delete=models.SET_NULL, null=True, blank=True, related_name="interviews"

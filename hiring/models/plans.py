@@ -121,6 +121,20 @@ class PlanSlot(models.Model):
     same_day = models.BooleanField(
         default=False, help_text="On the same day as the slot it comes after."
     )
+    # Training (issue 17): a trainee on this slot shadows this many interviews, then leads
+    # this many with a qualified interviewer watching, and is then qualified.
+    shadow_count = models.PositiveSmallIntegerField(
+        "trainees shadow",
+        default=2,
+        validators=[MaxValueValidator(20, "At most 20 interviews.")],
+        help_text="Interviews a trainee on this slot sits in on first.",
+    )
+    reverse_shadow_count = models.PositiveSmallIntegerField(
+        "then reverse-shadow",
+        default=1,
+        validators=[MaxValueValidator(20, "At most 20 interviews.")],
+        help_text="Interviews the trainee then leads, watched, before they are qualified.",
+    )
 
     class Meta:
         ordering = ["position", "id"]

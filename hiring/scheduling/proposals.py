@@ -5,10 +5,12 @@
 eligible interviewers; an empty pool means anyone who has interviewed before, and the hiring
 manager alone for a slot that needs them), everyone's busy time (their Loopwise interviews
 and their calendars; a calendar that is unknown leaves that person out, never free), their
-meeting hours (``SCHEDULING_MEETING_HOURS`` on weekdays, in their own time zone), their
-interviews per day and week against ``SCHEDULING_DAY_LIMIT`` / ``SCHEDULING_WEEK_LIMIT``,
-and their calibrated leniency, and asks the solver for the best schedules inside the
-candidate's availability. It reads only.
+meeting hours per weekday in their own time zone and their interviews per day and week
+against their limits (their ``SchedulingProfile``, else ``SCHEDULING_MEETING_HOURS`` on
+weekdays and ``SCHEDULING_DAY_LIMIT`` / ``SCHEDULING_WEEK_LIMIT``), and their calibrated
+leniency; a slot takes only pool members qualified for its focus and case exercise and not
+still in training on it (``hiring.scheduling.profiles``), and asks the solver for the best
+schedules inside the candidate's availability. It reads only.
 
 ``loop_book`` turns a chosen proposal into the loop's interviews, all or none: with the
 interviewers' rows locked, so two bookings of the same person at the same time cannot both
@@ -31,7 +33,7 @@ from django.utils import timezone
 from hiring import services
 from hiring.errors import Invalid
 from hiring.models import Interview, Loop, PlanSlot, User
-from hiring.scheduling import busy, solver
+from hiring.scheduling import busy, profiles, solver
 from hiring.scheduling.plans import plan_for, slot_states
 from scorecards.models import InterviewerCalibration
 
@@ -84,20 +86,6 @@ def candidate_windows(
     return tuple(windows)
 
 
-def _meeting_hours(zone: str, first: date, last: date) -> list[Span]:
-    low, high = (time.fromisoformat(t) for t in settings.SCHEDULING_MEETING_HOURS.split("-"))
-    tz = ZoneInfo(zone)
-    spans = []
-    day = first
-    while day <= last:
-        if day.weekday() < 5:
-            spans.append(
-                (datetime.combine(day, low, tzinfo=tz), datetime.combine(day, high, tzinfo=tz))
-            )
-        day += timedelta(days=1)
-    return spans
-
-
 def _minus(spans: Sequence[Span], taken: Sequence[Span]) -> tuple[Span, ...]:
     """``spans`` without the ``taken`` stretches (both lists of non-overlapping spans)."""
     free: list[Span] = []
@@ -129,6 +117,23 @@ def _pool(slot: PlanSlot, loop: Loop, everyone: list[int]) -> list[int]:
         return [loop.requisition.hiring_manager_id] if loop.requisition.hiring_manager_id else []
     chosen = [person.pk for person in slot.pool.all() if person.is_active]
     return chosen or everyone
+
+
+def _may_hold(
+    slot: PlanSlot,
+    pk: int,
+    terms: dict[int, profiles.Terms],
+    training: dict[int, dict[int, profiles.Training]],
+) -> bool:
+    """Whether ``pk`` may hold ``slot``: qualified for its focus and case exercise, and not
+    still in training on it. The hiring manager of a slot that needs them always may."""
+    if slot.hiring_manager_required:
+        return True
+    if pk in training.get(slot.pk, {}):
+        return False
+    person = terms.get(pk)
+    dimension_ids = [dimension.pk for dimension in slot.focus_dimensions.all()]
+    return person is None or person.qualified_for(dimension_ids, slot.case_exercise_id)
 
 
 def _default_pool(loop: Loop) -> list[int]:
@@ -196,6 +201,8 @@ def propose_for(*, loop: Loop, windows: tuple[Span, ...], count: int = 3) -> Loo
     span_end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=utc)
     availability = busy.busy_for_many(people, span_start, span_end)
     zones = {pk: _zone(person.time_zone) for pk, person in people.items()}
+    terms = profiles.terms_for(people.values())
+    training = profiles.in_training(slot.pk for slot in open_slots)
     booked = _booked(people, zones, first, last)
     calibration = {
         c.interviewer_id: c
@@ -209,15 +216,15 @@ def propose_for(*, loop: Loop, windows: tuple[Span, ...], count: int = 3) -> Loo
     interviewers = {}
     for pk, person in people.items():
         known = availability[pk]
-        hours = _meeting_hours(zones[pk], first, last)
+        hours = terms[pk].meeting_spans(first, last)
         fitted = calibration.get(pk)
         interviewers[pk] = solver.Interviewer(
             pk,
             person.display_name,
             zones[pk],
             () if known.unknown else _minus(hours, known.blocks),
-            day_limit=settings.SCHEDULING_DAY_LIMIT,
-            week_limit=settings.SCHEDULING_WEEK_LIMIT,
+            day_limit=terms[pk].day_limit,
+            week_limit=terms[pk].week_limit,
             booked=dict(booked.get(pk, {})),
             leniency=fitted.leniency if fitted else None,
             leniency_se=fitted.leniency_se if fitted else None,
@@ -228,7 +235,11 @@ def propose_for(*, loop: Loop, windows: tuple[Span, ...], count: int = 3) -> Loo
             key=str(slot.pk),
             title=slot.title,
             minutes=slot.minutes,
-            pool=tuple(pk for pk in pools[slot.pk] if pk in interviewers),
+            pool=tuple(
+                pk
+                for pk in pools[slot.pk]
+                if pk in interviewers and _may_hold(slot, pk, terms, training)
+            ),
             buffer_before=slot.buffer_before_minutes,
             buffer_after=slot.buffer_after_minutes,
             after=str(slot.after_id) if slot.after_id in open_ids else None,
@@ -259,13 +270,62 @@ def _locked_people(user_ids: Iterable[int]) -> dict[int, User]:
     }
 
 
+def _limit_errors(choice: Choice, person: User, terms: profiles.Terms) -> list[str]:
+    """What the person's limits say against one more interview at ``choice.starts_at``,
+    counted in their own zone, with what they have booked now (their row is locked)."""
+    tz = ZoneInfo(terms.zone)
+    day = choice.starts_at.astimezone(tz).date()
+    monday = day - timedelta(days=day.weekday())
+    counts = _booked([person.pk], {person.pk: terms.zone}, monday, monday + timedelta(days=6))
+    mine = counts.get(person.pk, Counter())
+    on_day = mine[day]
+    in_week = sum(n for d, n in mine.items() if monday <= d <= monday + timedelta(days=6))
+    found = []
+    if on_day + 1 > terms.day_limit:
+        found.append(
+            f"{person.display_name} has {on_day} interview{'s' if on_day != 1 else ''} on "
+            f"{day:%a %d %b} already: their limit is {terms.day_limit} a day."
+        )
+    if in_week + 1 > terms.week_limit:
+        found.append(
+            f"{person.display_name} has {in_week} interview{'s' if in_week != 1 else ''} in the "
+            f"week of {monday:%d %b} already: their limit is {terms.week_limit} a week."
+        )
+    return found
+
+
 def _check_choice(
-    choice: Choice, slot: PlanSlot, person: User, loop: Loop, everyone: list[int]
+    choice: Choice,
+    slot: PlanSlot,
+    person: User,
+    loop: Loop,
+    everyone: list[int],
+    training: dict[int, dict[int, profiles.Training]],
 ) -> list[str]:
     ends_at = choice.starts_at + timedelta(minutes=slot.minutes)
     found = []
+    terms = profiles.terms_for([person])
     if person.pk not in _pool(slot, loop, everyone):
         found.append(f"{person.display_name} is not eligible for “{slot.title}”.")
+    elif person.pk in training.get(slot.pk, {}):
+        found.append(f"{person.display_name} is still in training on “{slot.title}”.")
+    elif not _may_hold(slot, person.pk, terms, training):
+        found.append(
+            f"{person.display_name} is not qualified for the focus or case of “{slot.title}”."
+        )
+    found += _limit_errors(choice, person, terms[person.pk])
+    local = choice.starts_at.astimezone(ZoneInfo(terms[person.pk].zone))
+    hours = terms[person.pk].hours[local.weekday()]
+    local_end = ends_at.astimezone(ZoneInfo(terms[person.pk].zone))
+    if hours is None or not (
+        hours[0] <= local.time()
+        and local_end.date() == local.date()
+        and local_end.time() <= hours[1]
+    ):
+        found.append(
+            f"{person.display_name} does not take interviews at "
+            f"{local:%a %d %b %H:%M} ({terms[person.pk].zone}): outside their meeting hours."
+        )
     before = choice.starts_at - timedelta(minutes=slot.buffer_before_minutes)
     after = ends_at + timedelta(minutes=slot.buffer_after_minutes)
     known = busy.busy_for(person, before, after)
@@ -305,6 +365,7 @@ def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
             state.slot.pk: state.slot for state in slot_states(loop, plan) if not state.placed
         }
         everyone = _default_pool(loop)
+        training = profiles.in_training(open_slots)
         problems: list[str] = []
         if len({c.user_id for c in choices}) != len(choices) or len(
             {c.slot_id for c in choices}
@@ -318,7 +379,7 @@ def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
             elif person is None or not person.is_active:
                 problems.append("An interviewer of that schedule is not available any more.")
             else:
-                problems += _check_choice(choice, slot, person, loop, everyone)
+                problems += _check_choice(choice, slot, person, loop, everyone, training)
         if problems:
             raise Invalid(" ".join(problems))
         zone = candidate_zone(loop)

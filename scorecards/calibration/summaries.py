@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from celery import current_app
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from hiring.delivery import outbox
@@ -40,8 +40,10 @@ _T = TypeVar("_T")
 
 FETCH_BATCH = 200_000
 
-# Every current rating: (candidate, interviewer, dimension, value). A server-side cursor
-# feeds numpy in batches, so a million rows never become a million Python objects at once.
+# Every current rating: (candidate, interviewer, dimension, value), a trainee seat's
+# excepted (issue 17: a trainee's scorecards are kept but never calibrate anyone). A
+# server-side cursor feeds numpy in batches, so a million rows never become a million
+# Python objects at once.
 HISTORY_SQL = """
     SELECT l.candidate_id, s.interviewer_id, r.dimension_id, r.rating
     FROM scorecards_dimensionrating r
@@ -50,6 +52,10 @@ HISTORY_SQL = """
     JOIN hiring_interview i ON i.id = s.interview_id
     JOIN hiring_loop l ON l.id = i.loop_id
     WHERE v.is_current AND r.rating IS NOT NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM hiring_interview_trainees t
+        WHERE t.interview_id = i.id AND t.user_id = s.interviewer_id
+      )
 """
 
 
@@ -375,22 +381,46 @@ class _LoopData:
             .exclude(status__in=Interview.NO_FEEDBACK_STATUSES)
             .values_list("pk", "loop_id")
         )
+        # A trainee seat's scorecard is written and kept, but neither feeds the
+        # recommendation nor is waited for (issue 17).
+        trainees = Interview.trainees.through.objects
         expected = Counter(
             interview_loop[interview_id]
             for interview_id in Interview.interviewers.through.objects.filter(
                 interview_id__in=interview_loop
-            ).values_list("interview_id", flat=True)
+            )
+            .exclude(
+                Exists(
+                    trainees.filter(
+                        interview_id=OuterRef("interview_id"), user_id=OuterRef("user_id")
+                    )
+                )
+            )
+            .values_list("interview_id", flat=True)
         )
         submitted = Counter(
             interview_loop[interview_id]
             for interview_id in Scorecard.objects.filter(
                 interview_id__in=interview_loop, status=Scorecard.Status.SUBMITTED
-            ).values_list("interview_id", flat=True)
+            )
+            .exclude(
+                Exists(
+                    trainees.filter(
+                        interview_id=OuterRef("interview_id"), user_id=OuterRef("interviewer_id")
+                    )
+                )
+            )
+            .values_list("interview_id", flat=True)
+        )
+        trainee_seat = trainees.filter(
+            interview_id=OuterRef("scorecard__interview_id"),
+            user_id=OuterRef("scorecard__interviewer_id"),
         )
         revisions = list(
             ScorecardRevision.objects.filter(
                 scorecard__interview_id__in=interview_loop, is_current=True
             )
+            .exclude(Exists(trainee_seat))
             .select_related("scorecard__interviewer")
             .prefetch_related("red_flags")
         )

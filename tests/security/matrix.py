@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
@@ -30,8 +30,11 @@ from hiring.models import (
     Interview,
     Loop,
     Notification,
+    PlanSlot,
     Requisition,
     RoleProfile,
+    SchedulingProfile,
+    TrainingRecord,
     User,
 )
 from scorecards.models import (
@@ -206,6 +209,22 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
         "nobody",
         "recruiter_of_object",
     ),
+    # Interviewers' hours, limits and training (issue 17): the recruiters who schedule the
+    # person (their requisitions' pools, panels, training) or run the slot's plan.
+    "hiring.schedulingprofile": (
+        "recruiter_any",
+        "recruiter_any",
+        "recruiter_of_object",
+        "superuser",
+        "recruiter_of_object",
+    ),
+    "hiring.trainingrecord": (
+        "recruiter_any",
+        "recruiter_any",
+        "recruiter_of_object",
+        "recruiter_of_object",
+        "recruiter_of_object",
+    ),
     # The nightly refreshes' log (issue 14): computed, never typed; administrators read it.
     "scorecards.summaryrefresh": (
         "superuser",
@@ -256,6 +275,9 @@ ADMIN_SITE: dict[str, Any] = {
         "nobody",
         "recruiter_of_object",
     ),
+    # The interviewer load view for a week (issue 17): reads only, scoped to the recruiter's
+    # requisitions' people.
+    "admin/hiring/schedulingprofile/load/": "recruiter_any",
     "admin/hiring/candidate/<int:object_id>/personal-data/": ("nobody", "recruiter_of_object"),
     "admin/hiring/candidate/<int:object_id>/erase/": "recruiter_of_object",
     # upload or remove a document: a POST from the candidate's page
@@ -337,6 +359,8 @@ FILLS: dict[str, tuple[str, ...]] = {
     "scorecards.loopsummary": ("sum_a1", "sum_a2", "sum_b1"),
     "scorecards.interviewercalibration": ("cal_ivy", "cal_bea"),
     "scorecards.summaryrefresh": ("refresh",),
+    "hiring.schedulingprofile": ("sched_sam", "sched_bea"),
+    "hiring.trainingrecord": ("train_a", "train_b"),
 }
 # Actions act on open loops and their interviews.
 ACTION_FILLS = {
@@ -671,7 +695,27 @@ def _requisitions(obj: Any) -> set[int]:
         )
     if isinstance(obj, RoleProfile):
         return set(obj.requisitions.values_list("pk", flat=True))
+    if isinstance(obj, PlanSlot | TrainingRecord | SchedulingProfile):
+        return _scheduling_requisitions(obj)
     return set()
+
+
+def _scheduling_requisitions(obj: PlanSlot | TrainingRecord | SchedulingProfile) -> set[int]:
+    """A plan slot's: the requisitions following its plan; a training record's: its slot's;
+    a scheduling profile's: those whose panels, pools or training the person is in."""
+    if isinstance(obj, PlanSlot):
+        if obj.requisition_id:
+            return {obj.requisition_id}
+        return set(Requisition.objects.filter(profile=obj.profile_id).values_list("pk", flat=True))
+    if isinstance(obj, TrainingRecord):
+        return _scheduling_requisitions(obj.plan_slot)
+    person = obj.user_id
+    found = set(
+        Interview.objects.filter(interviewers=person).values_list("loop__requisition_id", flat=True)
+    )
+    for slot in PlanSlot.objects.filter(Q(pool=person) | Q(training_records__person=person)):
+        found |= _scheduling_requisitions(slot)
+    return found
 
 
 def _loop(obj: Any) -> Loop | None:

@@ -39,8 +39,11 @@ from hiring.models import (
     Interview,
     Loop,
     Notification,
+    PlanSlot,
     Requisition,
     RoleProfile,
+    SchedulingProfile,
+    TrainingRecord,
     User,
     WebhookDelivery,
     WebhookSubscription,
@@ -409,6 +412,15 @@ def build_world() -> World:
             kind="cv",
             by=by,
         )
+    # Scheduling (issue 17): sam (A's panel) and bea (B's) have profiles; each is in
+    # training on a slot of their requisition's plan.
+    w.objects["sched_sam"] = SchedulingProfile.objects.create(user=sam)
+    w.objects["sched_bea"] = SchedulingProfile.objects.create(user=bea)
+    slot_b = PlanSlot.objects.create(requisition=req_b, slug="data-case", title="Case", minutes=60)
+    w.objects["train_a"] = TrainingRecord.objects.create(
+        person=sam, plan_slot=PlanSlot.objects.filter(profile=vp).order_by("pk").first()
+    )
+    w.objects["train_b"] = TrainingRecord.objects.create(person=bea, plan_slot=slot_b)
     w.objects["n_a"] = Notification.objects.filter(requisition=req_a).order_by("pk").first()
     w.objects["n_b"] = Notification.objects.filter(requisition=req_b).order_by("pk").first()
     w.objects["e_a"] = AuditEvent.objects.filter(candidate=olive).order_by("pk").first()
