@@ -16,7 +16,7 @@ venv: .venv/.synced
 
 demo: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 
 run: demo
 	@echo ""

@@ -87,6 +87,12 @@ BLIND_REFUSAL = (
     "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
     "decision open up."
 )
+# A calendar's credentials are shown to nobody; where it is (its server, username, and an
+# error that may name them) to superusers only; its name and write-back are all an
+# administrator changes (the owner connects it, with its address, on their own page).
+CALENDAR_SECRET_FIELDS = frozenset({"url_ciphertext", "secret_ciphertext"})
+CALENDAR_PRIVATE_FIELDS = frozenset({"host", "username", "last_error"})
+CALENDAR_EDITABLE_FIELDS = frozenset({"name", "write_back"})
 # The audit actions that say who added a candidate (the admin, the CSV import).
 CREATED_ACTIONS = ("candidate.created", "candidate.imported")
 
@@ -507,11 +513,15 @@ def _training_records(user: User) -> QuerySet[TrainingRecord]:
 
 
 def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
-    """A connected calendar is its owner's (and a superuser's): nobody else learns even
-    that it exists. Its busy blocks are read only through ``hiring.scheduling.busy``."""
+    """A connected calendar is its owner's (and a superuser's). The recruiters who schedule
+    its owner (``people_scheduled``) see that it exists and its state, never where it is nor
+    how it is read (``hidden_fields``). Busy blocks are read only through
+    ``hiring.scheduling.busy``."""
     if _all(user):
         return CalendarSource.objects.all()
-    return CalendarSource.objects.filter(owner=user)
+    return CalendarSource.objects.filter(
+        Q(owner=user) | Q(owner__in=people_scheduled(user).values("pk"))
+    )
 
 
 def _booking_links(user: User) -> QuerySet[BookingLink]:
@@ -674,6 +684,11 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
         lambda u, o: _in(plan_slots_recruited(u), o.plan_slot),
         "Only the recruiters of a requisition following this plan train people on it.",
     ),
+    # "Sync now": whoever may see the calendar's state may ask for a fresher one.
+    (CalendarSource, "sync"): (
+        lambda u, o: _in(_calendar_sources(u), o),
+        "Only the owner, or a recruiter who schedules them, asks for this calendar's sync.",
+    ),
     (Notification, "resend"): (
         lambda u, o: _all(u) or _in(requisitions_recruited(u), o.requisition),
         "This notification belongs to a requisition you do not recruit for.",
@@ -702,9 +717,21 @@ def check(user: Any, action: str, obj: Any) -> None:
     raise Refused(rule[1] if rule else "You may not do this.")
 
 
+def hidden_fields(user: Any, model: type[Model]) -> frozenset[str]:
+    """Fields of ``model`` that ``user`` may not even see (field-level rights)."""
+    if model is CalendarSource:
+        if _all(user):
+            return CALENDAR_SECRET_FIELDS
+        return CALENDAR_SECRET_FIELDS | CALENDAR_PRIVATE_FIELDS
+    return frozenset()
+
+
 def readonly_fields(user: Any, model: type[Model]) -> frozenset[str]:
     """Fields of ``model`` that ``user`` may see but not change in a form (field-level
     rights)."""
+    if model is CalendarSource:
+        shown = {field.name for field in model._meta.concrete_fields} - hidden_fields(user, model)
+        return frozenset(shown - CALENDAR_EDITABLE_FIELDS if _all(user) else shown)
     if _all(user):
         return frozenset()
     if model is Requisition:

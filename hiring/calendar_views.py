@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from hiring import access
 from hiring.errors import Invalid, add_to_form
 from hiring.models import CalendarSource, User
-from hiring.scheduling import busy
+from hiring.scheduling import busy, writeback
 
 
 class ConnectForm(forms.Form):
@@ -78,6 +78,7 @@ def calendars(request: HttpRequest) -> HttpResponse:
             except Invalid as error:
                 messages.error(request, " ".join(error.messages))
             else:
+                writeback.queue_upcoming(source)
                 words = "now gets" if on else "no longer gets"
                 messages.success(request, f"{source} {words} your Loopwise interviews.")
             return redirect("calendars")
@@ -88,6 +89,7 @@ def calendars(request: HttpRequest) -> HttpResponse:
             except Invalid as error:
                 add_to_form(form, error)
             else:
+                writeback.queue_upcoming(source)
                 messages.success(request, f"Connected {source}: it is read within a minute.")
                 return redirect("calendars")
     rows = [Row(source, busy.source_state(source)) for source in mine.order_by("pk")]

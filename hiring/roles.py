@@ -28,6 +28,8 @@ RECRUITER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "decision": ("view",),
         "user": ("view",),
         "notification": ("view",),
+        # The state of the calendars of people they schedule (never where they are).
+        "calendarsource": ("view",),
     },
     "scorecards": {
         "scorecard": ("view",),

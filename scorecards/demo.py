@@ -134,6 +134,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         requisition.recruiters.add(recruiter)
         for index, row in enumerate(CANDIDATES):
             _demo_loop(requisition, interviewers, index, row, now)
+    _demo_calendars(interviewers, now)
     # Calibrated summaries for every loop, as the nightly task would leave them.
     from scorecards.calibration import summaries
 
@@ -408,3 +409,38 @@ def _demo_scorecard(
             ratings=dict(list(ratings.items())[:1]), key_takeaways="Notes to finish after lunch."
         )
         services.scorecard_save_draft(scorecard=scorecard, content=partial, by=interviewer)
+
+
+DEMO_CALENDARS = "loopwise/demo-calendars/{username}.ics"
+
+
+def _demo_calendars(interviewers: list[User], now: datetime) -> None:
+    """Each demo interviewer's work calendar: an ICS feed of recurring meetings (a weekly
+    team meeting, all-day offsites, a call set in another zone's time, so the DST switches
+    show), a static file the demo's own web server serves (``make run`` has DEBUG on). The
+    sweep reads it every CALENDAR_SYNC_MINUTES like any feed; it is read once here too, from
+    the file, so the calendars are known (not "unknown") from the first page on."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    import icalendar
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    from hiring.models import CalendarSource
+    from hiring.scheduling import busy
+
+    for person in interviewers:
+        found = finders.find(DEMO_CALENDARS.format(username=person.username))
+        if not isinstance(found, str):
+            continue
+        source = busy.calendar_connect(
+            owner=person,
+            kind=CalendarSource.Kind.ICS_FEED,
+            url=settings.SITE_URL + static(DEMO_CALENDARS.format(username=person.username)),
+            name="Work (demo feed)",
+        )
+        window = (now - busy.LOOKBEHIND, now + timedelta(days=settings.CALENDAR_SYNC_DAYS))
+        calendar = icalendar.Calendar.from_ical(Path(found).read_bytes())
+        spans = busy.busy_in([calendar], ZoneInfo(person.time_zone), *window)
+        busy.record_read(source, spans, now=now, window=window)

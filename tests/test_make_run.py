@@ -9,6 +9,7 @@ import email.policy
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 import urllib.parse
@@ -67,6 +68,13 @@ def wait_for(condition: Any, what: str, log: Path, timeout: float = 240.0) -> An
             pytest.fail(f"{what} after {timeout} s. make run said:\n{log.read_text()[-4000:]}")
         time.sleep(0.5)
     return value
+
+
+def demo_calendars(tmp_path: Path) -> list[tuple[int, str]]:
+    """(failures, last synced) of every calendar in the demo's SQLite database."""
+    with sqlite3.connect(tmp_path / "var" / "loopwise.sqlite3", timeout=10) as database:
+        rows = database.execute("SELECT failures, last_synced_at FROM hiring_calendarsource")
+        return [(int(failures), str(synced)) for failures, synced in rows]
 
 
 def test_make_run_on_another_port_sends_links_to_that_port(
@@ -134,6 +142,40 @@ def test_make_run_on_another_port_sends_links_to_that_port(
         local = [link for link in links if "127.0.0.1" in link or "localhost" in link]
         assert local
         assert all(urllib.parse.urlsplit(link).port == port for link in local), local
+
+        # the demo interviewers' calendars (issue 17): feeds the web serves on this port, read
+        # by the worker when an administrator asks ("Sync now")
+        status, feed = browser.get("/static/loopwise/demo-calendars/iris.ics")
+        assert status == 200
+        assert "BEGIN:VCALENDAR" in feed
+        seeded = demo_calendars(tmp_path)
+        assert seeded
+        assert all(failures == 0 for failures, _ in seeded)
+        admin = Browser(base)
+        admin.login("/admin/login/?next=/admin/", "admin")
+        _, sources = admin.get("/admin/hiring/calendarsource/")
+        chosen = re.findall(r'name="_selected_action" value="(\d+)"', sources)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', sources)
+        assert len(chosen) == len(seeded)
+        assert token
+        data = urllib.parse.urlencode(
+            [("csrfmiddlewaretoken", token.group(1)), ("action", "sync_now"), ("index", "0")]
+            + [("_selected_action", pk) for pk in chosen]
+        ).encode()
+        request = urllib.request.Request(
+            base + "/admin/hiring/calendarsource/", data=data, headers={"Referer": base}
+        )
+        with admin.opener.open(request, timeout=30) as response:
+            assert response.status == 200
+        last_seeded = max(synced for _, synced in seeded)
+        wait_for(
+            lambda: all(
+                failures == 0 and synced > last_seeded
+                for failures, synced in demo_calendars(tmp_path)
+            ),
+            "the worker never read the demo calendars again",
+            log,
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

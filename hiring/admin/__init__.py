@@ -2,11 +2,12 @@
 wings (delivery, privacy) registered from their own packages. Every class asks
 ``hiring.access`` (see ``base.PolicyAdmin``)."""
 
-from hiring.admin import loops, people, requisitions, rubric, scheduling
+from hiring.admin import calendars, loops, people, requisitions, rubric, scheduling
 from hiring.delivery import notifications_admin, webhooks_admin
 from hiring.privacy import admin as privacy_admin
 
 __all__ = [
+    "calendars",
     "loops",
     "notifications_admin",
     "people",

@@ -88,6 +88,8 @@ class CalendarSource(TimeStamped):
     synced_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
     failures = models.PositiveIntegerField(default=0, editable=False)
+    # The first failed sync of the current run of failures (None while it reads fine).
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
     next_sync_at = models.DateTimeField(default=timezone.now, editable=False)
     write_back = models.BooleanField(
         "add my Loopwise interviews to this calendar",
@@ -111,7 +113,8 @@ class CalendarSource(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_kind_display()} on {self.host}"
+        # Never the host: recruiters who schedule the owner see the calendar by this name.
+        return self.name or str(self.get_kind_display())
 
     # The address and the password, read and written in clear, stored encrypted.
     @property

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from hiring.delivery.background import enqueue_after_commit
 from hiring.errors import Invalid
 from hiring.models import BusyBlock, CalendarSource, Interview, User
 from hiring.models.calendars import CalendarKeyError
@@ -133,7 +134,17 @@ def fetch_busy(source: CalendarSource, window_start: datetime, window_end: datet
         calendars = _caldav_calendars(source, window_start, window_end)
     else:
         calendars = [_feed_calendar(source)]
-    zone = ZoneInfo(source.owner.time_zone)
+    return busy_in(calendars, ZoneInfo(source.owner.time_zone), window_start, window_end)
+
+
+def busy_in(
+    calendars: Iterable[icalendar.Calendar],
+    zone: ZoneInfo,
+    window_start: datetime,
+    window_end: datetime,
+) -> list[Span]:
+    """The busy stretches of these calendars (their owner in ``zone``) that overlap the
+    window, in UTC, sorted and merged."""
     found: list[tuple[str, Span]] = []
     for calendar in calendars:
         for event in recurring_ical_events.of(calendar).between(window_start, window_end):
@@ -251,20 +262,31 @@ def sync_source(source: CalendarSource, *, now: datetime | None = None) -> bool:
     except Exception as exc:  # whatever went wrong is recorded, in words
         failures = source.failures + 1
         changes = {
-            "last_error": describe(exc)[:ERROR_CHARS],
+            "last_error": redact(describe(exc), source)[:ERROR_CHARS],
             "failures": failures,
+            "failing_since": source.failing_since or now,
             "next_sync_at": now + backoff(failures),
         }
         CalendarSource.objects.filter(pk=source.pk).update(**changes)
         for name, value in changes.items():
             setattr(source, name, value)
         return False
+    return record_read(source, spans, now=now, window=(window_start, window_end))
+
+
+def record_read(
+    source: CalendarSource, spans: Iterable[Span], *, now: datetime, window: Span
+) -> bool:
+    """Store what a successful read of ``source`` over ``window`` found: its busy blocks,
+    replaced in one transaction, and the outcome. False if the source is gone meanwhile."""
+    window_start, window_end = window
     changes = {
         "last_synced_at": now,
         "synced_from": window_start,
         "synced_until": window_end,
         "last_error": "",
         "failures": 0,
+        "failing_since": None,
         "next_sync_at": now + timedelta(minutes=settings.CALENDAR_SYNC_MINUTES),
     }
     with transaction.atomic():
@@ -322,6 +344,20 @@ def _http_words(status: int) -> str:
     return f"the server answered HTTP {status}"
 
 
+def redact(words: str, source: CalendarSource) -> str:
+    """``words`` without the calendar's address: a client's own message may quote it, and a
+    private feed's path is as good as its password."""
+    try:
+        url = source.url
+    except CalendarKeyError:
+        return words
+    path = urlsplit(url).path
+    for secret in (url, url.rstrip("/"), path if len(path) > 1 else ""):
+        if secret:
+            words = words.replace(secret, "(the calendar's address)")
+    return words
+
+
 def describe(exc: BaseException) -> str:
     """Why a sync failed, in words: the first cause along the chain that we can name."""
     seen: BaseException | None = exc
@@ -370,6 +406,38 @@ def duration_words(delta: timedelta) -> str:
     if hours < 48:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{hours // 24} days"
+
+
+def source_health(source: CalendarSource, *, now: datetime | None = None) -> SourceState:
+    """The state a scheduler may see of someone else's calendar: ok, unknown or failing
+    since when, and when it was last synced; never the error (it may name the server)."""
+    now = now or timezone.now()
+    synced = (
+        f"last synced {source.last_synced_at:%Y-%m-%d %H:%M} UTC"
+        if source.last_synced_at
+        else "never synced"
+    )
+    if source.failures:
+        since = source.failing_since or source.updated_at
+        return SourceState(
+            f"Unknown: failing since {since:%Y-%m-%d %H:%M} UTC "
+            f"({source.failures} attempt{'s' if source.failures != 1 else ''}); {synced}",
+            unknown=True,
+        )
+    state = source_state(source, now=now)
+    if state.unknown:
+        return SourceState(f"Unknown: {synced}", unknown=True)
+    return SourceState(f"OK: {synced}", unknown=False)
+
+
+def calendar_sync_soon(*, sources: Iterable[CalendarSource]) -> int:
+    """Make these calendars due now and nudge the sweep after commit ("sync now"); a
+    calendar being read right now is read again after. Returns how many."""
+    ids = [source.pk for source in sources]
+    count = CalendarSource.objects.filter(pk__in=ids).update(next_sync_at=timezone.now())
+    if count:
+        enqueue_after_commit("hiring.tasks.calendars_sync_due")
+    return count
 
 
 def source_state(source: CalendarSource, *, now: datetime | None = None) -> SourceState:

@@ -39,6 +39,7 @@ from urllib.parse import quote, urljoin
 import caldav
 from caldav.lib import error as caldav_error
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
 
@@ -95,6 +96,29 @@ def queue(*, interview_id: int, owner_id: int) -> int:
     )
     enqueue_after_commit(TASK)
     return len(source_ids)
+
+
+def queue_upcoming(source: CalendarSource) -> int:
+    """Write-back just turned on: queue the interviews its owner was already invited to
+    that are still to come (the ones invited from now on queue themselves)."""
+    if not (source.write_back and source.kind == CalendarSource.Kind.CALDAV):
+        return 0
+    invited = Notification.objects.filter(
+        content_type=ContentType.objects.get_for_model(Interview),
+        recipient_id=source.owner_id,
+        reason__in=(INTERVIEW_INVITE, INTERVIEW_UPDATE),
+    ).exclude(status=Notification.Status.CANCELLED)
+    upcoming = Interview.objects.filter(
+        pk__in=invited.values("object_id"),
+        interviewers=source.owner,
+        status=Interview.Status.SCHEDULED,
+        loop__status__in=Loop.OPEN_STATUSES,
+        ends_at__gt=timezone.now(),
+    ).values_list("pk", flat=True)
+    queued = 0
+    for interview_id in upcoming:
+        queued += queue(interview_id=interview_id, owner_id=source.owner_id)
+    return queued
 
 
 @notifications.also_when_scheduled(INTERVIEW_INVITE, INTERVIEW_UPDATE, INTERVIEW_CANCEL)
@@ -228,7 +252,7 @@ def run(write: CalendarWrite) -> bool:
         uid, ics, sequence = wanted(write)
         write_one(source, uid=uid, ics=ics)
     except Exception as exc:  # whatever went wrong is recorded, in words, and retried
-        error = busy.describe(exc)[:ERROR_CHARS]
+        error = busy.redact(busy.describe(exc), source)[:ERROR_CHARS]
         if write.attempts >= settings.CALENDAR_WRITE_MAX_ATTEMPTS:
             logger.error("calendar write-back: giving up on %s: %s", write.pk, error)
             _finish(write, status=CalendarWrite.Status.FAILED, last_error=error)

@@ -270,6 +270,23 @@ def test_a_written_back_interview_is_not_counted_busy_twice_nor_after_it_is_canc
     assert availability.is_free(interview.starts_at, interview.ends_at)
 
 
+def test_turning_write_back_on_adds_the_interviews_already_invited(
+    world: World, recruiter: User, interviewer: User, radicale: Radicale, calendar_url: str
+) -> None:
+    place(world.interview, BOOKED)
+    source = source_for(interviewer, radicale, calendar_url, write_back=False)
+    services.loop_send_invites(loop=world.loop, by=recruiter)
+    assert calendars_write_back() == 0
+    client = Client()
+    client.force_login(interviewer)
+
+    client.post("/interviews/calendar/", {"write_back": source.pk, "on": "1"})
+    assert calendars_write_back() == 1
+
+    [raw] = stored(radicale, calendar_url)
+    assert str(the_event(raw)["UID"]) == world.interview.calendar_uid
+
+
 def test_an_ics_feed_cannot_take_interviews(interviewer: User) -> None:
     with pytest.raises(Invalid):
         busy.calendar_connect(

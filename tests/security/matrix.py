@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 from hiring.models import (
     Attachment,
     AuditEvent,
+    CalendarSource,
     Candidate,
     Decision,
     Interview,
@@ -225,6 +226,16 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
         "recruiter_of_object",
         "recruiter_of_object",
     ),
+    # Interviewers' calendars (issue 17): their recruiters read the state, never where they
+    # are; owners connect them on their own page (never added here); administrators rename
+    # them or turn write-back on or off.
+    "hiring.calendarsource": (
+        "recruiter_any",
+        "nobody",
+        ("recruiter_of_object", "superuser"),
+        "superuser",
+        "recruiter_of_object",
+    ),
     # The nightly refreshes' log (issue 14): computed, never typed; administrators read it.
     "scorecards.summaryrefresh": (
         "superuser",
@@ -297,6 +308,7 @@ ADMIN_ACTIONS: dict[str, str] = {
     "hiring.interview:mark_no_show": "recruiter_of_object",
     "hiring.interview:mark_cancelled": "recruiter_of_object",
     "hiring.notification:resend": "recruiter_or_recipient",
+    "hiring.calendarsource:sync_now": "recruiter_of_object",
     "hiring.candidate:export_personal_data": "recruiter_of_object",
     "hiring.candidate:erase": "recruiter_of_object",
     "hiring.webhooksubscription:send_test_event": "superuser",
@@ -361,6 +373,7 @@ FILLS: dict[str, tuple[str, ...]] = {
     "scorecards.summaryrefresh": ("refresh",),
     "hiring.schedulingprofile": ("sched_sam", "sched_bea"),
     "hiring.trainingrecord": ("train_a", "train_b"),
+    "hiring.calendarsource": ("calsrc_sam", "calsrc_bea"),
 }
 # Actions act on open loops and their interviews.
 ACTION_FILLS = {
@@ -697,6 +710,8 @@ def _requisitions(obj: Any) -> set[int]:
         return set(obj.requisitions.values_list("pk", flat=True))
     if isinstance(obj, PlanSlot | TrainingRecord | SchedulingProfile):
         return _scheduling_requisitions(obj)
+    if isinstance(obj, CalendarSource):  # as its owner's scheduling profile
+        return _scheduling_requisitions(SchedulingProfile(user_id=obj.owner_id))
     return set()
 
 

@@ -33,6 +33,7 @@ from rest_framework.authtoken.models import Token
 from hiring import attachments, decisions, privacy, services
 from hiring.models import (
     AuditEvent,
+    CalendarSource,
     Candidate,
     Decision,
     Dimension,
@@ -416,6 +417,13 @@ def build_world() -> World:
     # training on a slot of their requisition's plan.
     w.objects["sched_sam"] = SchedulingProfile.objects.create(user=sam)
     w.objects["sched_bea"] = SchedulingProfile.objects.create(user=bea)
+    # Their calendars (issue 17): recruiters see the state of the people they schedule.
+    for name, owner in (("calsrc_sam", sam), ("calsrc_bea", bea)):
+        source = CalendarSource(owner=owner, kind=CalendarSource.Kind.CALDAV, name=name)
+        source.url = f"https://dav.example.com/{owner.username}/work/"
+        source.secret = "app-password"
+        source.save()
+        w.objects[name] = source
     slot_b = PlanSlot.objects.create(requisition=req_b, slug="data-case", title="Case", minutes=60)
     w.objects["train_a"] = TrainingRecord.objects.create(
         person=sam, plan_slot=PlanSlot.objects.filter(profile=vp).order_by("pk").first()
