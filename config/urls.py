@@ -5,12 +5,20 @@ from django.urls import include, path
 import config.ids  # noqa: F401  (registers <id:...>, used below)
 from hiring import attachments, booking_views, calendar_views
 from hiring import views as hiring_views
+from signin import views as signin_views
 
 urlpatterns = [
     path("healthz", hiring_views.healthz, name="healthz"),
     path("", hiring_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", signin_views.account, name="account"),
+    path("account/tokens/revoke/", signin_views.revoke, name="account_token_revoke"),
+    path(
+        "account/sign-out-everywhere/",
+        signin_views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
     path("attachments/<id:pk>/", attachments.download, name="attachment_download"),
     path("interviews/calendar/", calendar_views.calendars, name="calendars"),
     path("book/<str:token>/", booking_views.book, name="booking"),

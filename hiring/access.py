@@ -72,6 +72,7 @@ from scorecards.models import (
     Scorecard,
     ScorecardRevision,
 )
+from signin.models import ApiToken
 
 M = TypeVar("M", bound=Model)
 
@@ -86,6 +87,9 @@ TRAINING_KEY_FIELDS = frozenset({"person", "plan_slot"})
 BLIND_REFUSAL = (
     "You sit on this loop's panel: submit your own scorecard first, then the summary and the "
     "decision open up."
+)
+API_TOKEN_FIELDS = frozenset(
+    {"owner", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at"}
 )
 # A calendar's credentials are shown to nobody; where it is (its server, username, and an
 # error that may name them) to superusers only; its name and write-back are all an
@@ -524,6 +528,13 @@ def _calendar_sources(user: User) -> QuerySet[CalendarSource]:
     )
 
 
+def _api_tokens(user: User) -> QuerySet[ApiToken]:
+    """An API token is its owner's (and a superuser's, who may revoke anyone's)."""
+    if _all(user):
+        return ApiToken.objects.all()
+    return ApiToken.objects.filter(owner=user)
+
+
 def _booking_links(user: User) -> QuerySet[BookingLink]:
     """A candidate's booking links: the loop's recruiters (superusers: all). The candidate
     holds the link itself, which is their permission for that one page
@@ -572,6 +583,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     AuditEvent: _audit_events,
     Notification: _notifications,
     CalendarSource: _calendar_sources,
+    ApiToken: _api_tokens,
     SchedulingProfile: _scheduling_profiles,
     TrainingRecord: _training_records,
     BookingLink: _booking_links,
@@ -684,6 +696,10 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
         lambda u, o: _in(plan_slots_recruited(u), o.plan_slot),
         "Only the recruiters of a requisition following this plan train people on it.",
     ),
+    (ApiToken, "revoke"): (
+        lambda u, o: _all(u) or o.owner_id == u.pk,
+        "Only the token's owner or an administrator revokes it.",
+    ),
     # "Sync now": whoever may see the calendar's state may ask for a fresher one.
     (CalendarSource, "sync"): (
         lambda u, o: _in(_calendar_sources(u), o),
@@ -732,6 +748,10 @@ def readonly_fields(user: Any, model: type[Model]) -> frozenset[str]:
     if model is CalendarSource:
         shown = {field.name for field in model._meta.concrete_fields} - hidden_fields(user, model)
         return frozenset(shown - CALENDAR_EDITABLE_FIELDS if _all(user) else shown)
+    if model is ApiToken:
+        # Nobody edits a token, administrators included: its secret was shown once and is
+        # gone; what it may do (scope, expiry) was chosen at creation; it is revoked, not edited.
+        return API_TOKEN_FIELDS
     if _all(user):
         return frozenset()
     if model is Requisition:

@@ -1,4 +1,6 @@
-"""Failed sign-ins in the admin: who is locked out, until when, and an Unlock action.
+"""Failed sign-ins and API tokens in the admin.
+
+Failed sign-ins: who is locked out, until when, and an Unlock action.
 
 Axes' own admin registers three models; Loopwise keeps only the attempts (the access and
 failure logs are off, see AXES_DISABLE_ACCESS_LOG), with an action that says what deleting
@@ -15,6 +17,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
+
+from hiring import access
+from hiring.admin.base import PolicyAdmin, request_user
+from signin.models import ApiToken
+from signin.tokens import token_revoke
 
 
 @admin.register(AccessAttempt)
@@ -40,3 +47,42 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # written by axes only; viewing and deleting (unlocking) are what's left
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(PolicyAdmin, admin.ModelAdmin):
+    """Everyone's API tokens, for administrators (``hiring.access``): who holds which, what
+    it may do, when it was last used, and a Revoke action. No secret is here to show: the
+    row holds its digest only, and the form shows neither."""
+
+    list_display = ["name", "owner", "prefix", "scope", "state", "created_at", "last_used_at",
+                    "expires_at"]  # fmt: skip
+    list_filter = ["scope", "revoked_at", "expires_at"]
+    search_fields = ["name", "prefix", "owner__username", "owner__email"]
+    list_select_related = ["owner"]
+    fields = ["owner", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at",
+              "revoked_at"]  # fmt: skip
+    actions = ["revoke"]
+
+    @admin.display(description="State")
+    def state(self, obj: ApiToken) -> str:
+        return obj.state()
+
+    @admin.action(description="Revoke: these tokens stop working at once")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        user = request_user(request)
+        revoked = [
+            str(token)
+            for token in queryset.select_related("owner")
+            if access.can(user, "revoke", token) and token_revoke(token=token)
+        ]
+        if revoked:
+            self.message_user(request, f"Revoked: {'; '.join(revoked)}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Nothing to revoke: already revoked.", messages.WARNING)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a token is created where its secret can be shown once: /account/
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # revoked, never deleted: the owner sees what became of it

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hiring import limits
@@ -23,6 +22,7 @@ from hiring.models import Candidate, CaseExercise, Decision, Dimension, Intervie
 from scorecards import services
 from scorecards.models import Scorecard, ScorecardRevision
 from scorecards.services import RatingInput, ScorecardContent
+from tests.tokens import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,8 @@ def message(limit: int, written: int) -> str:
 
 
 def api_as(user) -> APIClient:
-    """The user's integration, signed in with a DRF token."""
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    """The user's integration, signed in with an API token."""
+    return api_client(user)
 
 
 def page_text(response) -> str:

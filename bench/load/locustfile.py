@@ -72,7 +72,7 @@ class Visitor(FastHttpUser):
         if session is not None:
             headers["Cookie"] = f"sessionid={session}; csrftoken={CSRF}"
         if token is not None:
-            headers["Authorization"] = f"Token {token}"
+            headers["Authorization"] = f"Bearer {token}"
         body = None
         if form is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -222,7 +222,7 @@ def print_page_plans(pages: list[Page]) -> None:
         client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
         if page.session is not None:
             client.cookies["sessionid"] = page.session
-        headers = {"Authorization": f"Token {page.token}"} if page.token else {}
+        headers = {"Authorization": f"Bearer {page.token}"} if page.token else {}
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page.path, secure=True, headers=headers)
         queries = captured.captured_queries

@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "import_export",
     "drf_spectacular",
@@ -50,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session idle too long or past its lifetime (SESSION_* below).
+    "signin.sessions.SessionLifetimeMiddleware",
     "config.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -307,6 +308,22 @@ SCHEDULING_POOL_MAX = env_int("SCHEDULING_POOL_MAX", 300, minimum=1)
 BOOKING_LINK_DAYS = env_int("BOOKING_LINK_DAYS", 7, minimum=1)
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24, minimum=0)
 
+# API tokens (signin.tokens): each expires; its owner picks up to API_TOKEN_MAX_DAYS, and
+# API_TOKEN_DAYS when they do not say. Its last use is written at most this often.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_DAYS={API_TOKEN_DAYS} is more than API_TOKEN_MAX_DAYS={API_TOKEN_MAX_DAYS}."
+    )
+API_TOKEN_LAST_USED_SECONDS = 60
+
+# Sessions (signin.sessions): signed out after SESSION_IDLE_MINUTES without a request, and
+# SESSION_MAX_HOURS after signing in however busy.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 
@@ -340,8 +357,9 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without valid credentials is a 401 with WWW-Authenticate.
+        "signin.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's parsers, with JSON that refuses bodies nested too deep (400, not a 500), and

@@ -10,8 +10,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from hiring import access
 from hiring.admin.autocomplete import ScopedAutocomplete
@@ -38,12 +36,3 @@ class UserAdmin(ScopedAutocomplete, DjangoUserAdmin):
             return super().get_fieldsets(request, obj)
         # A recruiter looks people up to staff panels: no password hash, groups or flags.
         return ((None, {"fields": ("username", "first_name", "last_name", "email", "time_zone")}),)
-
-
-# DRF's token admin lists every user in a select: the same, with the user typed instead.
-admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class TokenAdmin(DrfTokenAdmin):
-    autocomplete_fields = ("user",)

@@ -16,7 +16,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from playwright.sync_api import expect
-from rest_framework.authtoken.models import Token
 from schemathesis import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -26,6 +25,7 @@ from hiring.models import User
 from scorecards.models import CalibrationRun, InterviewerCalibration, Scorecard
 from tests.api.conftest import submit_payload, submit_scorecard
 from tests.factories import DecisionFactory
+from tests.tokens import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -46,21 +46,21 @@ def wsgi_app() -> Iterator[WSGIHandler]:
 
 
 def load(app: WSGIHandler, user: User) -> tuple[BaseSchema, dict[str, str]]:
-    token, _ = Token.objects.get_or_create(user=user)
-    headers = {"Authorization": f"Token {token.key}"}
+    token = bearer(user)
+    headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, headers=headers)
 
     @schema.auth(refresh_interval=None)
     class TokenAuth:
-        """The caller's DRF token on every request (an explicit, valid credential)."""
+        """The caller's API token on every request (an explicit, valid credential)."""
 
         def get(self, case: schemathesis.Case, ctx: schemathesis.AuthContext) -> str:
-            return token.key
+            return token
 
         def set(self, case: schemathesis.Case, data: str, ctx: schemathesis.AuthContext) -> None:
             if case.headers is None:
                 case.headers = {}
-            case.headers["Authorization"] = f"Token {data}"
+            case.headers["Authorization"] = f"Bearer {data}"
 
     return schema, headers
 

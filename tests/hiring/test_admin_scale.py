@@ -172,7 +172,6 @@ def test_no_admin_form_lists_every_person_or_candidate(client, world, superuser)
         "hiring/loop/add",
         "hiring/requisition",
         "hiring/requisition/add",
-        "authtoken/tokenproxy/add",
     } <= opened
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from hiring.models import Loop, User
 from scorecards.models import LoopSummary
 from tests.factories import LoopFactory, RequisitionFactory, UserFactory
+from tests.tokens import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +68,7 @@ def test_intervals_are_shown_on_the_scale_and_kept_raw_in_the_api(client, manage
     assert "5.11" not in page
     assert "(2.80\u20134.00)" in compare
     assert "5.11" not in compare
-    token, _ = Token.objects.get_or_create(user=manager)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api = api_client(manager)
     body = api.get(f"/api/v1/loops/{loop.pk}/summary/").json()
     assert 5.11 in _numbers(body)
 

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hiring.errors import Invalid
@@ -19,6 +18,7 @@ from hiring.models import Interview
 from scorecards import services, tasks
 from scorecards.models import Scorecard, ScorecardRevision
 from scorecards.services import ScorecardContent
+from tests import tokens
 from tests.factories import InterviewFactory
 from tests.scorecards.test_scorecard_form import complete_post, form_url
 from tests.scorecards.test_services import full_content
@@ -42,10 +42,7 @@ def set_status(interview: Interview, status: str) -> Interview:
 
 
 def api_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return tokens.api_client(user)
 
 
 # --- Submitting before the start --------------------------------------------------------------

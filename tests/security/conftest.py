@@ -27,7 +27,7 @@ from .world import PERSONAS, World, build_world, client_for
 STAFF_PERSONAS = {"superuser", "recruiter_a", "recruiter_b", "recruiter_a_owes"}
 
 # POSTs that would end the persona's own session: not sent.
-NOT_SENT = ("/logout/", "/admin/logout/")
+NOT_SENT = ("/logout/", "/admin/logout/", "/account/sign-out-everywhere/")
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Visit:
         if probe.obj is not None:
             obj = (
                 probe.obj
-                if probe.obj in ("hiring", "scorecards", "auth", "authtoken", "axes")
+                if probe.obj in ("hiring", "scorecards", "auth", "signin", "axes")
                 else self.world.obj(probe.obj)
             )
         return allows(probe.rule, self.rule_visitor(persona), obj)

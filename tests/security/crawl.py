@@ -38,7 +38,7 @@ WATCHED_TABLES = (
     "scorecards_scorecardrevision",
     "scorecards_dimensionrating",
     "django_admin_log",
-    "authtoken_token",
+    "signin_apitoken",
 )
 FINGERPRINT_SQL = " UNION ALL ".join(
     f"SELECT '{table}', md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"

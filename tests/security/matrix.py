@@ -20,7 +20,6 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 
 from hiring.models import (
     Attachment,
@@ -98,6 +97,11 @@ SITE: dict[str, Any] = {
     # A candidate's document, streamed; an e-mail link's downloads name their interview
     # (?interview=, tested in tests/hiring/test_attachments.py), so without it they sign in.
     "attachments/<id:pk>/": ("attachment_reader", "nobody"),
+    # One's own API tokens (create, shown once; revoke) and sessions (issue 16): the page and
+    # its forms touch only the signed-in person's own (hiring.access).
+    "account/": "any_user",
+    "account/tokens/revoke/": ("nobody", "any_user"),
+    "account/sign-out-everywhere/": ("nobody", "any_user"),  # POST not sent: see conftest
 }
 
 # Every registered ModelAdmin: (changelist, add, change, delete, history), each a rule or a
@@ -106,7 +110,8 @@ ADMIN_MODELS: dict[str, tuple[Any, Any, Any, Any, Any]] = {
     "auth.group": ("superuser",) * 5,
     # Locked-out sign-ins (django-axes): written by the sign-in, never typed.
     "axes.accessattempt": ("superuser", "nobody", "superuser", "superuser", "superuser"),
-    "authtoken.tokenproxy": ("superuser",) * 5,
+    # API tokens: created on /account/ (shown once there), never edited, revoked not deleted.
+    "signin.apitoken": ("superuser", "nobody", "superuser", "nobody", "superuser"),
     # Recruiters read colleagues' names (they pick panels); only superusers edit accounts.
     "hiring.user": (
         "recruiter_any",
@@ -269,7 +274,6 @@ ADMIN_SITE: dict[str, Any] = {
     autocomplete("hiring.planslot.pool"): "recruiter_any",
     autocomplete("hiring.requisition.hiring_manager"): "superuser",
     autocomplete("hiring.requisition.recruiters"): "superuser",
-    autocomplete("authtoken.token.user"): "superuser",
     autocomplete("scorecards.scorecard.interviewer"): "nobody",
     "admin/jsi18n/": "recruiter_any",
     "admin/r/<path:content_type_id>/<path:object_id>/": "nobody",  # no get_absolute_url
@@ -315,6 +319,7 @@ ADMIN_ACTIONS: dict[str, str] = {
     "hiring.webhooksubscription:rotate_secret": "superuser",
     "hiring.webhookdelivery:retry": "superuser",
     "axes.accessattempt:unlock": "superuser",
+    "signin.apitoken:revoke": "superuser",
 }
 
 API: dict[str, str] = {
@@ -353,7 +358,7 @@ API: dict[str, str] = {
 FILLS: dict[str, tuple[str, ...]] = {
     "auth.group": ("group",),
     "axes.accessattempt": ("attempt",),
-    "authtoken.tokenproxy": ("token",),
+    "signin.apitoken": ("token",),
     "hiring.user": ("u_olga",),
     "hiring.roleprofile": ("profile_a", "profile_b"),
     "hiring.requisition": ("req_a", "req_b"),
@@ -546,8 +551,6 @@ def _pk(world: World, name: str, *, api: bool = False) -> Any:
     obj = world.obj(name)
     if api and isinstance(obj, InterviewerCalibration):
         return obj.interviewer_id  # the API names a calibration by its interviewer
-    if isinstance(obj, Token):
-        return obj.user_id  # the admin's TokenProxy is keyed by user
     return obj.pk
 
 
@@ -626,7 +629,7 @@ def _admin_site_probes(world: World, out: _Probes) -> None:
         if template == "admin/<app>/<model>/<path:object_id>/":
             continue
         if template == "admin/<app_label>/":
-            for app in ("hiring", "scorecards", "auth", "authtoken", "axes"):
+            for app in ("hiring", "scorecards", "auth", "signin", "axes"):
                 out.both(template, f"/admin/{app}/", value, app)
         elif template in fixed:
             out.both(template, fixed[template], value)

@@ -28,7 +28,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from hiring import attachments, decisions, privacy, services
 from hiring.models import (
@@ -64,6 +63,7 @@ from scorecards.models import (
     Scorecard,
 )
 from scorecards.services import RatingInput, ScorecardContent
+from signin.tokens import token_create
 
 # Who visits. "magic_link" is an anonymous browser holding owen's e-mail link for his
 # interview on A2; every other persona but "anonymous" is signed in as that user.
@@ -360,8 +360,7 @@ def build_world() -> World:
         next_attempt_at=timezone.now() + timedelta(hours=1),
     )
 
-    for token_user in (olga,):
-        Token.objects.get_or_create(user=token_user)
+    token = token_create(owner=olga, name="olga's script").token
 
     attempt = AccessAttempt.objects.create(
         username="olga",
@@ -402,7 +401,7 @@ def build_world() -> World:
         subscription=subscription,
         delivery=delivery,
         group=Group.objects.get(name=RECRUITERS_GROUP),
-        token=Token.objects.get(user=olga),
+        token=token,
         u_olga=olga,
     )
     # Documents: olive's (A staff, A2's panel) and bert's (B staff).
