@@ -170,6 +170,7 @@ def _demo_sourcing(manager: User, recruiter: User, now: datetime) -> None:
     )
     requisition.recruiters.add(recruiter)
     _demo_marketplace_plan(requisition)
+    _demo_scheduling(requisition)
     for number in range(1, SOURCED + 1):
         candidate = privacy.candidate_save(
             candidate=Candidate(
@@ -205,6 +206,40 @@ def _demo_marketplace_plan(requisition: Requisition) -> None:
         )
         slot.pool.set([people[name] for name in pool if name in people])
         slot.focus_dimensions.set([dimensions[d] for d in focus if d in dimensions])
+
+
+def _demo_scheduling(requisition: Requisition) -> None:
+    """Issue 17: Iris (London) interviews Monday to Thursday, 09:30-16:00, at most two a day;
+    Lena (New York) mornings only, one a day; everyone else has the defaults. Marco is in
+    training on the Marketplace leadership slot, reverse-shadowing: the load view and the
+    loop's plan show it, and proposals do not give him the slot to hold yet."""
+    from datetime import time
+
+    from hiring.models import SchedulingProfile, TrainingRecord
+
+    people = {u.username: u for u in User.objects.filter(username__in=["iris", "lena", "marco"])}
+    weekdays = ("mon", "tue", "wed", "thu")
+    SchedulingProfile.objects.create(
+        user=people["iris"],
+        **{f"{day}_start": time(9, 30) for day in weekdays},
+        **{f"{day}_end": time(16) for day in weekdays},
+        fri_start=None,
+        fri_end=None,
+        day_limit=2,
+        week_limit=6,
+    )
+    SchedulingProfile.objects.create(
+        user=people["lena"],
+        **{f"{day}_start": time(8) for day in (*weekdays, "fri")},
+        **{f"{day}_end": time(12) for day in (*weekdays, "fri")},
+        day_limit=1,
+        week_limit=4,
+    )
+    TrainingRecord.objects.create(
+        person=people["marco"],
+        plan_slot=PlanSlot.objects.get(requisition=requisition, slug="leadership"),
+        state_set=TrainingRecord.State.REVERSE_SHADOWING,
+    )
 
 
 def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:

@@ -236,3 +236,25 @@ def test_a_recruiter_trains_people_only_on_their_requisitions_plans(
     listing = client.get("/admin/hiring/trainingrecord/").content.decode()
     assert "Portfolio case" in listing
     assert f"/{theirs.pk}/change/" not in listing
+
+
+# --- The demo --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_has_profiles_and_a_trainee_midway_on_the_marketplace_plan(client):
+    from scorecards.demo import RECRUITER, seed_demo
+
+    seed_demo()
+    recruiter = User.objects.get(username=RECRUITER.username)
+    client.force_login(recruiter)
+
+    page = unescape(client.get("/admin/hiring/schedulingprofile/load/").content.decode())
+
+    assert "Reverse-shadowing (set by a recruiter) on “Leadership and values”" in page
+    assert "2 a day, 6 a week" in page  # Iris
+    assert "1 a day, 4 a week" in page  # Lena
+    loop = recruiter.recruited_requisitions.get(title="VP of Product, Marketplace").loops.first()
+    assert loop is not None
+    plan = unescape(client.get(f"/admin/hiring/loop/{loop.pk}/change/").content.decode())
+    assert "In training: Marco Rossi: reverse-shadowing" in plan
