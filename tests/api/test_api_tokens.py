@@ -23,7 +23,7 @@ from tests.tokens import bearer
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_SHOWN = re.compile(r'id="new-token"[^>]*value="([^"]+)"')
+TOKEN_SHOWN = re.compile(r'id="new-token"[^>]*>([^<]+)</textarea>')
 
 
 def calling(secret: str, keyword: str = "Bearer") -> APIClient:
@@ -161,6 +161,17 @@ def test_a_superuser_revokes_anyones_token_in_the_admin(client, world, interview
     assert 'name="scope"' not in change  # nothing is editable
     assert "Revoked: tests" in done.content.decode()
     assert calling(secret).get("/api/v1/interviews/").status_code == 401
+
+
+def test_a_deactivated_persons_token_gets_401(world, interviewer):
+    secret = bearer(interviewer)
+    interviewer.is_active = False
+    interviewer.save()
+
+    response = calling(secret).get("/api/v1/interviews/")
+
+    assert response.status_code == 401
+    assert "deactivated" in response.json()["detail"]
 
 
 def test_a_read_only_token_reads_but_cannot_post(world, interviewer):
