@@ -37,7 +37,7 @@ from tests.radicale import Radicale, free_port, radicale_server
 if TYPE_CHECKING:
     from tests.conftest import World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 LONDON = "Europe/London"
 BOOKED = datetime(2031, 3, 28, 16, 30)  # the Friday before the clocks go forward
