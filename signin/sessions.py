@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,9 @@ STARTED = "signin.started"  # when the person signed in (epoch seconds)
 SEEN = "signin.seen"  # their latest request, to the minute
 SEEN_RESOLUTION = 60  # seconds: how stale SEEN may be before a request rewrites it
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "is_active")
+# The request being served, so ending the sessions of the person making it (an administrator
+# changing their own groups) ends this one cleanly instead of deleting it under the request.
+_serving: ContextVar[HttpRequest | None] = ContextVar("signin_serving", default=None)
 
 
 def now() -> float:
@@ -79,7 +83,11 @@ class SessionLifetimeMiddleware:
                     session[STARTED] = moment
                 if moment - session.get(SEEN, 0) >= SEEN_RESOLUTION:
                     session[SEEN] = moment
-        response = self.get_response(request)
+        serving = _serving.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _serving.reset(serving)
         _follow_new_id(request, before)
         return response
 
@@ -108,8 +116,12 @@ def sessions_end(*, user: Any, keep: str | None = None) -> int:
     if keep:
         rows = rows.exclude(session_key=keep)
     keys = list(rows.values_list("session_key", flat=True))
+    request = _serving.get()
     for key in keys:
-        store(session_key=key).delete()
+        if request is not None and request.session.session_key == key:
+            request.session.flush()  # this request's own: emptied, under a new id
+        else:
+            store(session_key=key).delete()
     UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
 

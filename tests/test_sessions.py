@@ -208,3 +208,30 @@ def test_a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others
     sign_in_again.post("/login/", {"username": person.username, "password": "a-long new pass 42"})
     sign_in_again.post("/account/sign-out-everywhere/")
     assert not signed_in(here)
+
+
+def test_an_administrator_changing_their_own_groups_is_signed_out_cleanly(person):
+    group = Group.objects.get_or_create(name="Interview trainers")[0]
+    person.is_staff = person.is_superuser = True
+    person.save()
+    client = sign_in(person)
+    url = f"/admin/hiring/user/{person.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        groups=[group.pk],
+        user_permissions=[],
+        last_login_0="",
+        last_login_1="",
+        date_joined_0=timezone.localtime(person.date_joined).strftime("%Y-%m-%d"),
+        date_joined_1=timezone.localtime(person.date_joined).strftime("%H:%M:%S"),
+    )
+    data = {k: v for k, v in data.items() if k not in ("password",) and v is not False}
+
+    # a minute later, so this request also writes the session (its last-seen time)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert list(person.groups.all()) == [group]
+    assert not signed_in(client)  # the old id is gone; signing in again gives a new one
