@@ -10,7 +10,9 @@ against their limits (their ``SchedulingProfile``, else ``SCHEDULING_MEETING_HOU
 weekdays and ``SCHEDULING_DAY_LIMIT`` / ``SCHEDULING_WEEK_LIMIT``), and their calibrated
 leniency; a slot takes only pool members qualified for its focus and case exercise and not
 still in training on it (``hiring.scheduling.profiles``), and asks the solver for the best
-schedules inside the candidate's availability. It reads only.
+schedules inside the candidate's availability; where someone in training on a slot is free,
+the proposal seats them beside its interviewer as a trainee (never a condition: a schedule
+no trainee fits is proposed as it is). It reads only.
 
 ``loop_book`` turns a chosen proposal into the loop's interviews, all or none: with the
 interviewers' rows locked, so two bookings of the same person at the same time cannot both
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,23 +44,28 @@ Span = tuple[datetime, datetime]
 
 @dataclass(frozen=True)
 class Choice:
-    """One interview of a chosen schedule: a slot of the plan, who, and when."""
+    """One interview of a chosen schedule: a slot of the plan, who, and when (and a trainee
+    who sits in, when one is free: never a condition of the booking)."""
 
     slot_id: int
     user_id: int
     starts_at: datetime
+    trainee_id: int | None = None
 
     def encode(self) -> str:
-        return f"{self.slot_id}|{self.user_id}|{self.starts_at.isoformat()}"
+        trainee = f"|{self.trainee_id}" if self.trainee_id else ""
+        return f"{self.slot_id}|{self.user_id}|{self.starts_at.isoformat()}{trainee}"
 
     @classmethod
     def decode(cls, value: str) -> Choice:
         try:
-            slot, user, when = value.split("|")
+            slot, user, when, *rest = value.split("|")
+            if len(rest) > 1:
+                raise ValueError(value)
             starts_at = datetime.fromisoformat(when)
             if starts_at.tzinfo is None:
                 raise ValueError(when)
-            return cls(int(slot), int(user), starts_at)
+            return cls(int(slot), int(user), starts_at, int(rest[0]) if rest else None)
         except ValueError as exc:
             raise Invalid("That schedule could not be read: propose again.") from exc
 
@@ -256,7 +263,79 @@ def propose_for(*, loop: Loop, windows: tuple[Span, ...], count: int = 3) -> Loo
         )
         for proposal in result.proposals
     ]
+    slots_by_pk = {slot.pk: slot for slot in open_slots}
+    chosen = _with_trainees(chosen, slots_by_pk, training, (first, last), (span_start, span_end))
     return LoopProposals(open_slots, chosen, list(result.problems), left_out)
+
+
+def _span_of(choice: Choice, slot: PlanSlot) -> Span:
+    """The stretch a panelist of ``choice`` must be free: the slot with its buffers."""
+    start = choice.starts_at - timedelta(minutes=slot.buffer_before_minutes)
+    return start, choice.starts_at + timedelta(minutes=slot.minutes + slot.buffer_after_minutes)
+
+
+def _with_trainees(
+    chosen: list[tuple[solver.Proposal, list[Choice]]],
+    slots: dict[int, PlanSlot],
+    training: dict[int, dict[int, profiles.Training]],
+    days: tuple[date, date],
+    span: Span,
+) -> list[tuple[solver.Proposal, list[Choice]]]:
+    """Each proposal with a trainee sitting in on each slot where one in training on it is
+    free (meeting hours, calendar known and free, under their limits, not on the schedule
+    already). Soft: a slot no trainee fits keeps its interviewer alone, and the schedule
+    itself is the solver's, unchanged."""
+    people = {
+        t.record.person_id: t.record.person
+        for by_person in training.values()
+        for t in by_person.values()
+        if t.record.person.is_active
+    }
+    if not people or not chosen:
+        return chosen
+    known = busy.busy_for_many(people, *span)
+    terms = profiles.terms_for(people.values())
+    booked = _booked(people, {pk: terms[pk].zone for pk in people}, *days)
+    free = {
+        pk: () if known[pk].unknown else _minus(terms[pk].meeting_spans(*days), known[pk].blocks)
+        for pk in people
+    }
+    result = []
+    for proposal, choices in chosen:
+        taken = {choice.user_id for choice in choices}
+        added: dict[int, Counter[date]] = {}
+        placed, notes = [], []
+        for choice in choices:
+            slot = slots[choice.slot_id]
+            low, high = _span_of(choice, slot)
+            pick = None
+            for pk, trainee in sorted(training.get(slot.pk, {}).items()):
+                if pk in taken or pk not in people:
+                    continue
+                if not any(start <= low and high <= end for start, end in free[pk]):
+                    continue
+                day = choice.starts_at.astimezone(ZoneInfo(terms[pk].zone)).date()
+                counts = booked.get(pk, Counter()) + added.get(pk, Counter())
+                monday = day - timedelta(days=day.weekday())
+                week = sum(n for d, n in counts.items() if 0 <= (d - monday).days < 7)
+                if counts[day] < terms[pk].day_limit and week < terms[pk].week_limit:
+                    pick = trainee
+                    break
+            if pick is None:
+                placed.append(choice)
+                continue
+            pk = pick.record.person_id
+            taken.add(pk)
+            added.setdefault(pk, Counter())[
+                choice.starts_at.astimezone(ZoneInfo(terms[pk].zone)).date()
+            ] += 1
+            placed.append(replace(choice, trainee_id=pk))
+            notes.append(
+                f"{people[pk].display_name} sits in on “{slot.title}” as a trainee "
+                f"({profiles.State(pick.state).label.lower()})."
+            )
+        result.append((replace(proposal, reasons=(*proposal.reasons, *notes)), placed))
+    return result
 
 
 def _locked_people(user_ids: Iterable[int]) -> dict[int, User]:
@@ -302,7 +381,6 @@ def _check_choice(
     everyone: list[int],
     training: dict[int, dict[int, profiles.Training]],
 ) -> list[str]:
-    ends_at = choice.starts_at + timedelta(minutes=slot.minutes)
     found = []
     terms = profiles.terms_for([person])
     if person.pk not in _pool(slot, loop, everyone):
@@ -313,10 +391,19 @@ def _check_choice(
         found.append(
             f"{person.display_name} is not qualified for the focus or case of “{slot.title}”."
         )
-    found += _limit_errors(choice, person, terms[person.pk])
-    local = choice.starts_at.astimezone(ZoneInfo(terms[person.pk].zone))
-    hours = terms[person.pk].hours[local.weekday()]
-    local_end = ends_at.astimezone(ZoneInfo(terms[person.pk].zone))
+    return found + _availability_errors(choice, slot, person, terms[person.pk])
+
+
+def _availability_errors(
+    choice: Choice, slot: PlanSlot, person: User, terms: profiles.Terms
+) -> list[str]:
+    """Whether ``person`` can sit on ``choice`` now: under their limits, inside their
+    meeting hours, their calendar known and free (with the slot's buffers)."""
+    ends_at = choice.starts_at + timedelta(minutes=slot.minutes)
+    found = _limit_errors(choice, person, terms)
+    local = choice.starts_at.astimezone(ZoneInfo(terms.zone))
+    hours = terms.hours[local.weekday()]
+    local_end = ends_at.astimezone(ZoneInfo(terms.zone))
     if hours is None or not (
         hours[0] <= local.time()
         and local_end.date() == local.date()
@@ -324,7 +411,7 @@ def _check_choice(
     ):
         found.append(
             f"{person.display_name} does not take interviews at "
-            f"{local:%a %d %b %H:%M} ({terms[person.pk].zone}): outside their meeting hours."
+            f"{local:%a %d %b %H:%M} ({terms.zone}): outside their meeting hours."
         )
     before = choice.starts_at - timedelta(minutes=slot.buffer_before_minutes)
     after = ends_at + timedelta(minutes=slot.buffer_after_minutes)
@@ -359,7 +446,9 @@ def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
         )
         if loop.status not in Loop.OPEN_STATUSES:
             raise Invalid("This loop is closed: there is nothing to schedule.")
-        people = _locked_people(choice.user_id for choice in choices)
+        people = _locked_people(
+            [*(c.user_id for c in choices), *(c.trainee_id for c in choices if c.trainee_id)]
+        )
         plan = plan_for(loop.requisition)
         open_slots = {
             state.slot.pk: state.slot for state in slot_states(loop, plan) if not state.placed
@@ -382,6 +471,7 @@ def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
                 problems += _check_choice(choice, slot, person, loop, everyone, training)
         if problems:
             raise Invalid(" ".join(problems))
+        sitting_in = _trainees_that_fit(choices, open_slots, people, training)
         zone = candidate_zone(loop)
         created = []
         for choice in sorted(choices, key=lambda c: c.starts_at):
@@ -396,6 +486,34 @@ def book_choices(*, loop: Loop, choices: Sequence[Choice]) -> list[Interview]:
                 plan_slot=slot,
             )
             interview.interviewers.set([choice.user_id])
+            trainee = sitting_in.get(choice.slot_id)
+            if trainee is not None:  # on the panel too: the invite, the kit, a scorecard
+                interview.interviewers.add(trainee)
+                interview.trainees.add(trainee)
             interview.focus_dimensions.set(slot.focus_dimensions.all())
             created.append(interview)
     return created
+
+
+def _trainees_that_fit(
+    choices: Sequence[Choice],
+    slots: dict[int, PlanSlot],
+    people: dict[int, User],
+    training: dict[int, dict[int, profiles.Training]],
+) -> dict[int, int]:
+    """Slot id -> the trainee who sits in on it, for each choice whose proposed trainee is
+    still in training on the slot, free and under their limits (rows locked). Soft: one
+    who no longer fits is left out, and the booking goes ahead without them."""
+    leads = {choice.user_id for choice in choices}
+    fits: dict[int, int] = {}
+    for choice in choices:
+        pk = choice.trainee_id
+        person = people.get(pk) if pk else None
+        if pk is None or person is None or not person.is_active:
+            continue
+        if pk in leads or pk in fits.values() or pk not in training.get(choice.slot_id, {}):
+            continue
+        terms = profiles.terms_for([person])[pk]
+        if not _availability_errors(choice, slots[choice.slot_id], person, terms):
+            fits[choice.slot_id] = pk
+    return fits

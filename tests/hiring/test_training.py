@@ -8,10 +8,12 @@ who is in training where."""
 from __future__ import annotations
 
 import re
+from datetime import time, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from hiring.errors import Invalid
 from hiring.models import Interview, PlanSlot, TrainingRecord, User
@@ -19,7 +21,7 @@ from hiring.scheduling import profiles, proposals
 from scorecards.calibration import summaries
 from scorecards.models import InterviewerCalibration, Scorecard
 from tests.factories import InterviewFactory, UserFactory
-from tests.hiring.test_proposals import one_day, panel, planned
+from tests.hiring.test_proposals import at, one_day, panel, planned
 from tests.scorecards.test_summaries import submit
 
 __all__ = ["panel", "planned"]  # fixtures used by the tests below
@@ -258,3 +260,67 @@ def test_the_demo_has_profiles_and_a_trainee_midway_on_the_marketplace_plan(clie
     assert loop is not None
     plan = unescape(client.get(f"/admin/hiring/loop/{loop.pk}/change/").content.decode())
     assert "In training: Marco Rossi: reverse-shadowing" in plan
+    # and "Propose schedules" still places its loops, never with Marco holding his slot
+    first = timezone.localdate() + timedelta(days=1)
+    windows = proposals.candidate_windows(first, 7, time(9), time(17), "Europe/London")
+    result = proposals.loop_propose(loop=loop, by=recruiter, windows=windows)
+    assert result.proposals, result.problems
+    holders = {
+        (p.slot.title, p.interviewer.name)
+        for proposal, _ in result.proposals
+        for p in proposal.placements
+    }
+    assert ("Leadership and values", "Marco Rossi") not in holders
+
+
+# --- Trainees proposed as extra panelists ------------------------------------------------------
+
+
+def chat_choices(result: proposals.LoopProposals) -> list[proposals.Choice]:
+    chat = PlanSlot.objects.get(slug="chat")
+    return [c for _, choices in result.proposals for c in choices if c.slot_id == chat.pk]
+
+
+def test_a_free_trainee_sits_in_on_the_proposed_interview_and_is_booked_with_it(
+    planned, recruiter, trainee
+):
+    chat = PlanSlot.objects.get(requisition=planned.requisition, slug="chat")
+    TrainingRecord.objects.create(person=trainee, plan_slot=chat)
+
+    result = proposals.loop_propose(loop=planned, by=recruiter, windows=one_day())
+
+    assert result.proposals, result.problems
+    assert {c.trainee_id for c in chat_choices(result)} == {trainee.pk}
+    proposal, choices = result.proposals[0]
+    assert "Tia Trainee sits in on “Values chat” as a trainee (shadowing)." in proposal.reasons
+    # the page's round trip keeps the trainee
+    choices = [proposals.Choice.decode(c.encode()) for c in choices]
+    proposals.loop_book(loop=planned, by=recruiter, choices=choices)
+    booked = planned.interviews.get(plan_slot=chat)
+    assert list(booked.trainees.all()) == [trainee]
+    assert trainee in booked.interviewers.all()
+
+
+def test_a_busy_trainee_never_stops_a_schedule(planned, recruiter, panel, trainee):
+    chat = PlanSlot.objects.get(requisition=planned.requisition, slug="chat")
+    without = proposals.loop_propose(loop=planned, by=recruiter, windows=one_day())
+    TrainingRecord.objects.create(person=trainee, plan_slot=chat)
+    InterviewFactory(interviewers=[trainee], starts_at=at(8), ends_at=at(18))  # all day
+
+    result = proposals.loop_propose(loop=planned, by=recruiter, windows=one_day())
+
+    assert without.proposals
+    assert len(result.proposals) == len(without.proposals)  # the same schedules to choose from
+    assert all(c.trainee_id is None for c in chat_choices(result))
+
+
+def test_a_trainee_busy_since_the_proposal_is_left_out_of_the_booking(planned, recruiter, trainee):
+    chat = PlanSlot.objects.get(requisition=planned.requisition, slug="chat")
+    TrainingRecord.objects.create(person=trainee, plan_slot=chat)
+    _, choices = proposals.loop_propose(loop=planned, by=recruiter, windows=one_day()).proposals[0]
+    InterviewFactory(interviewers=[trainee], starts_at=at(8), ends_at=at(18))
+
+    created = proposals.loop_book(loop=planned, by=recruiter, choices=choices)
+
+    assert len(created) == 3  # booked all the same
+    assert not Interview.trainees.through.objects.filter(interview__in=created).exists()
