@@ -57,8 +57,10 @@ def _page(
     elif link.status == BookingLink.Status.BOOKED:
         context["booked"] = booking.booked_rows(link, zone)
     response = render(request, TEMPLATE, context, status=status)
-    # The address is the key: never sent on as a referrer, never indexed.
-    response["Referrer-Policy"] = "no-referrer"
+    # The address is the key: never sent to another site as a referrer, never indexed
+    # (same-origin, not no-referrer: the browser then sends "Origin: null" with the
+    # page's own forms, which CSRF protection rightly refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

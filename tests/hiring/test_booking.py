@@ -125,7 +125,7 @@ def test_the_page_offers_schedules_in_the_candidates_zone_and_reads_only(
     assert page.status_code == 200
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}]
     assert writes == []
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     options = page.context["options"]
     assert options
     first = options[0].rows
@@ -136,6 +136,12 @@ def test_the_page_offers_schedules_in_the_candidates_zone_and_reads_only(
 
     in_new_york = client.get(path_of(link), {"tz": "America/New_York"})
     rows = in_new_york.context["options"][0].rows
+    # the page prints them in New York time, not the server's
+    first_row = rows[0]["starts_at"]
+    assert f"{first_row:%H:%M}\N{EN DASH}" in in_new_york.content.decode()
+    grid = in_new_york.context["grid"]
+    assert f"> {grid[0][1][0][0]:%H:%M}<" in in_new_york.content.decode()
+    assert "> 09:00<" in in_new_york.content.decode()
     assert all(row["starts_at"].utcoffset() == timedelta(hours=-5) for row in rows)
     # the link's hours are the candidate's own: 9 to 5 in New York, which the panel's London
     # day overlaps from 14:00
