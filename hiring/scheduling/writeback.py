@@ -15,9 +15,10 @@ How it travels, the way e-mails do (``hiring.delivery.notifications``):
    talks to a calendar server.
 2. ``write_due()`` claims a due row (``pending`` → ``writing``, a conditional UPDATE) and
    decides *then* what the calendar should hold, from the interview as it is: the event
-   (PUT, replacing whatever that UID held) while it is scheduled, its loop open and the owner
-   on its panel; otherwise nothing (DELETE). Both are idempotent, so a row run twice, late,
-   or after a lost worker writes the same calendar.
+   (PUT, replacing whatever that UID held) while the owner is on its panel, unless it was
+   cancelled or its loop closed before it took place; otherwise nothing (DELETE). An
+   interview already held stays, as any past meeting does. Both are idempotent, so a row
+   run twice, late, or after a lost worker writes the same calendar.
 3. A server that cannot be reached, or refuses, puts the row back to ``pending`` with
    jittered exponential backoff, up to ``CALENDAR_WRITE_MAX_ATTEMPTS``; a new change to the
    interview makes it due at once with a fresh count. A row left ``writing`` by a killed
@@ -138,10 +139,15 @@ def wanted(write: CalendarWrite) -> tuple[str, bytes | None, int | None]:
         .prefetch_related("interviewers")
         .get(pk=write.interview_id)
     )
+    on_panel = any(member.pk == write.source.owner_id for member in interview.interviewers.all())
     if (
-        interview.status != Interview.Status.SCHEDULED
-        or interview.loop.status not in Loop.OPEN_STATUSES
-        or not any(member.pk == write.source.owner_id for member in interview.interviewers.all())
+        interview.status == Interview.Status.CANCELLED
+        or not on_panel
+        # a closed loop's interviews still to come will not happen; the ones held (completed,
+        # no-show) stay in the calendar as they were, like any past meeting
+        or (
+            interview.loop.status not in Loop.OPEN_STATUSES and interview.starts_at > timezone.now()
+        )
     ):
         return interview.calendar_uid, None, None
     ics = without_method(invites.panel_ics(interview, write.source.owner))

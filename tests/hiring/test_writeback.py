@@ -194,6 +194,23 @@ def test_running_the_task_twice_or_again_later_leaves_one_event(
     assert len(stored(radicale, calendar_url)) == 1
 
 
+def test_an_interview_held_stays_in_the_calendar_when_its_row_runs_late(
+    world: World, recruiter: User, interviewer: User, radicale: Radicale, calendar_url: str
+) -> None:
+    place(world.interview, BOOKED)
+    source_for(interviewer, radicale, calendar_url)
+    services.loop_send_invites(loop=world.loop, by=recruiter)
+    calendars_write_back()
+    # the interview took place; a retry (or a lost worker's row) runs afterwards
+    Interview.objects.filter(pk=world.interview.pk).update(status=Interview.Status.COMPLETED)
+    CalendarWrite.objects.update(status=CalendarWrite.Status.PENDING, due_at=timezone.now())
+
+    assert calendars_write_back() == 1
+
+    [raw] = stored(radicale, calendar_url)
+    assert str(the_event(raw)["UID"]) == world.interview.calendar_uid
+
+
 def test_only_interviewers_who_asked_get_write_back(
     world: World,
     recruiter: User,
