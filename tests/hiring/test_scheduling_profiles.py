@@ -357,6 +357,12 @@ def test_the_load_view_shows_the_week_against_limits_in_words(client, planned, r
     assert "over the" not in later
 
 
+def test_the_load_view_is_linked_from_the_propose_page(client, planned, recruiter):
+    client.force_login(recruiter)
+    page = client.get(f"/admin/hiring/loop/{planned.pk}/propose/").content.decode()
+    assert f'href="{LOAD}" id="interviewer-load"' in page
+
+
 def test_the_load_view_shows_only_the_recruiters_people(
     client, planned, recruiter, panel, interviewer
 ):
