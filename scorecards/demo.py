@@ -143,6 +143,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         _demo_personal_data(requisition, recruiter, manager, now)
     with transaction.atomic():
         _demo_sourcing(manager, recruiter, now)
+    _demo_booking(recruiter, now)
     summaries.calibration_refit()
     # The open loops as the nightly refresh leaves them (its record is in the admin), then
     # the decided and withdrawn ones, which the nightly refresh no longer touches.
@@ -240,6 +241,41 @@ def _demo_scheduling(requisition: Requisition) -> None:
         plan_slot=PlanSlot.objects.get(requisition=requisition, slug="leadership"),
         state_set=TrainingRecord.State.REVERSE_SHADOWING,
     )
+
+
+BOOKING_CANDIDATES = ("Sourced Candidate 01", "Sourced Candidate 02")
+
+
+def _demo_booking(recruiter: User, now: datetime) -> None:
+    """Issue 17: the first sourced Marketplace candidate has a booking link waiting (its
+    address is printed by ``seed_demo``); the second booked a schedule through theirs, so
+    the panel has invites and the link shows the booked page with reschedule and cancel."""
+    from hiring.scheduling import booking
+
+    first_day = (now + timedelta(days=2)).date()
+    links = []
+    for name in BOOKING_CANDIDATES:
+        loop = Loop.objects.get(candidate__full_name=name)
+        links.append(
+            booking.booking_link_send(loop=loop, by=recruiter, first_day=first_day, days=10)
+        )
+    booked = links[1]
+    options = booking.options_for(booked, booking.zone_or_default(booked, None), fresh=True)
+    if options:
+        booking.candidate_book(
+            token=booking.token_for(booked), zone="Europe/London", signed=options[0].signed
+        )
+
+
+def demo_booking_link() -> str | None:
+    """The waiting demo candidate's booking address, for ``seed_demo`` to print."""
+    from hiring.models import BookingLink
+    from hiring.scheduling import booking
+
+    link = BookingLink.objects.filter(
+        loop__candidate__full_name=BOOKING_CANDIDATES[0], status=BookingLink.Status.OPEN
+    ).first()
+    return booking.link_url(link) if link else None
 
 
 def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetime) -> None:

@@ -3,7 +3,7 @@ opens one loop's booking page without a login. There the candidate, in their own
 picks one of the proposed schedules or says when they are free; later the same address
 reschedules or cancels what they booked.
 
-The address carries ``signing.dumps([pk, nonce])`` (``hiring.scheduling.booking``): nothing
+The address carries ``[pk, nonce]``, signed (``hiring.scheduling.booking``): nothing
 secret is stored, a revoked or replaced link stops working because its row says so, and an
 expired one because ``expires_at`` has passed. The row keeps what the candidate did: the
 availability they gave (UTC instants, no more) and the interviews they booked through it.

@@ -3,7 +3,7 @@ candidate opens it without a login, in their own time zone, and picks one of the
 schedules or says when they are free; the same link later reschedules or cancels.
 
 The link is the candidate's permission for one loop's booking page and nothing else. It
-carries ``signing.dumps([pk, nonce])`` under this module's salt: nothing secret is stored,
+carries ``[pk, nonce]`` signed under this module's salt: nothing secret is stored,
 and a link stops working when its row says so (replaced by a newer link, cancelled) or when
 it runs out. An open link runs out at ``expires_at``; a booked one keeps working, to
 reschedule or cancel, until the first interview it booked begins.
@@ -61,7 +61,9 @@ class LinkUnusable(Exception):
 
 
 def token_for(link: BookingLink) -> str:
-    return signing.dumps([link.pk, link.nonce], salt=LINK_SALT, compress=False)
+    # Signer, not dumps: no timestamp, so every e-mail and page names the link the same way
+    # (its row says when it runs out).
+    return signing.Signer(salt=LINK_SALT).sign_object([link.pk, link.nonce])
 
 
 def link_url(link: BookingLink) -> str:
@@ -70,7 +72,7 @@ def link_url(link: BookingLink) -> str:
 
 def _read_token(token: str) -> tuple[int, str]:
     try:
-        pk, nonce = signing.loads(token, salt=LINK_SALT)
+        pk, nonce = signing.Signer(salt=LINK_SALT).unsign_object(token)
         return int(pk), str(nonce)
     except (signing.BadSignature, ValueError, TypeError):
         raise LinkUnusable(

@@ -356,3 +356,23 @@ def test_two_candidates_racing_for_the_same_interviewer_get_one_booking(recruite
     booked_at = Interview.objects.get(interviewers=ava).starts_at
     assert booked_at == datetime.combine(DAY, time(10), tzinfo=LONDON)
     assert Notification.objects.filter(reason="interview.invite").count() == 1
+
+
+def test_the_demo_has_a_link_waiting_and_one_booked(client, db):
+    from scorecards.demo import BOOKING_CANDIDATES, demo_booking_link, seed_demo
+
+    seed_demo()
+
+    waiting, booked = (
+        BookingLink.objects.get(loop__candidate__full_name=name) for name in BOOKING_CANDIDATES
+    )
+    assert waiting.status == BookingLink.Status.OPEN
+    assert booked.status == BookingLink.Status.BOOKED
+    assert booked.interviews.count() == booked.loop.requisition.plan_slots.count()
+    address = demo_booking_link()
+    assert address == booking.link_url(waiting)
+    page = client.get(urlsplit(address).path)
+    assert page.status_code == 200
+    assert page.context["options"]
+    shown = client.get(path_of(booked))
+    assert "Your interviews are booked" in shown.content.decode()

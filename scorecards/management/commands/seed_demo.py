@@ -1,6 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from scorecards.demo import ADMIN, DEMO_PASSWORD, HIRING_MANAGER, INTERVIEWERS, RECRUITER, seed_demo
+from scorecards.demo import (
+    ADMIN,
+    DEMO_PASSWORD,
+    HIRING_MANAGER,
+    INTERVIEWERS,
+    RECRUITER,
+    demo_booking_link,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -17,3 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  hiring manager  {HIRING_MANAGER.username}")
         names = ", ".join(person.username for person in INTERVIEWERS)
         self.stdout.write(f"  interviewers    {names}")
+        link = demo_booking_link()
+        if link:
+            self.stdout.write("A candidate's booking link (no sign-in; Sourced Candidate 01):")
+            self.stdout.write(f"  {link}")
