@@ -189,8 +189,66 @@ def _options(result: proposals.LoopProposals, zone: str) -> list[dict[str, Any]]
             {
                 "number": number,
                 "rows": rows,
+                "timeline": _timeline(rows),
                 "reasons": proposal.reasons,
                 "choices": [choice.encode() for choice in choices],
             }
         )
     return options
+
+
+# The day timeline of a proposal (an SVG drawn from attributes: the strict CSP allows no
+# inline styles): one row per interviewer, one bar per interview, in the reader's zone.
+LABEL_WIDTH, CHART_WIDTH, ROW_HEIGHT = 130, 470, 26
+
+
+def _timeline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    days: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        days.setdefault(row["here"].date(), []).append(row)
+    drawn = []
+    for day, items in sorted(days.items()):
+        first = min(8, min(item["here"].hour for item in items))
+        last = max(
+            18, max(item["here_end"].hour + (1 if item["here_end"].minute else 0) for item in items)
+        )
+        span = (last - first) * 60
+
+        def x(moment: Any, first: int = first, span: int = span) -> float:
+            minutes = (moment.hour - first) * 60 + moment.minute
+            return LABEL_WIDTH + CHART_WIDTH * minutes / span
+
+        people = list(dict.fromkeys(item["who"] for item in items))
+        lanes = []
+        for index, who in enumerate(people):
+            y = 20 + index * ROW_HEIGHT
+            bars = [
+                {
+                    "x": round(x(item["here"]), 1),
+                    "width": round(max(x(item["here_end"]) - x(item["here"]), 2), 1),
+                    "title": f"{item['title']}, {item['here']:%H:%M}"
+                    f"\N{EN DASH}{item['here_end']:%H:%M}",
+                }
+                for item in items
+                if item["who"] == who
+            ]
+            lanes.append({"who": who, "y": y, "text_y": y + 17, "bars": bars})
+        ticks = [
+            {
+                "x": round(LABEL_WIDTH + CHART_WIDTH * (hour - first) * 60 / span, 1),
+                "label": f"{hour:02d}",
+            }
+            for hour in range(first, last + 1, 2)
+        ]
+        height = 24 + len(people) * ROW_HEIGHT
+        drawn.append(
+            {
+                "day": day,
+                "lanes": lanes,
+                "ticks": ticks,
+                "height": height,
+                "width": LABEL_WIDTH + CHART_WIDTH + 10,
+                "axis_end": height - 2,
+            }
+        )
+    return drawn
