@@ -41,9 +41,15 @@ from hiring.scheduling import profiles
 LOAD_TEMPLATE = "admin/hiring/interviewer_load.html"
 
 
-def _key_fields_locked(request: HttpRequest, obj: Any, model: type[Any]) -> tuple[str, ...]:
-    """Fields fixed once the row exists (``access.readonly_fields``); a new row sets them."""
-    return tuple(sorted(access.readonly_fields(request_user(request), model))) if obj else ()
+def _key_fields_locked(
+    request: HttpRequest, obj: Any, model: type[Any], keys: frozenset[str]
+) -> tuple[str, ...]:
+    """Fields fixed once the row exists (whose profile, whose training on which slot: a
+    superuser too makes a new row rather than moving one), and any the policy locks
+    (``access.readonly_fields``); a new row sets its keys."""
+    if obj is None:
+        return ()
+    return tuple(sorted(keys | access.readonly_fields(request_user(request), model)))
 
 
 @admin.register(SchedulingProfile)
@@ -53,6 +59,9 @@ class SchedulingProfileAdmin(PolicyAdmin):
     list_display = ("user", "hours", "day_limit", "week_limit")
     list_select_related = ("user",)
     search_fields = ("user__first_name", "user__last_name", "user__email")
+    # A tenant has thousands of people: the person is picked by typing (the widget's answer
+    # is this form's own choices: ``hiring.admin.autocomplete``).
+    autocomplete_fields = ("user",)
     fieldsets = (
         (None, {"fields": ("user",)}),
         (
@@ -89,7 +98,7 @@ class SchedulingProfileAdmin(PolicyAdmin):
         return access.administers(request_user(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return _key_fields_locked(request, obj, SchedulingProfile)
+        return _key_fields_locked(request, obj, SchedulingProfile, access.SCHEDULE_KEY_FIELDS)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":
@@ -255,6 +264,7 @@ class TrainingRecordAdmin(PolicyAdmin):
     list_select_related = ("person", "plan_slot__requisition", "plan_slot__profile")
     search_fields = ("person__first_name", "person__last_name", "plan_slot__title")
     fields = ("person", "plan_slot", "state_set", "progress")
+    autocomplete_fields = ("person",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingRecord]:
         return super().get_queryset(request).annotate(_seats=_completed_trainee_seats())
@@ -285,7 +295,8 @@ class TrainingRecordAdmin(PolicyAdmin):
         return str(obj.plan_slot.owner)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("progress", *_key_fields_locked(request, obj, TrainingRecord))
+        locked = _key_fields_locked(request, obj, TrainingRecord, access.TRAINING_KEY_FIELDS)
+        return ("progress", *locked)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
@@ -305,6 +316,7 @@ class TrainingRecordAdmin(PolicyAdmin):
             )
             kwargs["help_text"] = (
                 "A trainee sits on the slot's panels, so they come from its pool (or from "
-                "your loops' panels): add them to the slot's pool first if they are not listed."
+                "your loops' panels): add them to the slot's pool first if typing their name "
+                "finds nobody."
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -272,6 +272,9 @@ ADMIN_SITE: dict[str, Any] = {
     autocomplete("hiring.interview.loop"): "recruiter_any",
     # A requisition's own interview plan: its pool of interviewers (issue 17).
     autocomplete("hiring.planslot.pool"): "recruiter_any",
+    # A person's scheduling profile, a trainee (issue 17): the people the recruiter schedules.
+    autocomplete("hiring.schedulingprofile.user"): "recruiter_any",
+    autocomplete("hiring.trainingrecord.person"): "recruiter_any",
     autocomplete("hiring.requisition.hiring_manager"): "superuser",
     autocomplete("hiring.requisition.recruiters"): "superuser",
     autocomplete("scorecards.scorecard.interviewer"): "nobody",
