@@ -161,6 +161,13 @@ def test_a_slot_takes_only_people_qualified_for_its_focus_and_case(planned, recr
     case.focus_dimensions.set([strategy])
     eli = UserFactory(username="eli", first_name="Eli", last_name="", time_zone="Europe/London")
     case.pool.add(eli)
+    for shift in (-1, 1, 2):  # Eli is busier this week: left to itself, the proposer prefers Ava
+        InterviewFactory(
+            loop=LoopFactory(requisition=RequisitionFactory()),
+            interviewers=[eli],
+            starts_at=at(10) + timedelta(days=shift),
+            ends_at=at(11) + timedelta(days=shift),
+        )
     # Ava assesses only the other dimension; Eli has a profile naming nothing: qualified for all
     SchedulingProfile.objects.create(user=panel["ava"]).qualified_dimensions.set([other])
     SchedulingProfile.objects.create(user=eli)
