@@ -22,11 +22,11 @@ The one window this cannot close: a worker killed after the SMTP server answered
 accepted" but before the UPDATE that marks the row sent. SMTP offers no two-phase commit
 with our database, so after the lease the row is sent again. Two things keep that honest:
 the window is a single round trip to PostgreSQL wide (the kill has to land between two
-statements), and the Message-ID is derived from the row id, so the retry carries the *same*
-Message-ID and mail servers and clients that de-duplicate on it (and the test server, which
-counts unique Message-IDs) see one message. A kill *before* the server's 250 (stalled in
-DATA, connection refused, timeout) loses nothing and duplicates nothing: the server never
-accepted that copy, and the reclaimed row delivers the first one.
+statements), and the Message-ID is stored with the row (random, written with it), so the
+retry carries the *same* Message-ID and mail servers and clients that de-duplicate on it
+(and the test server, which counts unique Message-IDs) see one message. A kill *before* the
+server's 250 (stalled in DATA, connection refused, timeout) loses nothing and duplicates
+nothing: the server never accepted that copy, and the reclaimed row delivers the first one.
 """
 
 from __future__ import annotations
@@ -363,7 +363,11 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 def message_id_for(notification: Notification) -> str:
-    """Stable per row: a retry after a crash carries the same Message-ID as the first try."""
+    """Stable per row: a retry after a crash carries the same Message-ID as the first try.
+    The row's stored random id (``Notification.message_id``); a row written before there was
+    one keeps the id derived from its pk."""
+    if notification.message_id:
+        return notification.message_id
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "loopwise.local"
     return f"<notification.{notification.pk}@{domain}>"
 

@@ -5,7 +5,7 @@ How an event travels:
 
 1. The outbox dispatcher handles an event whose topic is in ``WEBHOOK_EVENTS`` and, in the
    same transaction, calls ``fan_out()``: one ``WebhookDelivery`` per active subscription to
-   that topic. Its ``event_id`` is derived from the outbox event, so fanning out twice makes
+   that topic. Its ``event_id`` is the outbox event's stored random id, so fanning out twice makes
    nothing new (unique key), and its JSON ``body`` is frozen then: every attempt sends the
    same bytes. A commit that adds deliveries nudges ``hiring.tasks.deliver_webhooks``.
 2. ``deliver_due()`` (that task: the nudge, and beat every minute for the retries) claims one
@@ -77,8 +77,6 @@ USER_AGENT = "Loopwise-Webhooks/1"
 SIGNATURE_TOLERANCE_SECONDS = 300
 EXCERPT_CHARS = 300  # of a receiver's answer, kept in the log
 LOG_LIMIT = 50  # attempts kept per delivery (a "Retry now" starts a new series)
-# Event ids are uuid5(namespace, outbox event pk): stable, so a second fan-out is a no-op.
-EVENT_NAMESPACE = uuid.UUID("6f1d8c52-3c1e-4b8e-9a57-0c8e1f4b7a10")
 
 
 # --- Bodies --------------------------------------------------------------------------------
@@ -170,7 +168,9 @@ def render_body(*, event_id: uuid.UUID, topic: str, created_at: datetime, data: 
 
 
 def event_id_for(event: OutboxEvent) -> uuid.UUID:
-    return uuid.uuid5(EVENT_NAMESPACE, f"outbox:{event.pk}")
+    """The event's own random id, stored with it: stable, so a second fan-out is a no-op, and
+    unique beyond this database (events before issue 19 kept the uuid5 they were sent with)."""
+    return event.event_id
 
 
 # --- Fan-out -------------------------------------------------------------------------------

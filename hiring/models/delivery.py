@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,9 @@ class OutboxEvent(models.Model):
 
     topic = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
+    # Random, not derived from the pk: another installation, or this one after a database
+    # rebuild, never sends the same webhook event id for a different event (issue 19).
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dedupe_key = models.CharField(
         max_length=200,
         null=True,
@@ -49,6 +53,13 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk}"
+
+
+def new_message_id() -> str:
+    """A Message-ID no other installation sends: random, stored with the row when it is
+    written, so a retry after a crash carries the same one as the first try."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "loopwise.local"
+    return f"<notification.{uuid.uuid4().hex}@{domain}>"
 
 
 class Notification(models.Model):
@@ -96,7 +107,7 @@ class Notification(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=300, blank=True, help_text="As sent.")
-    message_id = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=200, blank=True, default=new_message_id)
     last_error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -183,7 +194,7 @@ class WebhookSubscription(models.Model):
 class WebhookDelivery(models.Model):
     """One event for one subscription: the log entry and the unit of retry.
 
-    ``event_id`` is derived from the outbox event, so fanning an event out twice makes one
+    ``event_id`` is the outbox event's (random, stored), so fanning an event out twice makes one
     delivery per subscription (the unique key), and it is sent as the ``Loopwise-Delivery``
     header so a receiver can drop the rare repeat after a worker crash."""
 
