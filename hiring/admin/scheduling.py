@@ -52,6 +52,14 @@ def _key_fields_locked(
     return tuple(sorted(keys | access.readonly_fields(request_user(request), model)))
 
 
+class ProfiledChoices(forms.ModelMultipleChoiceField):
+    """Dimensions and case exercises named with their role profile: several profiles name a
+    dimension alike."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} ({obj.profile.name})"
+
+
 @admin.register(SchedulingProfile)
 class SchedulingProfileAdmin(PolicyAdmin):
     formfield_overrides = FORMFIELD_OVERRIDES
@@ -121,6 +129,8 @@ class SchedulingProfileAdmin(PolicyAdmin):
                 "profile__name", "title"
             )
             kwargs["widget"] = forms.CheckboxSelectMultiple
+        if db_field.name in ("qualified_dimensions", "qualified_cases"):
+            kwargs["form_class"] = ProfiledChoices
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def load_view(self, request: HttpRequest) -> HttpResponse:

@@ -282,7 +282,9 @@ def test_a_recruiter_edits_the_profiles_of_their_pools_and_panels_only(
     assert response.status_code == 302, unescape(response.content.decode())
     ava.refresh_from_db()
     assert (ava.tue_start, ava.day_limit) == (time(10), 1)
-    assert client.get(profile_url(iris)).status_code == 200
+    form = client.get(profile_url(iris))
+    assert form.status_code == 200
+    assert f"Communication ({planned.requisition.profile.name})" in unescape(form.content.decode())
     assert client.post(profile_url(theirs), form_data(theirs, day_limit="0")).status_code in (
         302,
         403,
