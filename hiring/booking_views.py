@@ -6,6 +6,8 @@ reschedule, cancel. Each is a POST with ``action``; a GET only reads."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +41,7 @@ def _page(
     fresh: bool = False,
 ) -> HttpResponse:
     loop = link.loop
-    context: dict[str, object] = {
+    context: dict[str, Any] = {
         "link": link,
         "loop": loop,
         "zone": zone,
@@ -49,13 +51,25 @@ def _page(
     }
     if link.status == BookingLink.Status.OPEN:
         context["slots"] = [state.slot for state in slot_states(loop) if not state.placed]
-        context["options"] = booking.options_for(link, zone, fresh=fresh)
+        try:
+            context["options"] = booking.options_for(link, zone, fresh=fresh)
+        except booking.TooManySearches:
+            context["options"] = []
+            context["problems"] = [
+                *context["problems"],
+                "This page has looked for schedules many times in the last few minutes: "
+                "please wait a few minutes and reload it.",
+            ]
+            status = 429
         context["grid"] = [
             (day, [(cell, booking.cell_ticked(link, cell)) for cell in cells])
             for day, cells in booking.grid(link, zone)
         ]
     elif link.status == BookingLink.Status.BOOKED:
         context["booked"] = booking.booked_rows(link, zone)
+        context["live"] = any(row["live"] for row in context["booked"])
+    else:
+        context["had_interviews"] = link.interviews.exists()
     response = render(request, TEMPLATE, context, status=status)
     # The address is the key: never sent to another site as a referrer, never indexed
     # (same-origin, not no-referrer: the browser then sends "Origin: null" with the
@@ -77,14 +91,14 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return _page(request, link, zone)
     action = request.POST.get("action", "")
-    here = f"{request.path}?tz={zone}"
+    here = f"{request.path}?{urlencode({'tz': zone})}"
     try:
         if action == "book":
             booking.candidate_book(token=token, zone=zone, signed=request.POST.get("option", ""))
         elif action == "availability":
             booking.availability_save(token=token, zone=zone, cells=request.POST.getlist("cell"))
         elif action == "reschedule":
-            if not request.POST.get("confirm"):
+            if not request.POST.get("confirm") and booking.has_live_interviews(link):
                 raise Invalid("Tick the box to confirm that your current times are given up.")
             booking.candidate_reschedule(token=token)
         elif action == "cancel":
@@ -101,8 +115,9 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         except booking.LinkUnusable as problem:
             return _unusable(request, problem)
         # A time just taken: the options shown are stale, so search again (409: the
-        # schedule conflicts with what is true now); anything else is a form to correct.
-        taken = action == "book"
+        # schedule conflicts with what is true now); anything else is a form to correct,
+        # and buys no fresh search.
+        taken = isinstance(error, booking.TimeTaken)
         return _page(
             request,
             link,

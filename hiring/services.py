@@ -18,7 +18,15 @@ from django.utils import timezone
 from hiring import access, limits, privacy, stages
 from hiring.delivery import notifications
 from hiring.errors import Invalid
-from hiring.models import Candidate, Interview, Loop, Notification, Requisition, User
+from hiring.models import (
+    BookingLink,
+    Candidate,
+    Interview,
+    Loop,
+    Notification,
+    Requisition,
+    User,
+)
 
 INTERVIEW_INVITE = "interview.invite"
 INTERVIEW_UPDATE = "interview.update"
@@ -305,6 +313,11 @@ def loop_withdraw(*, loop: Loop, by: User, reason: str) -> int:
         if loop.status == Loop.Status.WITHDRAWN:
             return 0
         stages.advance(loop=loop, to=Loop.Status.WITHDRAWN, by=by, reason=reason)
+        # The candidate's booking link books nothing any more (and its e-mail, if still
+        # queued, is not sent: its renderer finds the link revoked).
+        BookingLink.objects.filter(
+            loop=loop, status__in=[BookingLink.Status.OPEN, BookingLink.Status.BOOKED]
+        ).update(status=BookingLink.Status.REVOKED)
         cancelled = 0
         for interview in _withdrawn_interviews(loop).select_for_update():
             _cancel(interview, status=Interview.Status.CANCELLED)

@@ -162,9 +162,12 @@ def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
         "options": _options(result, zone) if result else [],
         "result": result,
         "link_form": link_form,
-        "links": access.visible(user, BookingLink)
-        .filter(loop=loop)
-        .select_related("created_by")[:10],
+        "links": [
+            {"link": link, "free": booking.availability_words(link, zone)}
+            for link in access.visible(user, BookingLink)
+            .filter(loop=loop)
+            .select_related("created_by")[:10]
+        ],
     }
     return TemplateResponse(request, TEMPLATE, context)
 

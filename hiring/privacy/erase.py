@@ -22,6 +22,7 @@ from hiring.errors import Invalid
 from hiring.models import (
     Attachment,
     AuditEvent,
+    BookingLink,
     Candidate,
     Decision,
     Interview,
@@ -172,6 +173,10 @@ def candidate_anonymise(*, candidate: Candidate, by: User | None = None, reason:
         pending.update(status=Notification.Status.CANCELLED)
         _scrub_history(locked, scrubber)
         _erase_attachments(locked)
+        # Their booking links open nothing any more, and the hours they gave are forgotten.
+        BookingLink.objects.filter(loop__candidate=locked).update(
+            status=BookingLink.Status.REVOKED, availability=[]
+        )
         Notification.objects.filter(recipient_email__iexact=locked.email).update(
             recipient_email=_placeholder_email(locked)
         )

@@ -15,6 +15,7 @@ from hiring import access
 from hiring.models import (
     Attachment,
     AuditEvent,
+    BookingLink,
     Candidate,
     Decision,
     Interview,
@@ -87,6 +88,19 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
     ]
     if data["attachments"]:
         data["attachments_note"] = ATTACHMENTS_NOTE
+    data["booking_links"] = [
+        {
+            "loop": link.loop_id,
+            "status": link.status,
+            "sent_at": json_value(link.created_at),
+            "days_offered": [str(link.first_day), str(link.last_day)],
+            "free": link.availability,  # when the candidate said they are free (UTC)
+            "booked_at": json_value(link.booked_at),
+        }
+        for link in access.visible(by, BookingLink)
+        .filter(loop__candidate=candidate)
+        .order_by("created_at", "pk")
+    ]
     data["audit_events"] = [
         {
             "at": json_value(event.at),

@@ -34,7 +34,7 @@ from django.utils import timezone
 from hiring import privacy, services
 from hiring.delivery import notifications
 from hiring.errors import Invalid
-from hiring.models import BookingLink, Interview, Loop, User
+from hiring.models import AuditEvent, BookingLink, Interview, Loop, User
 from hiring.scheduling import proposals
 from hiring.scheduling.plans import slot_states
 
@@ -49,6 +49,14 @@ CHOICE_MAX_AGE = 60 * 60
 CACHE_SECONDS = 120
 
 Span = tuple[datetime, datetime]
+
+
+class TimeTaken(Invalid):
+    """The schedule picked no longer holds (a time was just taken, or is now too soon): the
+    page searches afresh. Its words are for the candidate, never the recruiter's reasons."""
+
+
+MAX_RESCHEDULES = 3
 
 
 class LinkUnusable(Exception):
@@ -107,7 +115,7 @@ def link_open(token: str, *, lock: bool = False) -> BookingLink:
         raise LinkUnusable(
             "This booking link has run out. Ask your recruiter for a new one.", link=link
         )
-    if link.loop.status not in Loop.OPEN_STATUSES:
+    if link.loop.status not in Loop.OPEN_STATUSES or link.loop.candidate.anonymised_at:
         raise LinkUnusable(
             "This interview process is closed, so there is nothing to book.", link=link
         )
@@ -145,9 +153,11 @@ def booking_link_send(
         raise Invalid("The candidate has no e-mail address to send the link to.")
     valid = valid_days or settings.BOOKING_LINK_DAYS
     with transaction.atomic():
-        BookingLink.objects.filter(loop=loop, status=BookingLink.Status.OPEN).update(
-            status=BookingLink.Status.REVOKED
-        )
+        # One link at a time: an older one, booked or not, can no longer book, reschedule or
+        # cancel what the recruiter has since arranged.
+        BookingLink.objects.filter(
+            loop=loop, status__in=[BookingLink.Status.OPEN, BookingLink.Status.BOOKED]
+        ).update(status=BookingLink.Status.REVOKED)
         link = BookingLink.objects.create(
             loop=loop,
             created_by=by,
@@ -186,7 +196,11 @@ def zone_or_default(link: BookingLink, asked: str | None) -> str:
 
 
 def _earliest() -> datetime:
-    return timezone.now() + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
+    """The soonest an interview may be booked: the notice from now, up to the next whole hour
+    (so the options, and the cache key they are kept under, stay the same for an hour)."""
+    soonest = timezone.now() + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
+    hour = soonest.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == soonest else hour + timedelta(hours=1)
 
 
 def offered_windows(link: BookingLink, zone: str) -> tuple[Span, ...]:
@@ -253,6 +267,7 @@ def options_for(link: BookingLink, zone: str, *, fresh: bool = False) -> list[Op
     cached = None if fresh else cache.get(key)
     if cached is not None:
         return [Option(**item) for item in cached]
+    _count_search(link)
     result = proposals.propose_for(loop=link.loop, windows=windows, count=OPTIONS)
     tz = ZoneInfo(zone)
     options = [
@@ -275,6 +290,27 @@ def options_for(link: BookingLink, zone: str, *, fresh: bool = False) -> list[Op
     return options
 
 
+class TooManySearches(Exception):
+    """The link asked for more fresh schedules than ``SEARCHES_PER_WINDOW`` lately."""
+
+
+SEARCHES_PER_WINDOW, SEARCH_WINDOW_SECONDS = 20, 600
+
+
+def _count_search(link: BookingLink) -> None:
+    """Searching is the expensive part of the page: a link holder gets a bounded number of
+    fresh searches in ten minutes (cached answers are free), whatever zones they try."""
+    key = f"booking-searches:{link.pk}:{int(timezone.now().timestamp()) // SEARCH_WINDOW_SECONDS}"
+    cache.add(key, 0, SEARCH_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        cache.set(key, 1, SEARCH_WINDOW_SECONDS)
+        count = 1
+    if count > SEARCHES_PER_WINDOW:
+        raise TooManySearches
+
+
 def grid(link: BookingLink, zone: str) -> list[tuple[date, list[datetime]]]:
     """The week grid the candidate ticks: each weekday the link offers, with its hourly cells
     (their starts, in ``zone``) from the link's first hour to its last."""
@@ -285,11 +321,13 @@ def grid(link: BookingLink, zone: str) -> list[tuple[date, list[datetime]]]:
     while day <= link.last_day:
         if day.weekday() < 5:
             cells = []
-            cursor = datetime.combine(day, link.day_start, tzinfo=tz)
-            end = datetime.combine(day, link.day_end, tzinfo=tz)
+            utc = ZoneInfo("UTC")
+            # Step in real hours (UTC), so a day the clocks change has no hour twice.
+            cursor = datetime.combine(day, link.day_start, tzinfo=tz).astimezone(utc)
+            end = datetime.combine(day, link.day_end, tzinfo=tz).astimezone(utc)
             while cursor + timedelta(hours=1) <= end:
                 if cursor >= earliest:
-                    cells.append(cursor)
+                    cells.append(cursor.astimezone(tz))
                 cursor += timedelta(hours=1)
             if cells:
                 days.append((day, cells))
@@ -354,7 +392,25 @@ def availability_save(*, token: str, zone: str, cells: list[str]) -> BookingLink
             [a.astimezone(utc).isoformat(), b.astimezone(utc).isoformat()] for a, b in spans
         ]
         link.save(update_fields=["availability", "updated_at"])
+        privacy.audit(
+            action="booking_link.availability",
+            obj=link.loop,
+            by=None,
+            candidate_id=link.loop.candidate_id,
+            after={"link": link.pk, "free": link.availability, "by": "candidate"},
+        )
     return link
+
+
+def availability_words(link: BookingLink, zone: str) -> list[str]:
+    """The hours the candidate said they are free, in ``zone``, for the recruiter."""
+    tz = ZoneInfo(zone)
+    words = []
+    for low, high in link.availability:
+        start = datetime.fromisoformat(low).astimezone(tz)
+        end = datetime.fromisoformat(high).astimezone(tz)
+        words.append(f"{start:%a %d %b} {start:%H:%M}\N{EN DASH}{end:%H:%M}")
+    return words
 
 
 def _valid_zone(zone: str) -> str:
@@ -376,11 +432,22 @@ def candidate_book(*, token: str, zone: str, signed: str) -> list[Interview]:
             raise Invalid("Your interviews are booked already: reschedule them to change.")
         choices = _unsign(link, signed)
         loop = link.loop
+        when = _times_in(choices, zone)
+        if min(choice.starts_at for choice in choices) < _earliest():
+            raise TimeTaken(f"That schedule ({when}) now starts too soon: here are fresh options.")
         candidate = loop.candidate
         if candidate.time_zone != zone:
             candidate.time_zone = zone
-            candidate.save(update_fields=["time_zone", "updated_at"])
-        created = proposals.book_choices(loop=loop, choices=choices)
+            privacy.candidate_save(candidate=candidate, by=None)  # audited, before and after
+        try:
+            created = proposals.book_choices(loop=loop, choices=choices)
+        except Invalid:
+            # The reasons name interviewers' zones, hours, training and calendars: the
+            # recruiter's to read, not a stranger's.
+            raise TimeTaken(
+                f"Someone was just booked into a time of that schedule ({when}): here are "
+                "fresh options."
+            ) from None
         link.status = BookingLink.Status.BOOKED
         link.booked_at = timezone.now()
         link.save(update_fields=["status", "booked_at", "updated_at"])
@@ -396,11 +463,25 @@ def candidate_book(*, token: str, zone: str, signed: str) -> list[Interview]:
     return created
 
 
-def _release(link: BookingLink, reason: str) -> int:
+def _times_in(choices: list[proposals.Choice], zone: str) -> str:
+    tz = ZoneInfo(zone)
+    starts = sorted(choice.starts_at.astimezone(tz) for choice in choices)
+    return f"{starts[0]:%a %d %b} " + ", ".join(f"{t:%H:%M}" for t in starts) + f", {zone}"
+
+
+def _release(link: BookingLink, reason: str, *, forget: bool) -> int:
+    """Cancel what the link booked; ``forget`` also drops them from the link (rescheduling:
+    the link books anew), else they stay listed (cancelling: the recruiter's e-mail says
+    which)."""
     interviews = list(link.interviews.select_for_update().select_related("loop"))
     count = services.interviews_cancel_for_candidate(interviews=interviews, reason=reason)
-    link.interviews.clear()
+    if forget:
+        link.interviews.clear()
     return count
+
+
+def has_live_interviews(link: BookingLink) -> bool:
+    return link.interviews.filter(status=Interview.Status.SCHEDULED).exists()
 
 
 def candidate_reschedule(*, token: str) -> BookingLink:
@@ -411,7 +492,15 @@ def candidate_reschedule(*, token: str) -> BookingLink:
         link = link_open(token, lock=True)
         if link.status != BookingLink.Status.BOOKED:
             raise Invalid("There is no booked schedule to change.")
-        _release(link, "The candidate is rescheduling through their booking link.")
+        done = AuditEvent.objects.filter(
+            action="booking_link.rescheduling", after__link=link.pk
+        ).count()
+        if done >= MAX_RESCHEDULES:
+            raise Invalid(
+                "These interviews have been rescheduled several times already: please reply "
+                "to your recruiter's e-mail to change them."
+            )
+        _release(link, "The candidate is rescheduling through their booking link.", forget=True)
         today = timezone.localdate()
         link.status = BookingLink.Status.OPEN
         link.booked_at = None
@@ -438,7 +527,9 @@ def candidate_cancel(*, token: str) -> BookingLink:
         link = link_open(token, lock=True)
         if link.status == BookingLink.Status.CANCELLED:
             return link
-        cancelled = _release(link, "The candidate cancelled through their booking link.")
+        cancelled = _release(
+            link, "The candidate cancelled through their booking link.", forget=False
+        )
         link.status = BookingLink.Status.CANCELLED
         link.save(update_fields=["status", "updated_at"])
         for recruiter in link.loop.requisition.recruiters.filter(is_active=True).order_by("pk"):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from hiring.delivery.notifications import RenderedEmail, renders
-from hiring.models import BookingLink, Notification
+from hiring.models import BookingLink, Loop, Notification
 from hiring.scheduling import booking, proposals
 from hiring.scheduling.invites import when
 
@@ -26,7 +26,13 @@ def _link(notification: Notification) -> BookingLink | None:
 @renders(booking.CANDIDATE_BOOKING_LINK)
 def render_booking_link(notification: Notification) -> RenderedEmail | None:
     link = _link(notification)
-    if link is None or link.status != BookingLink.Status.OPEN or link.expires_at <= timezone.now():
+    if (
+        link is None
+        or link.status != BookingLink.Status.OPEN
+        or link.expires_at <= timezone.now()
+        or link.loop.status not in Loop.OPEN_STATUSES
+        or link.loop.candidate.anonymised_at is not None
+    ):
         return None
     loop = link.loop
     zone = proposals.candidate_zone(loop)

@@ -114,7 +114,12 @@ def test_the_candidate_books_from_the_emailed_link_on_a_phone(
     assert_no_axe_violations(mobile.page, where="booking page on a phone")
     mobile.page.screenshot(path=str(screenshots / "candidate-booking-390.png"), full_page=True)
 
-    # one tap books the first schedule
+    # nothing is chosen for them: booking without a choice is stopped by the browser
+    mobile.page.get_by_role("button", name="Book this schedule").click()
+    expect(mobile.page.get_by_role("heading", name="Choose your interview times")).to_be_visible()
+    assert loop.interviews.count() == 0
+    # the first schedule, one tap to choose and one to book
+    mobile.page.get_by_role("radio", name="Schedule 1").check()
     mobile.page.get_by_role("button", name="Book this schedule").click()
     expect(mobile.page.get_by_role("heading", name="Your interviews are booked")).to_be_visible()
     assert fits_the_phone(mobile.page)
@@ -177,6 +182,7 @@ def test_without_javascript_the_candidate_says_when_they_are_free_and_books(
 
     first = page.locator(".option").first
     expect(first).to_contain_text("Wed 5 Mar")
+    page.get_by_role("radio", name="Schedule 1").check()
     page.get_by_role("button", name="Book this schedule").click()
     expect(page.get_by_role("heading", name="Your interviews are booked")).to_be_visible()
 
