@@ -14,6 +14,7 @@ import base64
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.urls import reverse
@@ -24,6 +25,7 @@ from sesame.utils import get_query_string
 from hiring.models import Interview, User
 
 GRANTS_SESSION_KEY = "interview_grants"
+GRANT_GRACE_SECONDS = 24 * 3600
 
 
 def scope_for(interview_id: int) -> str:
@@ -76,6 +78,12 @@ def grant_interview(session: SessionBase, *, user: User, interview_id: int, unti
         "auth_hash": auth_hash,
         "until": {str(pk): end for pk, end in ends.items()},
     }
+    if SESSION_KEY not in session:
+        # A session that holds only grants lives as long as its latest grant, and a day more
+        # to say "your link has expired" (the sign-in lifetimes, SESSION_MAX_HOURS and
+        # SESSION_IDLE_MINUTES, are for signed-in sessions: the e-mail link itself can open a
+        # grant again, so ending this one sooner would protect nothing).
+        session.set_expiry(int(max(ends.values()) - time.time()) + GRANT_GRACE_SECONDS)
 
 
 def grant_expired(session: SessionBase, *, interview_id: int) -> bool:
