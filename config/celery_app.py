@@ -4,8 +4,12 @@ import os
 
 from celery import Celery
 
+from config.celery_steps import CatchUpOnConnect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("loopwise")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Deliver what waited in the database as soon as a worker (re)connects to the broker.
+app.steps["consumer"].add(CatchUpOnConnect)

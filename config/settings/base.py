@@ -345,10 +345,15 @@ API_THROTTLE_USER = _rate("API_THROTTLE_USER", "1200/min")
 API_THROTTLE_ANON = _rate("API_THROTTLE_ANON", "60/min")
 
 # The throttles count in the cache: Redis when there is one, so every web process shares
-# the count; otherwise each process counts for itself.
+# the count; otherwise each process counts for itself. With Redis down the cache fails open
+# (config.cache): no rate limits until it returns, never a 500.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -10,6 +10,8 @@ from datetime import timedelta
 from celery import current_app
 from django.db import transaction
 
+from config.outage import BROKER
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,10 +33,7 @@ def enqueue_after_commit(task_name: str) -> None:
         return
 
     def send() -> None:
-        try:
-            current_app.send_task(task_name)
-        except Exception as exc:  # broker unreachable: the sweep catches up
-            logger.warning("could not reach the broker for %s: %s", task_name, exc)
+        _send(task_name)
 
     send.task_name = task_name  # type: ignore[attr-defined]
     transaction.on_commit(send)
@@ -48,7 +47,22 @@ def enqueue_retry(task_name: str, delay: timedelta) -> None:
     ahead: scheduled work is rows); anything longer waits for the beat sweep of the task."""
     if delay > SOON:
         return
+    _send(task_name, countdown=max(delay.total_seconds(), 0.0))
+
+
+def _send(task_name: str, countdown: float | None = None) -> None:
+    """Send a nudge unless the broker is known to be down. A nudge is only a hint: the rows
+    are the truth, and a worker reconnecting to the broker (config.celery_steps) or beat's
+    sweep delivers them, so an outage costs a request no wait and the log one line a minute."""
+    if not BROKER.available():
+        return
     try:
-        current_app.send_task(task_name, countdown=max(delay.total_seconds(), 0.0))
-    except Exception as exc:  # broker unreachable: the sweep catches up
-        logger.warning("could not schedule the retry nudge %s: %s", task_name, exc)
+        current_app.send_task(task_name, countdown=countdown)
+    except Exception as exc:  # broker unreachable: the reconnect catch-up or the sweep
+        BROKER.failed(
+            exc,
+            f"could not reach the broker for {task_name}: the work waits in the database until "
+            "a worker reconnects (or beat's sweep)",
+        )
+        return
+    BROKER.succeeded()
