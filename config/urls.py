@@ -24,5 +24,6 @@ urlpatterns = [
     path("book/<str:token>/", booking_views.book, name="booking"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("scim/v2/", include("signin.scim.urls")),  # provisioning: the IdP's token only
     path("", include("scorecards.urls")),
 ]

@@ -318,6 +318,18 @@ if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
     )
 API_TOKEN_LAST_USED_SECONDS = 60
 
+# SCIM provisioning (signin.scim) at /scim/v2/: the identity provider's bearer token is kept
+# as its SHA-256 (64 hex characters); empty turns SCIM off (every request is a 401).
+SCIM_TOKEN_SHA256 = env_str("SCIM_TOKEN_SHA256", "").strip().lower()
+if SCIM_TOKEN_SHA256 and not re.fullmatch(r"[0-9a-f]{64}", SCIM_TOKEN_SHA256):
+    raise ImproperlyConfigured("SCIM_TOKEN_SHA256 is the SHA-256 of the token: 64 hex characters.")
+# The identity provider's groups SCIM manages, as "their name=Loopwise group" pairs. Only the
+# Recruiters group exists: hiring managers and interviewers come from a requisition's staffing.
+SCIM_GROUPS = {
+    theirs.strip(): (ours.strip() or theirs.strip())
+    for theirs, _, ours in (p.partition("=") for p in env_list("SCIM_GROUPS", ["Recruiters"]))
+}
+
 # Sessions (signin.sessions): signed out after SESSION_IDLE_MINUTES without a request, and
 # SESSION_MAX_HOURS after signing in however busy.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)

@@ -102,6 +102,16 @@ SITE: dict[str, Any] = {
     "account/": "any_user",
     "account/tokens/revoke/": ("nobody", "any_user"),
     "account/sign-out-everywhere/": ("nobody", "any_user"),  # POST not sent: see conftest
+    # SCIM provisioning (issue 16, signin.scim): the identity provider's bearer token alone
+    # opens these (tests/test_scim.py); no session, however privileged, and no API token does.
+    "scim/v2/": "nobody",
+    "scim/v2/Users": "nobody",
+    "scim/v2/Users/<str:scim_id>": "nobody",
+    "scim/v2/Groups": "nobody",
+    "scim/v2/Groups/<str:scim_id>": "nobody",
+    "scim/v2/ServiceProviderConfig": "nobody",
+    "scim/v2/ResourceTypes": "nobody",
+    "scim/v2/Schemas": "nobody",
 }
 
 # Every registered ModelAdmin: (changelist, add, change, delete, history), each a rule or a
