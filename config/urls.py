@@ -5,13 +5,17 @@ from django.urls import include, path
 import config.ids  # noqa: F401  (registers <id:...>, used below)
 from hiring import attachments, booking_views, calendar_views
 from hiring import views as hiring_views
+from signin import oidc
 from signin import views as signin_views
 
 urlpatterns = [
     path("healthz", hiring_views.healthz, name="healthz"),
     path("", hiring_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signs out of Loopwise, then of the identity provider after a single sign-on.
+    path("logout/", oidc.LogoutView.as_view(), name="logout"),
+    path("oidc/start/", oidc.start, name="oidc_start"),
+    path("oidc/callback/", oidc.callback, name="oidc_callback"),
     path("account/", signin_views.account, name="account"),
     path("account/tokens/revoke/", signin_views.revoke, name="account_token_revoke"),
     path(

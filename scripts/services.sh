@@ -42,6 +42,11 @@ install() {
     echo "Installing axe-core for the browser tests (npm ci)..." >&2
     (cd "$root" && npm ci --no-audit --no-fund >&2)
   fi
+  # oidc-provider, pinned in tests/oidc/package-lock.json: the single sign-on tests' provider.
+  if [ ! -f "$root/tests/oidc/node_modules/oidc-provider/package.json" ]; then
+    echo "Installing the test OpenID Connect provider (npm ci)..." >&2
+    (cd "$root/tests/oidc" && npm ci --no-audit --no-fund >&2)
+  fi
 }
 
 start() {

@@ -96,8 +96,11 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # With LOCAL_PASSWORD_LOGIN off, refuses password sign-ins but superusers' (signin.oidc).
+    "signin.oidc.PasswordLoginGate",
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",  # magic links in e-mails, scoped to one scorecard
+    "signin.oidc.OIDCBackend",  # sessions signed in through the identity provider
 ]
 SESAME_MAX_AGE = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7, minimum=1) * 24 * 3600
 SESAME_TOKEN_NAME = "sesame"
@@ -335,6 +338,35 @@ SCIM_GROUPS = {
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
 SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
+# Single sign-on with OpenID Connect (signin.oidc): on when the client id, its secret and the
+# provider's discovery document (or its endpoints) are set. The role claim's values map to
+# roles (OIDC_ROLE_MAP "value=role,..."; roles: recruiter, hiring_manager, interviewer);
+# superuser is not a role a claim can grant.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY_URL = env_str("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # without discovery, the endpoints below
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your company account")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_ROLE_CLAIM = env_str("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = {
+    value.strip(): role.strip()
+    for value, _, role in (item.partition("=") for item in env_list("OIDC_ROLE_MAP", []))
+}
+if not set(OIDC_ROLE_MAP.values()) <= {"recruiter", "hiring_manager", "interviewer"}:
+    raise ImproperlyConfigured(
+        f"OIDC_ROLE_MAP={OIDC_ROLE_MAP!r} may map to recruiter, hiring_manager or interviewer "
+        "only (a claim never makes a superuser)."
+    )
+OIDC_ALLOWED_EMAIL_DOMAINS = env_list("OIDC_ALLOWED_EMAIL_DOMAINS", [])  # empty: any
+# Off: only superusers (the break-glass accounts) may sign in with a password.
+LOCAL_PASSWORD_LOGIN = env_bool("LOCAL_PASSWORD_LOGIN", True)
 
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)

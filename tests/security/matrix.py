@@ -79,6 +79,9 @@ SITE: dict[str, Any] = {
     "": "any_user",
     "login/": "public",
     "logout/": ("nobody", "public"),  # Django 5 signs out on POST only
+    # Single sign-on: 404 here, where it is not configured (tests/test_oidc.py drives it).
+    "oidc/start/": "nobody",
+    "oidc/callback/": "nobody",
     "interviews/": "any_user",
     "interviews/calendar/": "any_user",  # one's own calendars only (hiring.access)
     # The candidate's booking page: the signed link is the permission, and a made-up one
