@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-from config.celery_steps import CatchUpOnConnect
+from config.celery_steps import CatchUpOnConnect, WorkerHeartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -13,3 +13,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Deliver what waited in the database as soon as a worker (re)connects to the broker.
 app.steps["consumer"].add(CatchUpOnConnect)
+# Each worker's sign of life for /readyz.
+app.steps["worker"].add(WorkerHeartbeat)

@@ -1,5 +1,7 @@
 """Worker bootsteps (registered in ``config.celery_app``).
 
+``WorkerHeartbeat``: the worker's sign of life for ``/readyz`` (``hiring.heartbeats``).
+
 ``CatchUpOnConnect``: Celery restarts a worker's consumer blueprint every time its broker
 connection comes back, so this step's ``start`` runs on the first connection and on every
 reconnection. It sends the delivery sweeps at once: work committed while the broker was
@@ -35,3 +37,21 @@ class CatchUpOnConnect(bootsteps.StartStopStep):
             return
         logger.info("connected to the broker: sent the delivery sweeps to catch up")
 
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Writes this worker's heartbeat (``hiring.heartbeats``) from a thread of the main
+    process, for ``/readyz``: whatever the pool and the broker are doing."""
+
+    def __init__(self, w: Any, **kwargs: Any) -> None:
+        super().__init__(w, **kwargs)
+        self.thread: Any = None
+
+    def start(self, w: Any) -> None:
+        from hiring.heartbeats import WORKER, HeartbeatThread  # Django is set up by now
+
+        self.thread = HeartbeatThread(f"{WORKER}{w.hostname}")
+        self.thread.start()
+
+    def stop(self, w: Any) -> None:
+        if self.thread is not None:
+            self.thread.stop()

@@ -10,6 +10,7 @@ from signin import views as signin_views
 
 urlpatterns = [
     path("healthz", hiring_views.healthz, name="healthz"),
+    path("readyz", hiring_views.readyz, name="readyz"),
     path("", hiring_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     # Signs out of Loopwise, then of the identity provider after a single sign-on.
@@ -31,3 +32,6 @@ urlpatterns = [
     path("scim/v2/", include("signin.scim.urls")),  # provisioning: the IdP's token only
     path("", include("scorecards.urls")),
 ]
+
+# A database that cannot be reached answers a clean 503 (JSON under /api/), not a 500.
+handler500 = "config.errors.server_error"

@@ -199,6 +199,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 if CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Celery's default scheduler, writing beat's heartbeat for /readyz (hiring.heartbeats).
+CELERY_BEAT_SCHEDULER = "hiring.heartbeats:HeartbeatScheduler"
+# /readyz: not ready when a worker's or beat's heartbeat (written every 15 s) is older than
+# this, or when committed work has waited in the outbox longer than this.
+READINESS_HEARTBEAT_SECONDS = env_int("READINESS_HEARTBEAT_SECONDS", 90, minimum=30)
+READINESS_OUTBOX_LAG_SECONDS = env_int("READINESS_OUTBOX_LAG_SECONDS", 300, minimum=60)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "nightly-calibration": {
         "task": "scorecards.tasks.nightly_calibration",

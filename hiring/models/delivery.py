@@ -269,3 +269,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (``hiring.heartbeats``): each worker
+    (``worker <hostname>``) and the scheduler (``beat``) write theirs every few seconds, and
+    ``/readyz`` reports any that has gone quiet."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

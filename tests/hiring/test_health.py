@@ -1,16 +1,82 @@
+"""/healthz is liveness (the process answers, whatever its dependencies); /readyz is
+readiness: the database, the broker, the workers' and beat's heartbeats, the outbox lag."""
+
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+
+from config.celery_app import app
+from hiring import heartbeats
+from hiring.models import OutboxEvent
+from hiring.models.delivery import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
+@pytest.fixture
+def alive():
+    """A worker and beat that reported just now."""
+    heartbeats.record("worker w1@host")
+    heartbeats.record(heartbeats.BEAT)
+
+
+def test_healthz_answers_whatever_the_dependencies(client, broker_down):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok"}
 
 
-def test_healthz_is_503_when_the_broker_is_down(client, broker_down):
-    response = client.get("/healthz")
+def test_readyz_is_ready_when_everything_reports(client, alive):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["problems"] == []
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True,
+        "broker": True,
+        "worker": True,
+        "beat": True,
+        "outbox": True,
+    }
+
+
+def test_readyz_is_503_naming_a_broker_that_is_down(client, alive, broker_down):
+    response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["broker"] == "down"
-    assert response.json()["database"] == "ok"
+    assert response.json()["status"] == "not ready"
+    assert [p.split(":")[0] for p in response.json()["problems"]] == ["broker"]
+
+
+def test_readyz_is_503_when_no_worker_ever_reported(client):
+    heartbeats.record(heartbeats.BEAT)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["worker: no worker has ever reported (is one running?)"]
+
+
+def test_readyz_is_503_when_outbox_work_waits_too_long(client, alive, settings):
+    settings.READINESS_OUTBOX_LAG_SECONDS = 300
+    OutboxEvent.objects.create(
+        topic="test.waiting", available_at=timezone.now() - timedelta(minutes=10)
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    outbox = response.json()["checks"]["outbox"]
+    assert outbox["ok"] is False
+    assert outbox["backlog"] == 1
+    assert 600 <= outbox["lag_seconds"] < 660
+
+
+def test_beats_scheduler_writes_its_heartbeat_as_it_ticks(tmp_path):
+    scheduler = heartbeats.HeartbeatScheduler(
+        app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True
+    )
+    scheduler.setup_schedule()
+    try:
+        assert scheduler.tick() <= heartbeats.HEARTBEAT_SECONDS
+    finally:
+        scheduler.close()
+    seen = Heartbeat.objects.get(name=heartbeats.BEAT).seen_at
+    assert timezone.now() - seen < timedelta(seconds=30)
