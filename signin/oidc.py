@@ -45,7 +45,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -307,7 +307,11 @@ def callback(request: HttpRequest) -> HttpResponse:
             request, f"{provider_name()} cannot be reached just now: try again shortly.", 502
         )
     try:
-        user = user_for_claims(claims)
+        try:
+            user = user_for_claims(claims)
+        except IntegrityError:
+            # Two first sign-ins of one person at once: the other created the account.
+            user = user_for_claims(claims)
     except Refused as refusal:
         return _refused(request, str(refusal))
     wanted = request.session.pop(NEXT, "")

@@ -214,3 +214,36 @@ def test_a_password_sign_out_stays_in_loopwise(client: Client, sso: Any) -> None
     response = client.post("/logout/")
     assert response.status_code == 302
     assert response["Location"] == "/login/"
+
+
+def test_after_sign_in_the_person_lands_where_they_were_going_and_only_here(
+    client: Client, sso: Any
+) -> None:
+    start = client.get("/oidc/start/", {"next": "/account/"})
+    back = sign_in_at_provider(requests.Session(), start["Location"], "hank", CALLBACK)
+    assert client.get(back.removeprefix("http://testserver"))["Location"] == "/account/"
+
+    other = Client()
+    start = other.get("/oidc/start/", {"next": "https://elsewhere.test/phish"})
+    back = sign_in_at_provider(requests.Session(), start["Location"], "hank", CALLBACK)
+    assert other.get(back.removeprefix("http://testserver"))["Location"] == "/"
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_told(client: Client, sso: Any) -> None:
+    response = client.get(
+        "/oidc/callback/", {"error": "access_denied", "error_description": "End-User aborted"}
+    )
+    assert response.status_code == 403
+    assert "Example SSO did not sign you in: End-User aborted." in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_a_deactivated_person_loses_their_provider_session_at_once(
+    client: Client, sso: Any
+) -> None:
+    assert sign_in(client, "hank").status_code == 302
+    User.objects.filter(email="hank@example.com").update(is_active=False)  # no signals
+    assert not signed_in(client)
+    response = sign_in(Client(), "hank")
+    assert response.status_code == 403
+    assert "deactivated" in response.content.decode()
