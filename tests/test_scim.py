@@ -24,12 +24,14 @@ from tests.conftest import World
 from tests.factories import UserFactory
 from tests.tokens import api_client, bearer
 
-pytestmark = pytest.mark.django_db
+# Also on SQLite (what `make run` uses): an identity provider may provision a small install.
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TOKEN = "scim-test-token-0123456789abcdefghijklmnopqrstuvwxyz"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 
@@ -397,6 +399,34 @@ def test_only_the_mapped_groups_exist_for_scim(scim, settings):
     unknown = scim("PATCH", "Groups/999999", patch({"op": "add", "path": "members", "value": []}))
     assert unknown.status_code == 404
     assert scim("POST", "Groups", {"displayName": "Auditors"}).status_code == 501
+    pushed = scim("POST", "Groups", {"schemas": [GROUP], "displayName": "loopwise recruiters"})
+    assert pushed.status_code == 409  # Okta's group push then links to ours
+    assert not Group.objects.filter(name__iexact="loopwise recruiters").exists()
+
+
+def test_okta_replaces_the_members_with_a_put_and_entra_can_leave_them_out(scim):
+    ada, _ = created_user(scim, OKTA_CREATE)
+    gn, _ = created_user(scim, ENTRA_CREATE)
+    group = recruiters_group(scim)
+    scim(
+        "PATCH",
+        f"Groups/{group['id']}",
+        patch({"op": "add", "path": "members", "value": [{"value": str(ada.pk)}]}),
+    )
+
+    response = scim(
+        "PUT",
+        f"Groups/{group['id']}",
+        {"schemas": [GROUP], "displayName": "Recruiters", "members": [{"value": str(gn.pk)}]},
+    )
+
+    assert [m["value"] for m in response.json()["members"]] == [str(gn.pk)]
+    assert User.objects.get(pk=gn.pk).is_staff
+    assert not User.objects.get(pk=ada.pk).is_staff
+    renamed = scim("PUT", f"Groups/{group['id']}", {"displayName": "Admins", "members": []})
+    assert renamed.status_code == 400
+    slim = scim.get('Groups?excludedAttributes=members&filter=displayName+eq+"Recruiters"')
+    assert "members" not in slim.json()["Resources"][0]
 
 
 def test_discovery_endpoints_answer_with_the_token(scim):

@@ -122,18 +122,23 @@ def user_resource(user: User, base_url: str) -> dict[str, Any]:
     }
 
 
-def group_resource(scim_name: str, group: Group, base_url: str) -> dict[str, Any]:
-    members = managed_users().filter(groups=group).order_by("pk")
-    return {
+def group_resource(
+    scim_name: str, group: Group, base_url: str, *, members: bool = True
+) -> dict[str, Any]:
+    """``members``: False when the request said ``excludedAttributes=members`` (Entra ID
+    asks so when it only wants the group's id)."""
+    resource: dict[str, Any] = {
         "schemas": [GROUP_SCHEMA],
         "id": str(group.pk),
         "displayName": scim_name,
-        "members": [
-            {"value": str(u.pk), "display": u.username, "$ref": f"{base_url}/Users/{u.pk}"}
-            for u in members
-        ],
         "meta": {"resourceType": "Group", "location": f"{base_url}/Groups/{group.pk}"},
     }
+    if members:
+        resource["members"] = [
+            {"value": str(u.pk), "display": u.username, "$ref": f"{base_url}/Users/{u.pk}"}
+            for u in managed_users().filter(groups=group).order_by("pk")
+        ]
+    return resource
 
 
 # --- Finding -----------------------------------------------------------------------------------
@@ -473,6 +478,16 @@ def group_patch(scim_name: str, group: Group, body: dict[str, Any]) -> None:
     if group.name == RECRUITERS_GROUP and changed:
         _follow_recruiters(changed)
     log.info("SCIM changed the members of %s: %s", scim_name, sorted(changed))
+
+
+def group_replace(scim_name: str, group: Group, body: dict[str, Any]) -> None:
+    """A whole Group (PUT, as some Okta integrations send): its name must stay, its members
+    become exactly those listed."""
+    name = body.get("displayName")
+    if name is not None and name != scim_name:
+        raise ScimError(400, "Group names are set by Loopwise's SCIM_GROUPS.", "mutability")
+    operation = {"op": "replace", "path": "members", "value": body.get("members") or []}
+    group_patch(scim_name, group, {"schemas": [PATCH_SCHEMA], "Operations": [operation]})
 
 
 def _remove(group: Group, people: list[User]) -> set[int]:

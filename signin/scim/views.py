@@ -157,24 +157,44 @@ def user(request: HttpRequest, scim_id: str) -> HttpResponse:
 @scim_endpoint(("GET", "POST"))
 def groups(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        # A pushed group that is one of ours already exists: the provider then links to it.
+        name = body_of(request).get("displayName")
+        if isinstance(name, str) and any(
+            ours.lower() == name.lower() for ours, _ in resources.managed_groups()
+        ):
+            raise ScimError(409, f"The group {name!r} exists: link to it.", "uniqueness")
         raise ScimError(501, "Loopwise's groups are set by its SCIM_GROUPS setting.")
     root = base_url(request)
     start, count = _page(request)
     found = resources.groups_matching(request.GET.get("filter"))
     page = found[start - 1 : start - 1 + count]
+    members = _with_members(request)
     return list_response(
-        [resources.group_resource(name, group, root) for name, group in page], len(found), start
+        [resources.group_resource(n, g, root, members=members) for n, g in page],
+        len(found),
+        start,
     )
+
+
+def _with_members(request: HttpRequest) -> bool:
+    excluded = request.GET.get("excludedAttributes", "")
+    return "members" not in {name.strip().lower() for name in excluded.split(",")}
 
 
 @scim_endpoint(("GET", "PATCH", "PUT", "DELETE"))
 def group(request: HttpRequest, scim_id: str) -> HttpResponse:
     scim_name, found = resources.group_by_id(scim_id)
-    if request.method in ("PUT", "DELETE"):
+    if request.method == "DELETE":
         raise ScimError(501, "Loopwise's groups are set by its SCIM_GROUPS setting.")
     if request.method == "PATCH":
         resources.group_patch(scim_name, found, body_of(request))
-    return scim_json(resources.group_resource(scim_name, found, base_url(request)))
+    elif request.method == "PUT":
+        resources.group_replace(scim_name, found, body_of(request))
+    return scim_json(
+        resources.group_resource(
+            scim_name, found, base_url(request), members=_with_members(request)
+        )
+    )
 
 
 # --- Discovery (RFC 7643 §5-7) -----------------------------------------------------------------
