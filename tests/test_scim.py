@@ -19,6 +19,7 @@ from hiring.models import User
 from hiring.roles import RECRUITERS_GROUP
 from scorecards.magic_links import magic_link_url
 from scorecards.models import Scorecard
+from signin.oidc import Refused, user_for_claims
 from tests.api.conftest import submit_scorecard
 from tests.conftest import World
 from tests.factories import UserFactory
@@ -159,6 +160,25 @@ def test_okta_creates_a_person_who_exists_without_a_password_and_can_sign_in(sci
     again = scim("POST", "Users", OKTA_CREATE)
     assert again.status_code == 409
     assert again.json()["scimType"] == "uniqueness"
+
+
+def test_the_identity_providers_sign_in_finds_the_account_scim_made(scim, settings):
+    """SCIM and single sign-on meet at the e-mail address: the person Okta provisioned is
+    the one who signs in through it (no second account), until SCIM deactivates them."""
+    settings.OIDC_ROLE_MAP = {"Everyone": "interviewer"}
+    person, _ = created_user(scim, OKTA_CREATE)
+    claims = {
+        "sub": "00ujl29u0le5T6Aj10h7",
+        "email": "Ada.Lovelace@example.com",
+        "email_verified": True,
+        "groups": ["Everyone"],
+    }
+
+    assert user_for_claims(claims).pk == person.pk
+    assert User.objects.filter(email__iexact="ada.lovelace@example.com").count() == 1
+    deactivate_by_okta(scim, person)
+    with pytest.raises(Refused, match="deactivated"):
+        user_for_claims(claims)
 
 
 def test_entra_id_creates_a_person_with_their_work_address_and_time_zone(scim):
