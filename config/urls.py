@@ -5,7 +5,7 @@ from django.urls import include, path
 import config.ids  # noqa: F401  (registers <id:...>, used below)
 from hiring import attachments, booking_views, calendar_views
 from hiring import views as hiring_views
-from signin import oidc
+from signin import oidc, two_factor_views
 from signin import views as signin_views
 
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
         signin_views.sign_out_everywhere,
         name="sign_out_everywhere",
     ),
+    path("account/two-factor/", two_factor_views.manage, name="two_factor"),
+    path("account/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("account/two-factor/reset/", two_factor_views.reset, name="two_factor_reset"),
     path("attachments/<id:pk>/", attachments.download, name="attachment_download"),
     path("interviews/calendar/", calendar_views.calendars, name="calendars"),
     path("book/<str:token>/", booking_views.book, name="booking"),

@@ -86,3 +86,20 @@ class ApiTokenAdmin(PolicyAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # revoked, never deleted: the owner sees what became of it
+
+
+# Two-factor devices (django-otp) are set up, replaced and reset on /account/two-factor/
+# (signin.two_factor), never edited here: the plugins' own admin pages would let an
+# administrator read a secret or make a device for someone else.
+def _otp_admin_off() -> None:
+    from django_otp.plugins.otp_static import admin as _static_admin  # noqa: F401
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp import admin as _totp_admin  # noqa: F401
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_otp_admin_off()

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "hiring",
     "scorecards",
     "axes",
+    # Two-factor for password sign-ins (signin.two_factor): authenticator apps, recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "signin",
 ]
 
@@ -51,10 +55,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signs out a session idle too long or past its lifetime (SESSION_* below).
     "signin.sessions.SessionLifetimeMiddleware",
+    # Which second factor this session passed (signin.two_factor asks for it below).
+    "django_otp.middleware.OTPMiddleware",
     "config.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # A password session owing its second factor (or an enrolment TWO_FACTOR_REQUIRED_FOR
+    # demands) reaches only that page; after the policy headers, so its redirects carry them.
+    "signin.two_factor.TwoFactorMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -373,6 +382,12 @@ if not set(OIDC_ROLE_MAP.values()) <= {"recruiter", "hiring_manager", "interview
 OIDC_ALLOWED_EMAIL_DOMAINS = env_list("OIDC_ALLOWED_EMAIL_DOMAINS", [])  # empty: any
 # Off: only superusers (the break-glass accounts) may sign in with a password.
 LOCAL_PASSWORD_LOGIN = env_bool("LOCAL_PASSWORD_LOGIN", True)
+
+# Two-factor authentication (signin.two_factor) for password sign-ins: who must enrol before
+# reaching anything else (superusers, recruiters, everyone; empty: nobody, all may opt in).
+TWO_FACTOR_REQUIRED_FOR = env_list("TWO_FACTOR_REQUIRED_FOR", ["superusers", "recruiters"])
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Loopwise")  # the name authenticator apps show
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The REST API keeps the first answer to a POST with an Idempotency-Key this long.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)

@@ -47,3 +47,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"},
 }
+# Tests sign recruiters and superusers in with force_login and the login form; two-factor's own
+# tests (tests/test_two_factor.py) turn the production default back on.
+TWO_FACTOR_REQUIRED_FOR = []

@@ -116,6 +116,11 @@ SITE: dict[str, Any] = {
     "scim/v2/ServiceProviderConfig": "nobody",
     "scim/v2/ResourceTypes": "nobody",
     "scim/v2/Schemas": "nobody",
+    # One's own two-factor (set up, new recovery codes, off; the code after a password
+    # sign-in); a superuser resets someone else's.
+    "account/two-factor/": "any_user",
+    "account/two-factor/verify/": "any_user",
+    "account/two-factor/reset/": "superuser",
 }
 
 # Every registered ModelAdmin: (changelist, add, change, delete, history), each a rule or a
