@@ -34,7 +34,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not database_unavailable(sys.exc_info()[1]):
         return defaults.server_error(request)
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if request.path == "/readyz":  # a session cookie sent with the probe failed to load
+        response = JsonResponse(
+            {"status": "not ready", "problems": ["database: the database cannot be reached"]},
+            status=503,
+        )
+    elif request.path.startswith("/api/"):
         response = JsonResponse(
             {"detail": "Service unavailable: the database cannot be reached. Try again later."},
             status=503,
