@@ -50,6 +50,9 @@ from hiring.models import (
     CalendarSource,
     Candidate,
     CaseExercise,
+    Debrief,
+    DebriefComment,
+    DebriefOutcome,
     Decision,
     Dimension,
     Interview,
@@ -345,6 +348,25 @@ def _decisions(user: User) -> QuerySet[Decision]:
     return Decision.objects.filter(loop__in=loops_with_feedback(user).values("pk"))
 
 
+def _debriefs(user: User) -> QuerySet[Debrief]:
+    """A debrief meeting's time and place: whoever sees the loop (its staff, its panel, who
+    are invited to it)."""
+    return Debrief.objects.filter(loop__in=_loops(user).values("pk"))
+
+
+def _debrief_comments(user: User) -> QuerySet[DebriefComment]:
+    """The debrief discussion quotes the panel's feedback: only whoever may read the loop's
+    summary reads it (staff, not while they owe a scorecard there)."""
+    if _all(user):
+        return DebriefComment.objects.all()
+    return DebriefComment.objects.filter(loop__in=loops_with_feedback(user).values("pk"))
+
+
+def _debrief_outcomes(user: User) -> QuerySet[DebriefOutcome]:
+    """Recorded with a decision, read like it."""
+    return DebriefOutcome.objects.filter(decision__in=_decisions(user).values("pk"))
+
+
 def _scorecards(user: User) -> QuerySet[Scorecard]:
     """Every scorecard ``user`` may read:
 
@@ -575,6 +597,9 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Loop: _loops,
     Interview: _interviews,
     Decision: _decisions,
+    Debrief: _debriefs,
+    DebriefComment: _debrief_comments,
+    DebriefOutcome: _debrief_outcomes,
     Scorecard: _scorecards,
     ScorecardRevision: _revisions,
     DimensionRating: _ratings,
@@ -661,6 +686,20 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
     (Loop, "read_feedback"): (
         lambda u, o: _in(loops_staffed(u), o) and not feedback_withheld_for(u, o),
         BLIND_REFUSAL,
+    ),
+    # Debriefs (issue 18): the recruiters schedule the meeting; whoever may read the summary
+    # takes part in its discussion, and only a comment's author deletes it.
+    (Loop, "schedule_debrief"): (
+        lambda u, o: _in(loops_recruited(u), o),
+        "Only the requisition's recruiters schedule its debrief.",
+    ),
+    (Loop, "discuss"): (
+        lambda u, o: _in(loops_staffed(u), o) and not feedback_withheld_for(u, o),
+        BLIND_REFUSAL,
+    ),
+    (DebriefComment, "delete"): (
+        lambda u, o: o.author_id == u.pk and _in(_debrief_comments(u), o),
+        "Only a comment's author deletes it.",
     ),
     (Loop, "decide"): (
         lambda u, o: _may_decide(u, o),

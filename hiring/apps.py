@@ -13,7 +13,12 @@ class HiringConfig(AppConfig):
         # events.
         from hiring.delivery import webhooks  # noqa: F401
         from hiring.roles import ensure_recruiters_group
-        from hiring.scheduling import booking_emails, invites, writeback  # noqa: F401
+        from hiring.scheduling import (  # noqa: F401
+            booking_emails,
+            debrief_emails,
+            invites,
+            writeback,
+        )
 
         # Both apps' permissions exist only once each has migrated: run after either.
         post_migrate.connect(ensure_recruiters_group, sender=self)

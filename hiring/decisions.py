@@ -10,12 +10,13 @@ change is audited and announced through the outbox in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import access, limits, privacy, stages
+from hiring import access, debriefs, limits, privacy, stages
 from hiring.delivery import outbox
 from hiring.errors import Invalid, Refused
 from hiring.models import Candidate, Decision, Loop, RoleProfile, User
@@ -65,6 +66,8 @@ def decision_record(
     outcome: str,
     rationale: str,
     level_offered: RoleProfile | None = None,
+    debrief_outcome: str = "",
+    attendees: Sequence[User] = (),
     by: User,
 ) -> Decision:
     """Record ``by``'s decision on ``loop``; the previous one is kept as history.
@@ -72,7 +75,8 @@ def decision_record(
     Raises PermissionDenied unless ``by`` is the requisition's hiring manager or a superuser
     who does not owe a scorecard on the loop, and ValidationError (with field keys) for a
     missing rationale, an unknown outcome, a level off the role's ladder, a withdrawn loop or
-    an anonymised candidate."""
+    an anonymised candidate. ``debrief_outcome`` (held, not needed, skipped) and who
+    ``attendees`` the debrief are recorded with the decision and audited with it."""
     access.check(by, "decide", loop)
     if access.feedback_withheld_for(by, loop):
         raise Refused(access.BLIND_REFUSAL)
@@ -88,6 +92,7 @@ def decision_record(
         errors["level_offered"] = "Offer a level on this role's ladder."
     if level_offered is not None and outcome != Decision.Outcome.HIRE:
         errors["level_offered"] = "A level is offered only with a hire."
+    errors.update(debriefs.outcome_errors(loop=loop, outcome=debrief_outcome, attendees=attendees))
     if errors:
         raise Invalid(errors)
 
@@ -115,6 +120,7 @@ def decision_record(
             decided_at=timezone.now(),
             is_current=True,
         )
+        debriefs.outcome_record(decision=decision, outcome=debrief_outcome, attendees=attendees)
         status_before = locked.status
         # The decision's own audit event records the change of stage.
         stages.advance(loop=locked, to=Loop.Status.DECIDED, by=None)
@@ -125,7 +131,11 @@ def decision_record(
             by=by,
             candidate_id=locked.candidate_id,
             before={"loop_status": status_before, "decision": _snapshot(previous)},
-            after={"loop_status": locked.status, "decision": _snapshot(decision)},
+            after={
+                "loop_status": locked.status,
+                "decision": _snapshot(decision),
+                "debrief": debriefs.outcome_snapshot(debrief_outcome, attendees),
+            },
         )
         outbox.emit(
             "decision.recorded",

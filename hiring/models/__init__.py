@@ -9,6 +9,7 @@ from hiring.models.audit import AuditEvent
 from hiring.models.base import TimeStamped, User
 from hiring.models.booking import BookingLink
 from hiring.models.calendars import BusyBlock, CalendarSource, CalendarWrite
+from hiring.models.debriefs import Debrief, DebriefComment, DebriefOutcome
 from hiring.models.delivery import (
     WEBHOOK_EVENTS,
     IdempotencyRecord,
@@ -41,6 +42,9 @@ __all__ = [
     "CalendarWrite",
     "Candidate",
     "CaseExercise",
+    "Debrief",
+    "DebriefComment",
+    "DebriefOutcome",
     "Decision",
     "Dimension",
     "IdempotencyRecord",

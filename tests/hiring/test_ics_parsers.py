@@ -349,3 +349,54 @@ def test_the_migration_keeps_the_uid_invites_already_carried(
     }
     schedule = ics_to(sent, world.loop.candidate.email).times()
     assert f"interview-{invited_before.pk}-candidate@localhost" in schedule
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "UTC"])
+def test_debrief_invite_update_and_cancel_read_the_same_in_icalendar_and_vobject(
+    world: World,
+    recruiter: User,
+    hiring_manager: User,
+    inbox: Inbox,  # noqa: F811
+    zone: str,
+) -> None:
+    """Issue 18: the debrief's invite is written with the same machinery, read alike."""
+    from hiring import debriefs
+    from hiring.models import Loop
+
+    # given a loop ready for debrief
+    Loop.objects.filter(pk=world.loop.pk).update(status=Loop.Status.READY_FOR_DEBRIEF)
+    local = datetime(2031, 12, 8, 14, 0, tzinfo=ZoneInfo(zone))
+    # when the recruiter schedules the debrief, then moves it
+    debrief = debriefs.debrief_schedule(
+        loop=world.loop,
+        starts_at=local,
+        ends_at=local + timedelta(minutes=45),
+        time_zone=zone,
+        location="Room 2",
+        by=recruiter,
+    )
+    deliver_due()
+    invite = ics_to(inbox.take(), hiring_manager.email)
+    # then every reader agrees on its instants, under its own UID
+    assert invite.method == "REQUEST"
+    assert invite.times() == {debrief.calendar_uid: (local, local + timedelta(minutes=45))}
+    moved = local + timedelta(days=7)
+    debriefs.debrief_schedule(
+        loop=world.loop,
+        starts_at=moved,
+        ends_at=moved + timedelta(hours=1),
+        time_zone=zone,
+        location="Room 2",
+        by=recruiter,
+    )
+    deliver_due()
+    update = ics_to(inbox.take(), hiring_manager.email)
+    assert update.times() == {debrief.calendar_uid: (moved, moved + timedelta(hours=1))}
+    assert int(update.events()[debrief.calendar_uid]["SEQUENCE"]) == 1
+    debrief.refresh_from_db()
+    debriefs.debrief_cancel(debrief=debrief, by=recruiter)
+    deliver_due()
+    cancel = ics_to(inbox.take(), hiring_manager.email)
+    assert cancel.method == "CANCEL"
+    assert cancel.times() == {debrief.calendar_uid: (moved, moved + timedelta(hours=1))}
+    assert int(cancel.events()[debrief.calendar_uid]["SEQUENCE"]) == 2

@@ -1,0 +1,315 @@
+"""Issue 18, debriefs: the recruiter schedules the meeting once a loop is ready (or flagged),
+the panel and the hiring manager get one invite per change (same UID, next SEQUENCE, CANCEL
+on cancel); the discussion is for whoever may read the summary, with @mentions that notify;
+the decision records the debrief's outcome and who attended, audited with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from icalendar import Calendar
+
+from hiring import access, debriefs
+from hiring.decisions import decision_record
+from hiring.delivery.notifications import deliver_due
+from hiring.models import (
+    AuditEvent,
+    Debrief,
+    DebriefComment,
+    DebriefOutcome,
+    Decision,
+    Loop,
+    Notification,
+    User,
+)
+from scorecards.models import LoopSummary, Scorecard
+from tests.factories import ScorecardFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2031, 12, 4, 15, 0, tzinfo=UTC)
+
+
+def ready(world) -> Loop:
+    """Both scorecards in: the loop is ready for debrief."""
+    for interview in (world.interview, world.other_interview):
+        ScorecardFactory(
+            interview=interview,
+            interviewer=interview.interviewers.get(),
+            status=Scorecard.Status.SUBMITTED,
+            first_submitted_at=timezone.now(),
+        )
+    Loop.objects.filter(pk=world.loop.pk).update(status=Loop.Status.READY_FOR_DEBRIEF)
+    world.loop.refresh_from_db()
+    return world.loop
+
+
+def schedule(loop: Loop, by: User, start: datetime = START, **changes: str) -> Debrief:
+    fields = {"time_zone": "Europe/London", "location": "Room 2", "video_url": ""} | changes
+    return debriefs.debrief_schedule(
+        loop=loop, starts_at=start, ends_at=start + timedelta(minutes=45), by=by, **fields
+    )
+
+
+def ics_of(message):
+    for part in message.message().walk():
+        if part.get_content_type() == "text/calendar":
+            parsed = Calendar.from_ical(part.get_payload(decode=True))
+            [event] = parsed.walk("VEVENT")
+            return str(part.get_param("method")), event
+    return None
+
+
+def mails_to(address: str):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+# --- Scheduling ------------------------------------------------------------------------------
+
+
+def test_the_recruiter_schedules_and_the_panel_and_manager_get_one_invite_each(
+    world, recruiter, hiring_manager, interviewer, other_interviewer
+):
+    # given a loop ready for debrief
+    loop = ready(world)
+    # when the recruiter schedules the debrief, and the form is posted twice
+    debrief = schedule(loop, recruiter)
+    assert schedule(loop, recruiter).pk == debrief.pk
+    deliver_due()
+    # then the panel and the hiring manager each get one REQUEST, nobody else
+    invited = {interviewer.email, other_interviewer.email, hiring_manager.email}
+    assert {m.to[0] for m in mail.outbox} == invited
+    assert len(mail.outbox) == 3
+    method, event = ics_of(mails_to(interviewer.email)[0])
+    assert method == "REQUEST"
+    assert str(event["UID"]) == debrief.calendar_uid
+    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == START
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert str(event["LOCATION"]) == "Room 2"
+    assert {str(a) for a in event["ATTENDEE"]} == {f"mailto:{e}" for e in invited}
+    assert debriefs.current(loop) == debrief
+
+
+def test_a_change_sends_an_update_with_the_same_uid_and_the_next_sequence_and_cancel_cancels(
+    world, recruiter, interviewer
+):
+    loop = ready(world)
+    debrief = schedule(loop, recruiter)
+    deliver_due()
+    mail.outbox.clear()
+    # when the recruiter moves it to a video call the next day
+    moved = schedule(
+        loop, recruiter, START + timedelta(days=1), location="", video_url="https://meet.example/x"
+    )
+    deliver_due()
+    # then everyone gets one update: same UID, SEQUENCE 1, the new time
+    assert moved.pk == debrief.pk
+    [update] = mails_to(interviewer.email)
+    assert update.subject.startswith("Updated: ")
+    method, event = ics_of(update)
+    assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
+        "REQUEST",
+        debrief.calendar_uid,
+        1,
+    )
+    assert event.decoded("DTSTART") == START + timedelta(days=1)
+    assert str(event["URL"]) == "https://meet.example/x"
+    mail.outbox.clear()
+    # when it is cancelled (twice: a double click)
+    assert debriefs.debrief_cancel(debrief=moved, by=recruiter)
+    assert not debriefs.debrief_cancel(debrief=moved, by=recruiter)
+    deliver_due()
+    # then each invited person gets one CANCEL with the next SEQUENCE
+    assert len(mail.outbox) == 3
+    method, event = ics_of(mails_to(interviewer.email)[0])
+    assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
+        "CANCEL",
+        debrief.calendar_uid,
+        2,
+    )
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert debriefs.current(loop) is None
+
+
+def test_an_invite_superseded_before_it_went_out_is_not_sent(world, recruiter, interviewer):
+    loop = ready(world)
+    schedule(loop, recruiter)
+    schedule(loop, recruiter, START + timedelta(hours=2))
+    deliver_due()
+    [message] = mails_to(interviewer.email)
+    assert int(ics_of(message)[1]["SEQUENCE"]) == 1
+
+
+def test_a_loop_still_collecting_feedback_and_not_flagged_gets_no_debrief(world, recruiter):
+    with pytest.raises(ValidationError) as error:
+        schedule(world.loop, recruiter)
+    assert "status" in error.value.message_dict
+    # once its summary flags one, it may
+    LoopSummary.objects.create(
+        loop=world.loop, needs_debrief=True, data={}, computed_at=timezone.now()
+    )
+    assert schedule(world.loop, recruiter).status == Debrief.Status.SCHEDULED
+
+
+@pytest.mark.parametrize("persona", ["hiring_manager", "interviewer", "outsider"])
+def test_only_the_recruiters_schedule(world, request, persona):
+    loop = ready(world)
+    with pytest.raises(PermissionDenied):
+        schedule(loop, request.getfixturevalue(persona))
+    assert not Debrief.objects.exists()
+
+
+def test_a_meeting_in_the_past_or_nowhere_is_refused(world, recruiter):
+    loop = ready(world)
+    with pytest.raises(ValidationError) as error:
+        schedule(loop, recruiter, timezone.now() - timedelta(hours=1), location="")
+    assert {"starts_at", "location"} <= set(error.value.message_dict)
+
+
+# --- The discussion --------------------------------------------------------------------------
+
+
+def test_staff_discuss_newest_last_and_a_mention_notifies_once(
+    world, recruiter, hiring_manager, settings
+):
+    settings.SITE_URL = "https://loopwise.example"
+    loop = ready(world)
+    first = debriefs.comment_post(loop=loop, body="Strategy was strong.", by=recruiter)
+    second = debriefs.comment_post(
+        loop=loop,
+        body=f"@{hiring_manager.username} can you weigh in? @{hiring_manager.username}",
+        by=recruiter,
+    )
+    assert list(debriefs.thread(loop=loop, user=hiring_manager)) == [first, second]
+    assert list(second.mentioned.all()) == [hiring_manager]
+    deliver_due()
+    [message] = mail.outbox
+    assert message.to == [hiring_manager.email]
+    assert "can you weigh in?" in message.body
+    assert f"https://loopwise.example/manager/loops/{loop.pk}/" in message.body
+
+
+def test_a_panelist_who_owes_a_scorecard_neither_reads_nor_writes_nor_is_mentioned(
+    world, recruiter, hiring_manager
+):
+    # given the hiring manager sits on the panel and has not submitted
+    loop = ready(world)
+    world.interview.interviewers.add(hiring_manager)
+    debriefs.comment_post(loop=loop, body="The panel split on strategy.", by=recruiter)
+    # then they read nothing, may not write, and may not be mentioned
+    assert not debriefs.thread(loop=loop, user=hiring_manager).exists()
+    assert not access.visible(hiring_manager, DebriefComment).exists()
+    with pytest.raises(PermissionDenied):
+        debriefs.comment_post(loop=loop, body="Me too.", by=hiring_manager)
+    with pytest.raises(ValidationError) as error:
+        debriefs.comment_post(loop=loop, body=f"@{hiring_manager.username}?", by=recruiter)
+    assert "cannot be mentioned" in error.value.message_dict["body"][0]
+    # once theirs is in, the thread opens
+    ScorecardFactory(
+        interview=world.interview,
+        interviewer=hiring_manager,
+        status=Scorecard.Status.SUBMITTED,
+        first_submitted_at=timezone.now(),
+    )
+    assert debriefs.thread(loop=loop, user=hiring_manager).count() == 1
+
+
+@pytest.mark.parametrize("persona", ["interviewer", "outsider"])
+def test_interviewers_and_outsiders_see_no_thread(world, recruiter, request, persona):
+    loop = ready(world)
+    debriefs.comment_post(loop=loop, body="Hire, I think.", by=recruiter)
+    person = request.getfixturevalue(persona)
+    assert not debriefs.thread(loop=loop, user=person).exists()
+    with pytest.raises(PermissionDenied):
+        debriefs.comment_post(loop=loop, body="Can I?", by=person)
+
+
+def test_mentioning_someone_unknown_or_off_the_loop_is_refused_and_nothing_is_posted(
+    world, recruiter, interviewer
+):
+    loop = ready(world)
+    stranger = UserFactory(username="stranger")
+    for name in (interviewer.username, stranger.username, "nobody-here"):
+        with pytest.raises(ValidationError):
+            debriefs.comment_post(loop=loop, body=f"Ask @{name}.", by=recruiter)
+    assert not DebriefComment.objects.exists()
+    assert not Notification.objects.filter(reason=debriefs.DEBRIEF_MENTION).exists()
+
+
+def test_an_email_address_is_not_a_mention():
+    assert debriefs.mentions_in("write to ana@example.com, thanks @bob.") == ["bob"]
+
+
+def test_a_comment_has_a_length_limit(world, recruiter):
+    loop = ready(world)
+    with pytest.raises(ValidationError) as error:
+        debriefs.comment_post(loop=loop, body="x" * 4001, by=recruiter)
+    assert "body" in error.value.message_dict
+
+
+def test_only_the_author_deletes_and_the_text_is_gone(world, recruiter, hiring_manager):
+    loop = ready(world)
+    comment = debriefs.comment_post(loop=loop, body="On reflection, no hire.", by=recruiter)
+    with pytest.raises(PermissionDenied):
+        debriefs.comment_delete(comment=comment, by=hiring_manager)
+    assert debriefs.comment_delete(comment=comment, by=recruiter)
+    comment.refresh_from_db()
+    assert comment.deleted_at is not None
+    assert comment.body == ""
+
+
+# --- The outcome with the decision -------------------------------------------------------------
+
+
+def test_the_decision_records_the_debrief_held_and_who_attended_audited(
+    world, hiring_manager, interviewer
+):
+    loop = ready(world)
+    decision = decision_record(
+        loop=loop,
+        outcome="hire",
+        rationale="Agreed at the debrief.",
+        debrief_outcome="held",
+        attendees=[interviewer, hiring_manager],
+        by=hiring_manager,
+    )
+    record = DebriefOutcome.objects.get(decision=decision)
+    assert record.get_outcome_display() == "Debrief held"
+    assert set(record.attendees.all()) == {interviewer, hiring_manager}
+    event = AuditEvent.objects.get(action="decision.recorded")
+    assert (event.after or {})["debrief"] == {
+        "outcome": "held",
+        "attendees": sorted([interviewer.pk, hiring_manager.pk]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("outcome", "who", "field"),
+    [
+        ("held", [], "attendees"),
+        ("skipped", ["interviewer"], "attendees"),
+        ("held", ["outsider"], "attendees"),
+        ("maybe", [], "debrief_outcome"),
+    ],
+)
+def test_a_wrong_debrief_outcome_records_no_decision(
+    world, hiring_manager, request, outcome, who, field
+):
+    loop = ready(world)
+    people = [request.getfixturevalue(name) for name in who]
+    with pytest.raises(ValidationError) as error:
+        decision_record(
+            loop=loop,
+            outcome="hire",
+            rationale="Fine.",
+            debrief_outcome=outcome,
+            attendees=people,
+            by=hiring_manager,
+        )
+    assert field in error.value.message_dict
+    assert not Decision.objects.exists()
