@@ -60,6 +60,20 @@ class ReadOnlyLog:
         return False
 
 
+def _may_change(request: HttpRequest, obj: Any) -> bool:
+    """``access.can(user, "change", obj)``, asked once per object in a GET: the change page
+    asks it for the form, each inline and the buttons (six queries for one answer). A POST
+    asks every time, as what it saves may change the answer."""
+    user = request_user(request)
+    if request.method not in ("GET", "HEAD") or obj.pk is None:
+        return access.can(user, "change", obj)
+    answers: dict[tuple[str, Any], bool] = request.__dict__.setdefault("_may_change", {})
+    key = (obj._meta.label, obj.pk)
+    if key not in answers:
+        answers[key] = access.can(user, "change", obj)
+    return answers[key]
+
+
 class PolicyAdmin(ScopedAutocomplete):
     """Asks ``hiring.access`` which rows the user sees and whether they may change one;
     the model permissions of the Recruiters group only open the admin's menus. An
@@ -71,7 +85,7 @@ class PolicyAdmin(ScopedAutocomplete):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or access.can(request_user(request), "change", obj))
+        return allowed and (obj is None or _may_change(request, obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         locked = access.readonly_fields(request_user(request), self.model)
