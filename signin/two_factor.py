@@ -26,12 +26,15 @@ from base64 import b32encode
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -53,6 +56,9 @@ PASSWORD_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 PENDING_KEY = "signin.totp_pending"  # the secret of an authenticator being set up
+# Set at a password sign-in that owes a second step (a code, or the enrolment its role
+# requires): only such a session costs the gate any query, every other request none.
+STEP_KEY = "signin.two_factor_step"
 
 
 def required_for() -> frozenset[str]:
@@ -192,6 +198,7 @@ def session_verify(request: HttpRequest, device: TOTPDevice | StaticDevice) -> N
     """Mark this session as having passed the second step: a privilege change, so the session
     id changes too (signin.sessions follows it)."""
     otp_login(request, device)
+    request.session.pop(STEP_KEY, None)
     request.session.cycle_key()
 
 
@@ -228,19 +235,45 @@ def _signed_in_with_password(request: HttpRequest) -> bool:
     return request.session.get(BACKEND_SESSION_KEY) in PASSWORD_BACKENDS
 
 
-def step_needed(request: HttpRequest) -> str | None:
-    """What this request's session still owes: "verify" (a code), "enrol", or None."""
-    user = request.user
-    if not user.is_authenticated or not _signed_in_with_password(request):
-        return None
-    assert isinstance(user, User)
-    if user.is_verified():  # type: ignore[attr-defined]  # django_otp.middleware.OTPMiddleware
-        return None
+def _owed(user: User) -> str | None:
     if is_enrolled(user):
         return "verify"
     if is_required(user):
         return "enrol"
     return None
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Marks a password sign-in that owes a second step. Anyone whose role comes to require
+    it later signs in again anyway: a change of groups or superuser ends their sessions
+    (signin.sessions)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    if _signed_in_with_password(request) and _owed(user):
+        request.session[STEP_KEY] = True
+    else:
+        request.session.pop(STEP_KEY, None)
+
+
+def step_owed(request: HttpRequest) -> None:
+    """This session owes its step again (its person just turned two-factor off)."""
+    request.session[STEP_KEY] = True
+
+
+def step_needed(request: HttpRequest) -> str | None:
+    """What this request's session still owes: "verify" (a code), "enrol", or None."""
+    if STEP_KEY not in request.session:
+        return None
+    user = request.user
+    step = None
+    if user.is_authenticated and _signed_in_with_password(request):
+        assert isinstance(user, User)
+        verified = user.is_verified()  # type: ignore[attr-defined]  # OTPMiddleware's
+        step = None if verified else _owed(user)
+    if step is None:
+        del request.session[STEP_KEY]
+    return step
 
 
 def _open_paths() -> tuple[str, ...]:

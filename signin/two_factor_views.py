@@ -111,6 +111,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             return render(request, "signin/two_factor.html", context, status=201)
         else:
             two_factor.two_factor_disable(user=user)
+            two_factor.step_owed(request)
             if context["required"]:
                 messages.info(request, "Two-factor is off: your role needs it, so set it up again.")
             else:
