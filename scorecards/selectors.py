@@ -115,8 +115,16 @@ def scorecard_get_for_user(*, user: User, pk: int) -> Scorecard:
 def colleague_scorecards_visible(*, user: User, loop: Loop) -> QuerySet[ScorecardRevision]:
     """The current revisions of colleagues' scorecards in ``loop`` that ``user`` may read:
     none until they have submitted their own (``hiring.access``)."""
-    visible = access.visible(user, Scorecard).filter(interview__loop=loop).exclude(interviewer=user)
-    return current_revisions_of(visible)
+    # The loop's few visible scorecards first, by id (as ``current_revisions_visible`` does):
+    # as a subquery, PostgreSQL planned the blind rule across every revision of the tenant
+    # (63 ms on the seeded tenant, for the interviewer's scorecard form and kit).
+    visible = list(
+        access.visible(user, Scorecard)
+        .filter(interview__loop=loop)
+        .exclude(interviewer=user)
+        .values_list("pk", flat=True)
+    )
+    return current_revisions_of(Scorecard.objects.filter(pk__in=visible))
 
 
 def current_revisions_of(scorecards: QuerySet[Scorecard]) -> QuerySet[ScorecardRevision]:
