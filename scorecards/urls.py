@@ -2,6 +2,7 @@ from django.urls import path
 
 import config.ids  # noqa: F401  (registers <id:...>: out-of-range ids are a 404)
 from scorecards.kit import views
+from scorecards.manager import debrief_views
 from scorecards.manager import views as manager_views
 
 app_name = "scorecards"
@@ -19,4 +20,11 @@ urlpatterns = [
     path("manager/loops/<id:pk>/", manager_views.loop_summary, name="manager_loop"),
     path("manager/loops/<id:pk>/decision/", manager_views.loop_decide, name="manager_decide"),
     path("manager/requisitions/<id:pk>/compare/", manager_views.compare, name="manager_compare"),
+    # Debrief discussion (issue 18)
+    path("manager/loops/<id:pk>/comments/", debrief_views.loop_comment, name="manager_comment"),
+    path(
+        "manager/comments/<id:pk>/delete/",
+        debrief_views.comment_delete,
+        name="manager_comment_delete",
+    ),
 ]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hiring import access, services, stages
+from hiring.admin import debriefs as debrief_pages
 from hiring.admin import proposals as proposal_pages
 from hiring.admin.base import (
     FORMFIELD_OVERRIDES,
@@ -686,6 +687,7 @@ class LoopAdmin(PolicyAdmin):
                 **context,
                 "schedule": schedule(obj, request_user(request)),
                 "coverage": coverage(obj),
+                **debrief_pages.loop_section(obj),
                 "plan": loop_plan(obj, request_user(request)),
                 "add_interview_url": (
                     reverse("admin:hiring_interview_add") + f"?loop={obj.pk}"
@@ -924,12 +926,21 @@ class LoopAdmin(PolicyAdmin):
                 self.admin_site.admin_view(self.propose_view),
                 name="hiring_loop_propose",
             ),
+            path(
+                "<int:object_id>/debrief/",
+                self.admin_site.admin_view(self.debrief_view),
+                name="hiring_loop_debrief",
+            ),
             *super().get_urls(),
         ]
 
     def propose_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Propose schedules for the plan's open slots, and book one."""
         return proposal_pages.propose_view(self, request, object_id)
+
+    def debrief_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Schedule, move or cancel the loop's debrief (issue 18)."""
+        return debrief_pages.debrief_view(self, request, object_id)
 
     def button_view(self, request: HttpRequest, object_id: int, button: str) -> HttpResponse:
         """A button on the loop page: its action's confirmation page, then the action."""

@@ -294,7 +294,8 @@ def decisions_for_loop(*, loop: Loop) -> list[Decision]:
     """Every decision on the loop, newest first: the current one and its history."""
     return list(
         Decision.objects.filter(loop=loop)
-        .select_related("level_offered", "decided_by")
+        .select_related("level_offered", "decided_by", "debrief_outcome")
+        .prefetch_related("debrief_outcome__attendees")
         .order_by("-decided_at", "-pk")
     )
 

@@ -18,11 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hiring import limits
+from hiring.debriefs import invitees
 from hiring.decisions import decision_record, may_decide, profile_ladder
 from hiring.errors import Invalid, add_to_form
 from hiring.limits import LimitedCharField
 from hiring.models import Decision, Dimension, Interview, Loop, RoleProfile, User
 from scorecards.manager import charts
+from scorecards.manager import debriefs as debrief_page
 from scorecards.manager import selectors as ms
 from scorecards.models import DimensionRating, LoopSummary, Recommendation, ScorecardRevision
 from scorecards.selectors import interviews_owing_summary
@@ -103,8 +105,11 @@ class DecisionForm(forms.Form):
         help_text="Required. The recruiter and the audit log keep it.",
     )
 
-    def __init__(self, *args: Any, ladder: list[RoleProfile], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, ladder: list[RoleProfile], people: list[User], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        debrief_page.outcome_fields(self, people)
         field = self.fields["level_offered"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = RoleProfile.objects.filter(pk__in=[p.pk for p in ladder]).order_by(
@@ -367,7 +372,11 @@ def _render_withheld(request: HttpRequest, loop: Loop, owed: list[Interview]) ->
 
 
 def _render_summary(
-    request: HttpRequest, loop: Loop, form: DecisionForm | None = None, status: int = 200
+    request: HttpRequest,
+    loop: Loop,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    comment_form: debrief_page.CommentForm | None = None,
 ) -> HttpResponse:
     user = _user(request)
     owed = interviews_owing_summary(user=user, loop=loop)
@@ -382,8 +391,9 @@ def _render_summary(
         context = _summary_context(user, loop, stored.summary)
         context["stale"] = stored.stale
         template = "scorecards/manager/loop_summary.html"
+    context.update(debrief_page.context(user, loop, comment_form))
     if context["may_decide"] and form is None:
-        form = DecisionForm(ladder=context["ladder"])
+        form = DecisionForm(ladder=context["ladder"], people=context["debrief_invitees"])
     context["form"] = form
     return render(request, template, context, status=status)
 
@@ -415,7 +425,9 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
     owed = interviews_owing_summary(user=user, loop=loop)
     if owed:
         return _render_withheld(request, loop, owed)
-    form = DecisionForm(request.POST, ladder=profile_ladder(profile=loop.requisition.profile))
+    form = DecisionForm(
+        request.POST, ladder=profile_ladder(profile=loop.requisition.profile), people=invitees(loop)
+    )
     if form.is_valid():
         try:
             decision_record(
@@ -423,6 +435,8 @@ def loop_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
                 rationale=form.cleaned_data["rationale"],
                 level_offered=form.cleaned_data["level_offered"],
+                debrief_outcome=form.cleaned_data["debrief_outcome"],
+                attendees=list(form.cleaned_data["attendees"]),
                 by=user,
             )
         except Invalid as error:

@@ -313,3 +313,59 @@ def test_a_wrong_debrief_outcome_records_no_decision(
         )
     assert field in error.value.message_dict
     assert not Decision.objects.exists()
+
+
+# --- The admin's loop page -----------------------------------------------------------------
+
+
+def test_the_recruiter_schedules_from_the_loop_page_and_the_page_shows_it(
+    client, world, recruiter, hiring_manager
+):
+    from django.urls import reverse
+
+    loop = ready(world)
+    client.force_login(recruiter)
+    page = client.get(reverse("admin:hiring_loop_change", args=[loop.pk])).content.decode()
+    assert "Schedule the debrief" in page
+    url = reverse("admin:hiring_loop_debrief", args=[loop.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "day": "2031-12-04",
+            "start": "15:00",
+            "minutes": "45",
+            "time_zone": "Europe/London",
+            "location": "Room 9",
+            "video_url": "",
+        },
+    )
+    assert response.status_code == 302
+    debrief = Debrief.objects.get()
+    assert debrief.starts_at == START
+    page = client.get(reverse("admin:hiring_loop_change", args=[loop.pk])).content.decode()
+    assert "Thursday 04 December 2031, 15:00 (Europe/London)" in page
+    assert "Room 9" in page
+    assert Notification.objects.filter(
+        reason=debriefs.DEBRIEF_INVITE, recipient=hiring_manager
+    ).exists()
+    # cancel from the same page
+    assert client.post(url, {"cancel": "1"}).status_code == 302
+    debrief.refresh_from_db()
+    assert debrief.status == Debrief.Status.CANCELLED
+
+
+def test_another_requisitions_recruiter_cannot_open_the_debrief_page(client, world):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from hiring.roles import RECRUITERS_GROUP
+
+    loop = ready(world)
+    other = UserFactory(is_staff=True)
+    other.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    client.force_login(other)
+    url = reverse("admin:hiring_loop_debrief", args=[loop.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"day": "2031-12-04"}).status_code == 404
+    assert not Debrief.objects.exists()

@@ -26,6 +26,7 @@ from hiring.models import (
     AuditEvent,
     CalendarSource,
     Candidate,
+    DebriefComment,
     Decision,
     Interview,
     Loop,
@@ -61,6 +62,7 @@ from .world import World
 #   attachment_reader   staff of the document's candidate's requisitions, or on a panel of one
 #                       of that candidate's loops
 #   decider             the requisition's hiring manager owing no scorecard on the loop
+#   comment_author      a debrief comment's author, while they may read the loop's summary
 #   panel               on the interview's panel, signed in or through its e-mail link
 #   panel_signed_in     on the interview's panel, signed in (the API knows no e-mail links)
 #   scorecard_reader    the author; colleagues who submitted (if the profile allows); staff of
@@ -98,6 +100,10 @@ SITE: dict[str, Any] = {
     "manager/loops/<id:pk>/": "staff_of_object",
     "manager/loops/<id:pk>/decision/": ("nobody", "decider"),
     "manager/requisitions/<id:pk>/compare/": "staff_of_object",
+    # The debrief discussion (issue 18): whoever may read the summary posts; only a
+    # comment's author deletes it (a superuser neither reads the text away nor deletes it).
+    "manager/loops/<id:pk>/comments/": ("nobody", "staff_not_owing"),
+    "manager/comments/<id:pk>/delete/": ("nobody", "comment_author"),
     # A candidate's document, streamed; an e-mail link's downloads name their interview
     # (?interview=, tested in tests/hiring/test_attachments.py), so without it they sign in.
     "attachments/<id:pk>/": ("attachment_reader", "nobody"),
@@ -308,6 +314,8 @@ ADMIN_SITE: dict[str, Any] = {
     "admin/hiring/loop/<int:object_id>/run/<str:button>/": ("nobody", "recruiter_of_object"),
     # Propose schedules (GET, reads only) and book one (POST): issue 17
     "admin/hiring/loop/<int:object_id>/propose/": "recruiter_of_object",
+    # Schedule, move or cancel the loop's debrief (issue 18)
+    "admin/hiring/loop/<int:object_id>/debrief/": "recruiter_of_object",
     "admin/hiring/interview/<int:object_id>/run/<str:button>/": (
         "nobody",
         "recruiter_of_object",
@@ -401,6 +409,7 @@ FILLS: dict[str, tuple[str, ...]] = {
     "hiring.schedulingprofile": ("sched_sam", "sched_bea"),
     "hiring.trainingrecord": ("train_a", "train_b"),
     "hiring.calendarsource": ("calsrc_sam", "calsrc_bea"),
+    "hiring.debriefcomment": ("c_a1", "c_a2"),
 }
 # Actions act on open loops and their interviews.
 ACTION_FILLS = {
@@ -411,6 +420,7 @@ SITE_KINDS = {
     "interviews/<id:pk>/": "hiring.interview",
     "scorecards/<id:pk>/": "scorecards.scorecard",
     "manager/loops/<id:pk>/": "hiring.loop",
+    "manager/comments/<id:pk>/": "hiring.debriefcomment",
     "attachments/<id:pk>/": "hiring.attachment",
     "manager/requisitions/<id:pk>/": "hiring.requisition",
     "/api/v1/role-profiles/{id}/": "hiring.roleprofile",
@@ -723,7 +733,7 @@ def _requisitions(obj: Any) -> set[int]:
         return {obj.interview.loop.requisition_id}
     if isinstance(obj, DimensionRating):
         return _requisitions(obj.revision.scorecard)
-    if isinstance(obj, LoopSummary):
+    if isinstance(obj, LoopSummary | DebriefComment):
         return {obj.loop.requisition_id}
     if isinstance(obj, InterviewerCalibration):
         return set(
@@ -761,7 +771,7 @@ def _scheduling_requisitions(obj: PlanSlot | TrainingRecord | SchedulingProfile)
 def _loop(obj: Any) -> Loop | None:
     if isinstance(obj, Loop):
         return obj
-    if isinstance(obj, Interview | Decision | LoopSummary):
+    if isinstance(obj, Interview | Decision | LoopSummary | DebriefComment):
         return obj.loop
     if isinstance(obj, Scorecard):
         return obj.interview.loop
@@ -878,6 +888,13 @@ RULES: dict[str, RuleFn] = {
     "staff_or_panel": _signed_in(lambda user, obj: _staff(user, obj) or _on_a_panel(user, obj)),
     "staff_or_interview_panel": _signed_in(
         lambda user, obj: _staff(user, obj) or obj.interviewers.filter(pk=user.pk).exists()
+    ),
+    "comment_author": _signed_in(
+        lambda user, obj: (
+            obj.author_id == user.pk
+            and (user.is_superuser or (_staff(user, obj) and not owes(user, _loop(obj))))
+        ),
+        superuser=False,
     ),
     "decider": _signed_in(lambda user, obj: _manages(user, obj) and not owes(user, _loop(obj))),
     "panel": _panel,

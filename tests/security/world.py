@@ -29,7 +29,7 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
-from hiring import attachments, decisions, privacy, services
+from hiring import attachments, debriefs, decisions, privacy, services
 from hiring.models import (
     AuditEvent,
     CalendarSource,
@@ -115,6 +115,8 @@ SENTINEL_LABELS = (
     "TAKEAWAY-B1",
     "RATIONALE-A3",
     "RATIONALE-B1",
+    "COMMENT-A1",
+    "COMMENT-A2",
     "WEBHOOK-SECRET",
 )
 
@@ -360,6 +362,26 @@ def build_world() -> World:
         next_attempt_at=timezone.now() + timedelta(hours=1),
     )
 
+    # --- The debrief (issue 18): A1's is scheduled and discussed; A2's discussion is read
+    # by A's staff who owe nothing there (rosa and mia sit on its panel and owe).
+    debrief_at = timezone.now() + timedelta(days=3)
+    debriefs.debrief_schedule(
+        loop=a1,
+        starts_at=debrief_at,
+        ends_at=debrief_at + timedelta(minutes=45),
+        time_zone="UTC",
+        location="Room A1",
+        by=rita,
+    )
+    c_a1 = debriefs.comment_post(
+        loop=a1, body=w.plant("COMMENT-A1", a1_readers, "A1 debrief discussion"), by=rita
+    )
+    c_a2 = debriefs.comment_post(
+        loop=a2,
+        body=w.plant("COMMENT-A2", {"recruiter_a"}, "A2 debrief discussion: not the owing"),
+        by=rita,
+    )
+
     token = token_create(owner=olga, name="olga's script").token
 
     attempt = AccessAttempt.objects.create(
@@ -403,6 +425,8 @@ def build_world() -> World:
         group=Group.objects.get(name=RECRUITERS_GROUP),
         token=token,
         u_olga=olga,
+        c_a1=c_a1,
+        c_a2=c_a2,
     )
     # Documents: olive's (A staff, A2's panel) and bert's (B staff).
     for name, candidate, by in (("doc_a2", olive, rita), ("doc_b2", bert, rob)):
