@@ -474,6 +474,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Error tracking (config.observability): on when SENTRY_DSN is set; personal data is
+# scrubbed from every event before it leaves.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.observability import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", ""))
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
