@@ -18,6 +18,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from hiring import access
 from hiring.admin.autocomplete import ScopedAutocomplete
@@ -86,6 +89,18 @@ class PolicyAdmin(ScopedAutocomplete):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or _may_change(request, obj))
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        """Django's row checkbox, the same HTML, formatted directly: Django renders a
+        ``CheckboxInput`` through the form templates for each row, a fifth of a 50-row
+        list's CPU."""
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         locked = access.readonly_fields(request_user(request), self.model)
