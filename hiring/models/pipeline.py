@@ -127,7 +127,12 @@ class Loop(TimeStamped):
                 fields=["candidate", "requisition"], name="loop_one_per_candidate_requisition"
             ),
         ]
-        indexes = [models.Index(fields=["requisition", "status"])]
+        indexes = [
+            models.Index(fields=["requisition", "status"]),
+            # Newest first (the admin's loop list, the pipeline's "newest" sort): a page of
+            # 50 walks this index instead of joining and sorting all the recruiter's loops.
+            models.Index(fields=["created_at", "id"], name="loop_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} for {self.requisition}"
