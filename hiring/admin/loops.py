@@ -590,15 +590,34 @@ class LoopAdmin(PolicyAdmin):
         """ "View on site": the loop's calibrated summary, as the hiring manager reads it."""
         return reverse("scorecards:manager_loop", args=[obj.pk]) if obj else None
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
+    def _recruited(self, request: HttpRequest) -> QuerySet[Loop]:
+        """The loops of the requisitions the policy says the user recruits for (a part of
+        what it lets them see). Their requisitions' ids are read first, so the page's query
+        starts from a short list and not from nested subqueries over the whole tenant."""
         user = request_user(request)
-        # The loops of the requisitions the policy says ``user`` recruits for (a part of what
-        # it lets them see). Their requisitions' ids are read first, so the page's query
-        # starts from a short list and not from nested subqueries over the whole tenant.
         qs = super(PolicyAdmin, self).get_queryset(request)
         if not access.administers(user):
             recruited = access.requisitions_recruited(user).values_list("pk", flat=True)
             qs = qs.filter(requisition_id__in=list(recruited))
+        return qs
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Loop | None:
+        """The loop of a change, delete or history page, from the same loops as the list but
+        without the list's per-row counts and dates, which those pages never show (building
+        and running them cost the change page ~4 ms)."""
+        queryset = self._recruited(request)
+        # As ModelAdmin.get_object, with that queryset.
+        field: Any = Loop._meta.pk if from_field is None else Loop._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Loop.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Loop]:
+        user = request_user(request)
+        qs = self._recruited(request)
         now = timezone.now()
         seats = (
             Interview.objects.filter(loop=OuterRef("pk"))
