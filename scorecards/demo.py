@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from hiring import attachments, privacy
+from hiring import attachments, debriefs, privacy
 from hiring.decisions import decision_record
 from hiring.delivery import webhooks
 from hiring.models import (
@@ -151,6 +151,7 @@ def seed_demo(now: datetime | None = None) -> bool:
     summaries.loop_summaries_compute(
         Loop.objects.filter(summary__isnull=True).values_list("pk", flat=True)
     )
+    _demo_debrief(requisition, recruiter, manager, now)
     # As the nightly retention sweep would leave it: the long-decided candidate anonymised.
     privacy.anonymise_expired(now=now)
     _demo_webhooks(now)
@@ -293,6 +294,33 @@ def _demo_manager_on_panel(requisition: Requisition, manager: User, now: datetim
     )
     interview.interviewers.add(manager)
     interview.focus_dimensions.set(requisition.profile.dimensions.filter(slug="communication"))
+
+
+def _demo_debrief(requisition: Requisition, recruiter: User, manager: User, now: datetime) -> None:
+    """Chen Wei's loop is ready for debrief: the recruiter has booked it for tomorrow and the
+    discussion has started (issue 18). Amara Diallo's waits for one, to schedule by hand."""
+    loop = Loop.objects.get(requisition=requisition, candidate__email="chen.wei@example.com")
+    start = (now + timedelta(days=1)).replace(hour=16, minute=0, second=0, microsecond=0)
+    debriefs.debrief_schedule(
+        loop=loop,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        time_zone="UTC",
+        location="Harbour room, 3rd floor",
+        video_url=f"https://meet.example.com/loopwise-{loop.pk}-debrief",
+        by=recruiter,
+    )
+    debriefs.comment_post(
+        loop=loop,
+        body=f"@{manager.username} the panel split on commercial acumen: the pricing case "
+        "went well, the portfolio case less so. Worth most of the debrief.",
+        by=recruiter,
+    )
+    debriefs.comment_post(
+        loop=loop,
+        body="Agreed. I'd like the case interviewers to bring the numbers they heard.",
+        by=manager,
+    )
 
 
 def _demo_personal_data(

@@ -32,7 +32,7 @@ class DebriefForm(forms.Form):
     minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=240, initial=45)
     time_zone = forms.ChoiceField(label="Time zone", choices=_zones)
     location = forms.CharField(label="Room", max_length=200, required=False)
-    video_url = forms.URLField(label="Video link", required=False)
+    video_url = forms.URLField(label="Video link", required=False, assume_scheme="https")
 
     def times(self) -> tuple[datetime, datetime]:
         data = self.cleaned_data

@@ -12,7 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from hiring import privacy
+from hiring import access, debriefs, privacy
+from hiring.api import debriefs as debrief_api
 from hiring.api import idempotency, selectors
 from hiring.api.filters import filterset_for
 from hiring.api.idempotency import idempotent
@@ -154,6 +155,64 @@ class LoopViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Loop]):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Loop.objects.none()
         return selectors.loops_visible_to(user=request_user(self.request))
+
+    # The debrief (issue 18): the meeting for whoever sees the loop; the discussion only for
+    # whoever may read its summary (403 with the reason for a panelist who owes a scorecard).
+
+    @extend_schema(
+        responses={200: debrief_api.LoopDebriefSerializer},
+        summary="The loop's scheduled debrief meeting and who is invited.",
+        description=(
+            "`debrief` is null while none is scheduled. Readable by the loop's staff and its "
+            "panel (who are invited to it)."
+        ),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def debrief(self, request: Request, pk: str | None = None) -> Response:
+        loop = self.get_object()
+        return Response(debrief_api.LoopDebriefSerializer(debrief_api.loop_debrief(loop)).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: debrief_api.CommentSerializer(many=True)},
+        summary="The loop's debrief discussion, oldest first (who may read the summary).",
+        description=(
+            "Recruiters and the hiring manager of the requisition, once any scorecard they "
+            "owe on the loop is in (the blind rule): anyone else who sees the loop gets 403."
+        ),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=debrief_api.CommentSerializer,
+        responses={201: debrief_api.CommentSerializer, 422: idempotency.KEY_REUSED_RESPONSE},
+        parameters=[idempotency.PARAMETER],
+        summary="Add a comment to the loop's debrief discussion.",
+        description=(
+            "Mentions (`@username`) e-mail the person; mentioning someone who may not read "
+            "the summary is a 400 that names them, and nothing is posted."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filterset_class=None,
+        filter_backends=[],
+        pagination_class=None,  # one loop's thread: people typing, read whole
+    )
+    @idempotent
+    def comments(self, request: Request, pk: str | None = None) -> Response:
+        user = request_user(request)
+        loop = self.get_object()
+        access.check(user, "discuss", loop)
+        if request.method == "POST":
+            serializer = debrief_api.CommentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            comment = debriefs.comment_post(
+                loop=loop, body=serializer.validated_data["body"], by=user
+            )
+            return Response(debrief_api.CommentSerializer(comment).data, status=201)
+        rows = debrief_api.thread(loop=loop, user=user)
+        return Response(debrief_api.CommentSerializer(rows, many=True).data)
 
 
 class InterviewViewSet(DocumentedErrors, viewsets.ReadOnlyModelViewSet[Interview]):

@@ -24,6 +24,7 @@ from hiring.models import (
     AuditEvent,
     BookingLink,
     Candidate,
+    DebriefComment,
     Decision,
     Interview,
     Loop,
@@ -109,6 +110,7 @@ def _scrub_history(candidate: Candidate, scrubber: _Scrubber) -> None:
     for holder in HOLDERS.values():
         holder.scrub(candidate, scrubber.text)
     scrub_rows(Decision.objects.filter(loop__candidate=candidate), ("rationale",), scrubber.text)
+    scrub_rows(DebriefComment.objects.filter(loop__candidate=candidate), ("body",), scrubber.text)
     scrub_rows(Interview.objects.filter(loop__candidate=candidate), ("title",), scrubber.text)
     scrub_rows(notifications_about(candidate), ("subject", "last_error"), scrubber.text)
     scrub_rows(audit_events_about(candidate), ("before", "after"), scrubber.snapshot)

@@ -17,6 +17,9 @@ from hiring.models import (
     AuditEvent,
     BookingLink,
     Candidate,
+    Debrief,
+    DebriefComment,
+    DebriefOutcome,
     Decision,
     Interview,
     Loop,
@@ -58,7 +61,18 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
             ),
             models.Prefetch(
                 "decisions",
-                access.visible(by, Decision).select_related("level_offered").order_by("pk"),
+                access.visible(by, Decision)
+                .select_related("level_offered", "debrief_outcome")
+                .prefetch_related("debrief_outcome__attendees")
+                .order_by("pk"),
+            ),
+            # The debrief (issue 18): the meetings, and the discussion as ``by`` may read it.
+            models.Prefetch("debriefs", Debrief.objects.order_by("created_at", "pk")),
+            models.Prefetch(
+                "debrief_comments",
+                access.visible(by, DebriefComment)
+                .select_related("author")
+                .order_by("created_at", "pk"),
             ),
         )
         .order_by("created_at", "pk")
@@ -164,9 +178,41 @@ def _loop_export(loop: Loop, held: dict[str, dict[int, list[dict[str, Any]]]]) -
                 "rationale": d.rationale,
                 "decided_at": json_value(d.decided_at),
                 "is_current": d.is_current,
+                "debrief": _debrief_outcome(d),
             }
             for d in loop.decisions.all()
         ],
+        "debriefs": [
+            {
+                "status": debrief.status,
+                "starts_at": json_value(debrief.starts_at),
+                "ends_at": json_value(debrief.ends_at),
+                "time_zone": debrief.time_zone,
+                "location": debrief.location,
+                "video_url": debrief.video_url,
+            }
+            for debrief in loop.debriefs.all()
+        ],
+        "debrief_comments": [
+            {
+                "author": comment.author.display_name,
+                "at": json_value(comment.created_at),
+                "body": comment.body,
+                "deleted": comment.deleted_at is not None,
+            }
+            for comment in loop.debrief_comments.all()
+        ],
+    }
+
+
+def _debrief_outcome(decision: Decision) -> dict[str, Any] | None:
+    try:
+        record = decision.debrief_outcome
+    except DebriefOutcome.DoesNotExist:
+        return None
+    return {
+        "outcome": record.get_outcome_display(),
+        "attendees": [person.display_name for person in record.attendees.all()],
     }
 
 
@@ -185,6 +231,8 @@ def notifications_about(candidate: Candidate) -> QuerySet[Notification]:
     related: list[QuerySet[Any]] = [
         Loop.objects.filter(candidate=candidate),
         Interview.objects.filter(loop__candidate=candidate),
+        Debrief.objects.filter(loop__candidate=candidate),
+        DebriefComment.objects.filter(loop__candidate=candidate),
         *(queryset for holder in HOLDERS.values() for queryset in holder.related(candidate)),
     ]
     types = ContentType.objects.get_for_models(*(queryset.model for queryset in related))

@@ -122,6 +122,7 @@ def bodies(path: str, world) -> list[dict[str, Any]]:
         "/api/v1/interviews/{id}/scorecard/submit/": submit_payload(world.interview),
         "/api/v1/loops/{id}/decisions/": {"outcome": "hire", "rationale": "Above the bar."},
         "/api/v1/candidates/{id}/erase/": {"reason": "The candidate asked us to."},
+        "/api/v1/loops/{id}/comments/": {"body": "Strong on strategy."},
     }
     assert path in plausible, f"{path}: add a plausible body for this new POST"
     return [{}, plausible[path]]

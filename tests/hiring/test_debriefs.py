@@ -369,3 +369,43 @@ def test_another_requisitions_recruiter_cannot_open_the_debrief_page(client, wor
     assert client.get(url).status_code == 404
     assert client.post(url, {"day": "2031-12-04"}).status_code == 404
     assert not Debrief.objects.exists()
+
+
+# --- Personal data ---------------------------------------------------------------------------
+
+
+def test_the_personal_data_export_holds_the_debrief_the_thread_and_the_outcome(
+    world, recruiter, hiring_manager, interviewer
+):
+    from hiring import privacy
+
+    loop = ready(world)
+    schedule(loop, recruiter)
+    debriefs.comment_post(loop=loop, body="Asked about pricing twice.", by=recruiter)
+    decision_record(
+        loop=loop,
+        outcome="hire",
+        rationale="Agreed.",
+        debrief_outcome="held",
+        attendees=[interviewer],
+        by=hiring_manager,
+    )
+    [exported] = privacy.candidate_export(candidate=loop.candidate, by=recruiter)["loops"]
+    assert exported["debriefs"][0]["location"] == "Room 2"
+    assert exported["debrief_comments"][0]["body"] == "Asked about pricing twice."
+    assert exported["decisions"][0]["debrief"] == {
+        "outcome": "Debrief held",
+        "attendees": [interviewer.display_name],
+    }
+
+
+def test_erasing_the_candidate_masks_their_name_in_the_thread(world, recruiter):
+    from hiring import privacy
+
+    loop = ready(world)
+    name = loop.candidate.full_name
+    comment = debriefs.comment_post(loop=loop, body=f"{name} was sharp.", by=recruiter)
+    privacy.candidate_erase(candidate=loop.candidate, by=recruiter, reason="Asked us to.")
+    comment.refresh_from_db()
+    assert name not in comment.body
+    assert comment.body.endswith("was sharp.")

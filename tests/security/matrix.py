@@ -79,6 +79,8 @@ from .world import World
 SITE: dict[str, Any] = {
     "healthz": "public",
     "readyz": "public",
+    # Prometheus scrapes with METRICS_TOKEN (or from METRICS_ALLOWED_NETWORKS); no session opens it.
+    "metrics": "nobody",
     "": "any_user",
     "login/": "public",
     "logout/": ("nobody", "public"),  # Django 5 signs out on POST only
@@ -372,6 +374,10 @@ API: dict[str, str] = {
     "GET /api/v1/loops/{id}/": "staff_or_panel",
     "GET /api/v1/loops/{id}/summary/": "staff_not_owing",
     "POST /api/v1/loops/{id}/decisions/": "decider",
+    # The debrief (issue 18): the meeting for staff and panel; the discussion as the summary.
+    "GET /api/v1/loops/{id}/debrief/": "staff_or_panel",
+    "GET /api/v1/loops/{id}/comments/": "staff_not_owing",
+    "POST /api/v1/loops/{id}/comments/": "staff_not_owing",
     "GET /api/v1/interviews/": "any_user",
     "GET /api/v1/interviews/{id}/": "staff_or_interview_panel",
     "POST /api/v1/interviews/{id}/scorecard/draft/": "panel_signed_in",
