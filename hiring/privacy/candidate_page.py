@@ -57,6 +57,9 @@ EMAIL_LABELS = {
     "scorecard.due": "Scorecard due",
     "scorecard.escalation": "Overdue scorecard escalation",
     "loop.ready_for_debrief": "Ready for debrief",
+    "debrief.invite": "Debrief invitation",
+    "debrief.cancel": "Debrief cancellation",
+    "debrief.mention": "Mentioned in the debrief discussion",
 }
 FIELD_LABELS = {field.name: str(field.verbose_name) for field in Candidate._meta.fields}
 STAGES = dict(Loop.Status.choices)

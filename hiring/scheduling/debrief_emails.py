@@ -93,6 +93,7 @@ def render_invite(notification: Notification) -> RenderedEmail | None:
         or recipient is None
         or debrief.status != Debrief.Status.SCHEDULED
         or notification.sequence != debrief.calendar_sequence  # a later change follows
+        or debrief.loop.status == Loop.Status.WITHDRAWN
     ):
         return None
     people = invitees(debrief.loop)

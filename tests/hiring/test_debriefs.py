@@ -409,3 +409,16 @@ def test_erasing_the_candidate_masks_their_name_in_the_thread(world, recruiter):
     comment.refresh_from_db()
     assert name not in comment.body
     assert comment.body.endswith("was sharp.")
+
+
+def test_an_invite_not_yet_sent_when_the_candidate_withdraws_is_not_sent(world, recruiter):
+    from hiring import services
+
+    loop = ready(world)
+    schedule(loop, recruiter)
+    services.loop_withdraw(loop=loop, by=recruiter, reason="Took another offer.")
+    deliver_due()
+    assert not [m for m in mail.outbox if m.subject.startswith("Debrief")]
+    assert not Notification.objects.filter(
+        reason=debriefs.DEBRIEF_INVITE, status=Notification.Status.SENT
+    ).exists()
