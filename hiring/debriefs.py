@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -49,6 +49,8 @@ DEBRIEF_MENTION = "debrief.mention"
 
 # Django's usernames are letters, digits and @.+-_; a mention ends before a trailing dot or
 # comma ("thanks @ana." mentions ana), and an e-mail address is not a mention.
+# The same text from the same person within this long is the same comment sent twice.
+REPLAY_WINDOW = timedelta(minutes=2)
 MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]*[\w@+-])")
 
 
@@ -266,6 +268,22 @@ def comment_post(*, loop: Loop, body: str, by: User) -> DebriefComment:
         )
     mentioned = [allowed[name.lower()] for name in names]
     with transaction.atomic():
+        # One loop's posts one at a time, so a double click (or a replayed form) finds the
+        # comment it already made and posts nothing, notifies nobody, a second time.
+        Loop.objects.select_for_update(of=("self",)).filter(pk=loop.pk).first()
+        replayed = (
+            DebriefComment.objects.filter(
+                loop=loop,
+                author=by,
+                body=body,
+                deleted_at__isnull=True,
+                created_at__gte=timezone.now() - REPLAY_WINDOW,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if replayed is not None:
+            return replayed
         comment = DebriefComment.objects.create(loop=loop, author=by, body=body)
         comment.mentioned.set(mentioned)
         for person in mentioned:

@@ -422,3 +422,15 @@ def test_an_invite_not_yet_sent_when_the_candidate_withdraws_is_not_sent(world, 
     assert not Notification.objects.filter(
         reason=debriefs.DEBRIEF_INVITE, status=Notification.Status.SENT
     ).exists()
+
+
+def test_a_comment_posted_twice_in_a_row_is_one_comment_and_one_mention(
+    world, recruiter, hiring_manager
+):
+    loop = ready(world)
+    body = f"@{hiring_manager.username} can we decide today?"
+    first = debriefs.comment_post(loop=loop, body=body, by=recruiter)
+    again = debriefs.comment_post(loop=loop, body=body, by=recruiter)
+    assert again.pk == first.pk
+    assert DebriefComment.objects.count() == 1
+    assert Notification.objects.filter(reason=debriefs.DEBRIEF_MENTION).count() == 1
