@@ -5,7 +5,8 @@ Events go to Sentry only after ``scrub_event``: no request bodies, cookies or lo
 Celery task arguments, and any e-mail address left in a message or breadcrumb masked. What is
 kept is what finds the bug: the exception type (not its message, which quotes values), the
 stack's file names and lines, the logger's message template, the URL without its query values.
-``send_default_pii`` stays off, so neither users' addresses nor their IPs are sent either.
+The integrations are told not to collect user identities, bodies, SQL parameters or local
+variables in the first place (``data_collection``); the scrubber is the second line.
 """
 
 from __future__ import annotations
@@ -104,9 +105,14 @@ def init_sentry(dsn: str, *, environment: str = "", release: str = "") -> None:
             CeleryIntegration(),
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
         ],
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
+        # What the integrations collect at all (sentry-sdk's successor to send_default_pii):
+        # no user identity, request bodies, SQL parameters or local variables.
+        data_collection={
+            "user_info": False,
+            "http_bodies": [],
+            "database_query_data": False,
+            "stack_frame_variables": False,
+        },
         before_send=scrub_event,  # type: ignore[arg-type]
         before_breadcrumb=scrub_breadcrumb,
     )
