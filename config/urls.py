@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 import config.ids  # noqa: F401  (registers <id:...>, used below)
+from config import metrics
 from hiring import attachments, booking_views, calendar_views
 from hiring import views as hiring_views
 from signin import oidc, two_factor_views
@@ -11,6 +12,7 @@ from signin import views as signin_views
 urlpatterns = [
     path("healthz", hiring_views.healthz, name="healthz"),
     path("readyz", hiring_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),  # METRICS_TOKEN or _ALLOWED_NETWORKS
     path("", hiring_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     # Signs out of Loopwise, then of the identity provider after a single sign-on.

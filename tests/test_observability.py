@@ -4,10 +4,13 @@ protection, and JSON logs that follow a request into the tasks it queues (issue 
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import brotli
 import pytest
@@ -15,11 +18,13 @@ import sentry_sdk
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
+from django.utils import timezone
 
 from config import urls as site_urls
 from config.observability import init_sentry
-from hiring.models import Candidate
-from tests.factories import CandidateFactory
+from hiring.models import Candidate, OutboxEvent, User
+from scorecards.models import LoopSummary
+from tests.factories import CandidateFactory, LoopFactory, UserFactory
 from tests.http_server import http_server
 
 logger = logging.getLogger("hiring.candidates")
@@ -36,7 +41,10 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # The site's routes too: its middleware reverses some of them.
-urlpatterns = [path("candidates/<int:pk>/explode/", candidate_view), *site_urls.urlpatterns]
+urlpatterns = [
+    path("candidates/<int:pk>/explode/", candidate_view),
+    *site_urls.urlpatterns,
+]
 
 
 @pytest.fixture
@@ -91,3 +99,72 @@ def test_sentry_receives_the_error_without_the_candidates_data(
     # And none of the candidate's data, in any spelling.
     for secret in ("Zelda", "Quimby", "zelda@", "quimby.example", "Tromsø", "Troms\\u00f8"):
         assert secret not in sent, f"{secret!r} reached Sentry"
+
+
+# --- /metrics -----------------------------------------------------------------------------
+
+METRICS_TOKEN = "scrape-me-7f3a"
+
+
+def _gauge_value(body: str, name: str) -> float:
+    for line in body.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} is not in the scrape:\n{body}")
+
+
+@pytest.fixture
+def metrics_token(settings: Any) -> str:
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    settings.METRICS_ALLOWED_NETWORKS = []
+    return METRICS_TOKEN
+
+
+def test_metrics_refuse_anonymous_scrapes_a_wrong_token_and_sessions(
+    metrics_token: str, recruiter: User, client: Client
+) -> None:
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+    assert wrong.status_code == 401
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    signed_in = client.get("/metrics")
+    assert signed_in.status_code == 401
+    assert b"loopwise_" not in signed_in.content
+
+
+def test_metrics_report_outbox_lag_and_stale_summaries_to_the_token(
+    db: None, metrics_token: str, client: Client
+) -> None:
+    now = timezone.now()
+    OutboxEvent.objects.create(topic="loop.updated", available_at=now - timedelta(minutes=10))
+    OutboxEvent.objects.create(topic="loop.updated", available_at=now - timedelta(minutes=1))
+    OutboxEvent.objects.create(topic="loop.updated", available_at=now + timedelta(minutes=5))
+    LoopSummary.objects.create(
+        loop=LoopFactory(),
+        computed_at=now - timedelta(hours=2),
+        model_version="an-older-model",
+        fingerprint="x" * 64,
+        recommendation="hire",
+    )
+
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert _gauge_value(body, "loopwise_outbox_backlog") == 2  # the future one is not due
+    assert 600 <= _gauge_value(body, "loopwise_outbox_lag_seconds") < 700
+    assert 7200 <= _gauge_value(body, "loopwise_loop_summary_oldest_stale_seconds") < 7300
+    assert _gauge_value(body, 'loopwise_notifications{status="failed"}') == 0
+    assert _gauge_value(body, "loopwise_webhook_deliveries_failed") == 0
+    assert _gauge_value(body, "loopwise_calendar_syncs_failing") == 0
+
+
+def test_metrics_serve_an_allowed_network_without_a_token(
+    db: None, settings: Any, client: Client
+) -> None:
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 401
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -482,6 +483,19 @@ if SENTRY_DSN:
 
     init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", ""))
 
+# /metrics for Prometheus (config.metrics): scraped with this bearer token, or from these
+# networks (CIDRs, the connection's own address); neither set, nobody may scrape.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(n.strip())
+        for n in env_list("METRICS_ALLOWED_NETWORKS", [])
+        if n.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from None
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
