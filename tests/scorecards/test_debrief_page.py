@@ -143,3 +143,25 @@ def test_attendees_without_a_held_debrief_are_refused_in_the_form(
     assert response.status_code == 400
     assert "Only a debrief that was held has attendees." in response.content.decode()
     assert not DebriefOutcome.objects.exists()
+
+
+def test_the_summary_costs_the_same_queries_with_2_and_40_comments(
+    client, ready_loop, recruiter, hiring_manager
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(hiring_manager)
+    client.get(summary_url(ready_loop))  # warm the session and content types
+    counts = []
+    for total in (2, 40):
+        existing = DebriefComment.objects.count()
+        DebriefComment.objects.bulk_create(
+            DebriefComment(loop=ready_loop, author=recruiter, body=f"Point {n}.")
+            for n in range(existing, total)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(summary_url(ready_loop)).content.decode()
+        assert f"Point {total - 1}." in html
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
