@@ -369,7 +369,13 @@ def ranking_for_requisition(
     loops = (
         _comparable(requisition, user, include)
         .select_related("candidate", "summary")
-        .defer("summary__data")
+        # Only the columns the ranking shows (a candidate's and a summary's rows are wide).
+        .only(
+            "status",
+            "candidate__full_name",
+            "summary__recommendation",
+            "summary__calibrated_score",
+        )
     )
     return Paginator(loops, PAGE_SIZE).get_page(page)
 

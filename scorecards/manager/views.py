@@ -540,6 +540,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         for d in dimensions
     ]
     shown = {column.loop.pk for column in columns}
+    for loop in ranking:
+        # The words of each row's recommendation, looked up here: a loop over the words in
+        # the template for each of the 50 rows cost a tenth of the page.
+        summary = getattr(loop, "summary", None)
+        loop.recommendation_words = (  # type: ignore[attr-defined]
+            RECOMMENDATION_WORDS.get(summary.recommendation, "") if summary else ""
+        )
     context = {
         "requisition": requisition,
         "profile": profile,
