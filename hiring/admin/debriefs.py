@@ -109,7 +109,7 @@ def debrief_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
         "title": f"Debrief · {loop.candidate}",
         "loop": loop,
         "loop_url": loop_url,
-        "debrief": debrief,
+        **loop_section(loop),
         "form": form,
         "may_schedule": debriefs.may_schedule(loop),
         "invitees": debriefs.invitees(loop),

@@ -434,3 +434,14 @@ def test_a_comment_posted_twice_in_a_row_is_one_comment_and_one_mention(
     assert again.pk == first.pk
     assert DebriefComment.objects.count() == 1
     assert Notification.objects.filter(reason=debriefs.DEBRIEF_MENTION).count() == 1
+
+
+def test_the_debrief_page_shows_the_meeting_in_its_own_zone(client, world, recruiter):
+    from django.urls import reverse
+
+    loop = ready(world)
+    schedule(loop, recruiter)
+    client.force_login(recruiter)
+    page = client.get(reverse("admin:hiring_loop_debrief", args=[loop.pk])).content.decode()
+    assert "Scheduled for Thursday 04 December 2031, 15:00 (Europe/London) in Room 2" in page
+    assert 'value="Move the debrief"' in page
