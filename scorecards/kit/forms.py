@@ -16,6 +16,7 @@ from hiring import limits
 from hiring.errors import add_to_form
 from hiring.limits import LimitedCharField
 from hiring.models import Dimension, Interview, RedFlag, RoleProfile, Signal
+from scorecards.kit import widgets
 from scorecards.models import Recommendation, ScorecardRevision
 from scorecards.selectors import Kit
 from scorecards.services import RatingInput, ScorecardContent
@@ -101,7 +102,7 @@ class ScorecardForm(forms.Form):
         label="Overall recommendation",
         choices=Recommendation.choices,
         required=False,
-        widget=forms.RadioSelect,
+        widget=widgets.RadioSelect,
     )
     key_takeaways = LimitedCharField(
         label="Key takeaways",
@@ -118,7 +119,7 @@ class ScorecardForm(forms.Form):
         scale = self.scale_choices(kit.profile)
         for dimension in kit.focus:
             self.fields[f"rating_{dimension.pk}"] = forms.ChoiceField(
-                label=dimension.name, choices=scale, required=False, widget=forms.RadioSelect
+                label=dimension.name, choices=scale, required=False, widget=widgets.RadioSelect
             )
             self.fields[f"evidence_{dimension.pk}"] = LimitedCharField(
                 label=f"Evidence for {dimension.name}",
@@ -155,7 +156,7 @@ class ScorecardForm(forms.Form):
             choices=[(item.pk, item.text) for item in items],
             coerce=int,
             required=False,
-            widget=forms.CheckboxSelectMultiple,
+            widget=widgets.CheckboxSelectMultiple,
         )
 
     @classmethod
