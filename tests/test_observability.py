@@ -3,8 +3,11 @@ protection, and JSON logs that follow a request into the tasks it queues (issue 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import ipaddress
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -21,9 +24,11 @@ from django.urls import path
 from django.utils import timezone
 
 from config import urls as site_urls
+from config.logs import ContextFilter, JsonFormatter
 from config.observability import init_sentry
 from hiring.models import Candidate, OutboxEvent, User
 from scorecards.models import LoopSummary
+from tests.celery_worker import wait_for
 from tests.factories import CandidateFactory, LoopFactory, UserFactory
 from tests.http_server import http_server
 
@@ -40,9 +45,18 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     raise ValueError(f"cannot schedule {candidate.full_name} ({candidate.email}): {evidence}")
 
 
+def queue_view(request: HttpRequest) -> HttpResponse:
+    """A request that logs a line and queues a task (the outbox sweep, which a worker logs)."""
+    from hiring.tasks import dispatch_outbox
+
+    logger.info("queueing a sweep")
+    return HttpResponse(dispatch_outbox.delay().id)
+
+
 # The site's routes too: its middleware reverses some of them.
 urlpatterns = [
     path("candidates/<int:pk>/explode/", candidate_view),
+    path("queue/", queue_view),
     *site_urls.urlpatterns,
 ]
 
@@ -168,3 +182,58 @@ def test_metrics_serve_an_allowed_network_without_a_token(
     settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
     assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 401
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+# --- JSON logs ----------------------------------------------------------------------------
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(line)
+            if isinstance(parsed, dict):
+                lines.append(parsed)
+    return lines
+
+
+@pytest.mark.urls("tests.test_observability")
+def test_a_requests_json_log_line_and_its_tasks_lines_share_its_request_id(
+    start_worker: Any, recruiter: User
+) -> None:
+    worker = start_worker(extra_env={"LOG_FORMAT": "json"})
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    logging.getLogger().addHandler(handler)
+    client = Client()
+    client.force_login(recruiter)
+    try:
+        response = client.get("/queue/", headers={"X-Request-ID": "req-7c1e9"})
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+    assert response["X-Request-ID"] == "req-7c1e9"
+    (line,) = [x for x in _json_lines(captured.getvalue()) if x["message"] == "queueing a sweep"]
+    assert line["request_id"] == "req-7c1e9"
+    assert line["user_id"] == recruiter.pk
+
+    task_id = response.content.decode()
+
+    def task_lines() -> list[dict[str, Any]]:
+        # The worker's own catch-up sweeps run too: only this task's "succeeded" line.
+        return [x for x in _json_lines(worker.log()) if f"[{task_id}] succeeded" in x["message"]]
+
+    (task_line,) = wait_for(task_lines, timeout=30)
+    assert task_line["request_id"] == "req-7c1e9"
+    assert task_line["task_id"] == task_id
+
+
+@pytest.mark.urls("tests.test_observability")
+def test_a_request_without_an_id_gets_a_fresh_one(db: None, client: Client) -> None:
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz", headers={"X-Request-ID": '<script>"forged" id</script>'})
+    assert len(first) == 32
+    assert len(second["X-Request-ID"]) == 32
+    assert first != second["X-Request-ID"]
