@@ -22,7 +22,7 @@ def generic(serializer: serializers.ModelSerializer, instance: object) -> dict[s
     return dict(serializers.ModelSerializer.to_representation(serializer, instance))
 
 
-def amended_revision(world, interviewer: User) -> ScorecardRevision:  # type: ignore[no-untyped-def]
+def amended_revision(world, interviewer: User) -> ScorecardRevision:
     """A submitted scorecard with a rating left unassessed, a signal-free amendment and
     evidence with markup in it: the values a shortcut could render differently."""
     dimensions = list(world.interview.focus_dimensions.values_list("pk", flat=True))
@@ -44,7 +44,7 @@ def amended_revision(world, interviewer: User) -> ScorecardRevision:  # type: ig
     )
 
 
-def test_a_revision_reads_as_drf_would_render_it(world, interviewer):  # type: ignore[no-untyped-def]
+def test_a_revision_reads_as_drf_would_render_it(world, interviewer):
     revision = amended_revision(world, interviewer)
     revision = ScorecardRevision.objects.prefetch_related("ratings", "signals", "red_flags").get(
         pk=revision.pk
@@ -61,7 +61,7 @@ def test_a_revision_reads_as_drf_would_render_it(world, interviewer):  # type: i
     assert fast["amendment_reason"] == "Misread the bar."
 
 
-def test_each_rating_reads_as_drf_would_render_it(world, interviewer):  # type: ignore[no-untyped-def]
+def test_each_rating_reads_as_drf_would_render_it(world, interviewer):
     revision = amended_revision(world, interviewer)
 
     for rating in revision.ratings.all():
