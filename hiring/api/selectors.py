@@ -50,4 +50,8 @@ def interviews_visible_to(*, user: User) -> QuerySet[Interview]:
 def decisions_visible_to(*, user: User) -> QuerySet[Decision]:
     """Recruiters and hiring managers of the requisition who do not owe a scorecard on the
     loop; interviewers never (DESIGN §6)."""
-    return access.visible(user, Decision)
+    return (
+        access.visible(user, Decision)
+        .select_related("debrief_outcome")
+        .prefetch_related("debrief_outcome__attendees")
+    )

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import MaxLengthValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hiring import limits
 from hiring.models import (
     Candidate,
     CaseExercise,
+    DebriefOutcome,
     Decision,
     Dimension,
     Interview,
@@ -19,6 +21,7 @@ from hiring.models import (
     PlanSlot,
     Requisition,
     RoleProfile,
+    User,
 )
 
 
@@ -147,13 +150,34 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
                   "case_exercise"]  # fmt: skip
 
 
+class DebriefOutcomeSerializer(serializers.ModelSerializer[DebriefOutcome]):
+    """What the hiring manager recorded about the debrief with the decision (issue 18)."""
+
+    # the codes as in ``DecisionRecordSerializer.debrief_outcome``: one enum in the schema
+    outcome = serializers.CharField(read_only=True, help_text="held, not_needed or skipped")
+    outcome_display = display("outcome")
+
+    class Meta:
+        model = DebriefOutcome
+        fields = ["outcome", "outcome_display", "attendees"]
+
+
 class DecisionSerializer(serializers.ModelSerializer[Decision]):
     outcome_display = display("outcome")
+    debrief = serializers.SerializerMethodField()
 
     class Meta:
         model = Decision
         fields = ["id", "loop", "outcome", "outcome_display", "level_offered", "rationale",
-                  "decided_by", "decided_at", "is_current"]  # fmt: skip
+                  "decided_by", "decided_at", "is_current", "debrief"]  # fmt: skip
+
+    @extend_schema_field(DebriefOutcomeSerializer(allow_null=True))
+    def get_debrief(self, decision: Decision) -> dict[str, Any] | None:
+        try:
+            record = decision.debrief_outcome
+        except DebriefOutcome.DoesNotExist:
+            return None
+        return dict(DebriefOutcomeSerializer(record).data)
 
 
 class DecisionRecordSerializer(serializers.Serializer[Decision]):
@@ -170,6 +194,21 @@ class DecisionRecordSerializer(serializers.Serializer[Decision]):
         required=False,
         allow_null=True,
         help_text="The role profile's slug, when the level offered differs from the opening.",
+    )
+    debrief_outcome = serializers.ChoiceField(
+        choices=DebriefOutcome.Outcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Whether the debrief was held, not needed or skipped.",
+    )
+    attendees = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Who attended a debrief that was held: ids of panel members and the "
+        "hiring manager.",
     )
 
 

@@ -207,6 +207,8 @@ class LoopDecisionView(DocumentedErrors, APIView):
             outcome=serializer.validated_data["outcome"],
             rationale=serializer.validated_data["rationale"],
             level_offered=serializer.validated_data.get("level_offered"),
+            debrief_outcome=serializer.validated_data.get("debrief_outcome", ""),
+            attendees=list(serializer.validated_data.get("attendees", [])),
         )
         visible = hiring_selectors.decisions_visible_to(user=user).get(pk=decision.pk)
         return Response(DecisionSerializer(visible).data, status=status.HTTP_201_CREATED)

@@ -87,3 +87,37 @@ def test_a_manager_on_the_panel_who_owes_gets_403(api_as, world, hiring_manager,
     response = api_as(hiring_manager).get(f"/api/v1/loops/{world.loop.pk}/comments/")
     assert response.status_code == 403
     assert "early thoughts" not in response.content.decode()
+
+
+def test_the_manager_records_the_debrief_outcome_through_the_api_and_reads_it_back(
+    api_as, ready, hiring_manager, interviewer, outsider
+):
+    url = f"/api/v1/loops/{ready.pk}/decisions/"
+    refused = api_as(hiring_manager).post(
+        url,
+        {
+            "outcome": "hire",
+            "rationale": "Agreed.",
+            "debrief_outcome": "held",
+            "attendees": [outsider.pk],
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "attendees" in refused.json()
+    recorded = api_as(hiring_manager).post(
+        url,
+        {
+            "outcome": "hire",
+            "rationale": "Agreed at the debrief.",
+            "debrief_outcome": "held",
+            "attendees": [interviewer.pk, hiring_manager.pk],
+        },
+        format="json",
+    )
+    assert recorded.status_code == 201, recorded.content
+    debrief = recorded.json()["debrief"]
+    assert debrief["outcome_display"] == "Debrief held"
+    assert sorted(debrief["attendees"]) == sorted([interviewer.pk, hiring_manager.pk])
+    listed = api_as(hiring_manager).get(f"/api/v1/decisions/?loop={ready.pk}").json()
+    assert listed["results"][0]["debrief"]["outcome"] == "held"
