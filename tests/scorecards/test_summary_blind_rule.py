@@ -133,3 +133,38 @@ def test_the_api_refuses_the_summary_and_the_decision_while_the_manager_owes(
 
     submit(panel_manager_loop, hiring_manager, rating=3)
     assert client.get(f"/api/v1/loops/{world.loop.pk}/summary/").status_code == 200
+
+
+def test_a_decisions_rationale_waits_for_the_readers_own_scorecard(
+    client, world, recruiter, hiring_manager, interviewer, other_interviewer
+):
+    """A recruiter who sits on the panel and still owes a scorecard sees that a decision was
+    made, but not the hiring manager's reasons: they are feedback about the candidate."""
+    from django.contrib.auth.models import Group
+
+    from hiring.decisions import decision_record
+    from hiring.roles import RECRUITERS_GROUP
+
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    owed = InterviewFactory(loop=world.loop, interviewers=[recruiter], focus=["communication"])
+    submit(world.interview, interviewer, rating=4)
+    submit(world.other_interview, other_interviewer, rating=4)
+    decision_record(
+        loop=world.loop,
+        outcome="hire",
+        rationale="RATIONALE-SENTINEL: strongest systems thinking of the quarter.",
+        by=hiring_manager,
+    )
+    client.force_login(recruiter)
+
+    page = client.get(reverse("scorecards:manager_loop", args=[world.loop.pk]))
+
+    html = page.content.decode()
+    assert "Submit your scorecard first" in html
+    assert "Hire" in html  # that a decision exists is not feedback
+    assert "RATIONALE-SENTINEL" not in html
+    # once theirs is in, the reasons are there
+    submit(owed, recruiter, rating=3)
+    summaries.loop_summary_compute(loop_id=world.loop.pk)
+    html = client.get(reverse("scorecards:manager_loop", args=[world.loop.pk])).content.decode()
+    assert "RATIONALE-SENTINEL" in html
