@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -27,6 +27,7 @@ from hiring.admin.autocomplete import ScopedAutocomplete
 from hiring.delivery import notifications
 from hiring.errors import ApplicationError, Invalid, messages_of
 from hiring.models import (
+    Loop,
     User,
 )
 
@@ -105,6 +106,20 @@ class PolicyAdmin(ScopedAutocomplete):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         locked = access.readonly_fields(request_user(request), self.model)
         return (*super().get_readonly_fields(request, obj), *sorted(locked))
+
+
+def loop_to_change(model_admin: Any, request: HttpRequest, object_id: int) -> Loop:
+    """The loop a page of the loop's own (propose, debrief) is about, with its candidate and
+    requisition: only one the reader may change, else 404 (the admin's own policy)."""
+    loop = (
+        model_admin.get_queryset(request)
+        .select_related("candidate", "requisition")
+        .filter(pk=object_id)
+        .first()
+    )
+    if loop is None or not model_admin.has_change_permission(request, loop):
+        raise Http404
+    return cast(Loop, loop)
 
 
 def report(model_admin: Any, request: HttpRequest, error: Exception, about: object = None) -> None:

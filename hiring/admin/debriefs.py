@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from hiring import debriefs
-from hiring.admin.base import report, request_user
+from hiring.admin.base import loop_to_change, report, request_user
 from hiring.errors import ApplicationError
 from hiring.models import Debrief, Loop
 
@@ -56,14 +56,7 @@ def _initial(debrief: Debrief | None, zone: str) -> dict[str, Any]:
 
 def debrief_view(model_admin: Any, request: HttpRequest, object_id: int) -> HttpResponse:
     user = request_user(request)
-    loop = (
-        model_admin.get_queryset(request)
-        .select_related("candidate", "requisition")
-        .filter(pk=object_id)
-        .first()
-    )
-    if loop is None or not model_admin.has_change_permission(request, loop):
-        raise Http404
+    loop = loop_to_change(model_admin, request, object_id)
     loop_url = reverse("admin:hiring_loop_change", args=[loop.pk])
     debrief = debriefs.current(loop)
     form = DebriefForm(

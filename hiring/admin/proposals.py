@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from hiring import access
-from hiring.admin.base import report, request_user
+from hiring.admin.base import loop_to_change, report, request_user
 from hiring.errors import ApplicationError
 from hiring.models import BookingLink
 from hiring.scheduling import booking, proposals
@@ -106,14 +106,7 @@ def _send_link(model_admin: Any, request: HttpRequest, loop: Any, form: BookingL
 
 def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> HttpResponse:
     user = request_user(request)
-    loop = (
-        model_admin.get_queryset(request)
-        .select_related("candidate", "requisition")
-        .filter(pk=object_id)
-        .first()
-    )
-    if loop is None or not model_admin.has_change_permission(request, loop):
-        raise Http404
+    loop = loop_to_change(model_admin, request, object_id)
     loop_url = reverse("admin:hiring_loop_change", args=[loop.pk])
     zone = proposals.candidate_zone(loop)
     link_form = BookingLinkForm(
