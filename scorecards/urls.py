@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 import config.ids  # noqa: F401  (registers <id:...>: out-of-range ids are a 404)
 from scorecards.kit import views
@@ -27,4 +27,6 @@ urlpatterns = [
         debrief_views.comment_delete,
         name="manager_comment_delete",
     ),
+    # Insight: interviewer and pipeline reports, outcomes, validity (issue 18)
+    path("insight/", include("scorecards.analytics.urls")),
 ]
