@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Q, QuerySet
@@ -75,6 +76,18 @@ class CandidateImportForm(ImportForm):
         help_text="Every candidate in the file is put forward for it: its recruiters see them "
         "at once.",
     )
+
+    def clean_import_file(self) -> Any:
+        """A file over ``IMPORT_MAX_MB`` is refused before a row is parsed: the import reads
+        the whole file into memory for its preview."""
+        file = self.cleaned_data.get("import_file")
+        limit = int(settings.IMPORT_MAX_MB)
+        if file is not None and file.size > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                f"This file is {file.size / (1024 * 1024):.1f} MB; an import takes up to "
+                f"{limit} MB. Split it into smaller files and import each."
+            )
+        return file
 
 
 class CandidateConfirmImportForm(ConfirmImportForm):

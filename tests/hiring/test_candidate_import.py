@@ -101,3 +101,21 @@ def test_the_export_holds_only_candidates_of_the_recruiters_requisitions(client,
     assert world.loop.candidate.email in body
     assert foreign.email not in body
     assert loose.email not in body
+
+
+def test_a_file_over_the_import_limit_is_refused_before_any_row_is_read(
+    client, world, recruiter, settings
+):
+    settings.IMPORT_MAX_MB = 1
+    client.force_login(recruiter)
+    # a well-formed file, just too big: 1.1 MB of valid rows
+    rows = "".join(
+        f"Person {n},person{n}@example.com,,London,Europe/London,PM,Acme,,referral\n"
+        for n in range(16_000)
+    )
+    response = upload(client, HEADER + rows)
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    text = re.sub(r"\s+", " ", response.content.decode())
+    assert "an import takes up to 1 MB. Split it into smaller files" in text
+    assert not Candidate.objects.filter(email="person0@example.com").exists()
