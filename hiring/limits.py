@@ -33,6 +33,7 @@ RECRUITER_NOTES = 10_000
 ERASE_REASON = 500  # why a candidate's data was erased, kept in the audit trail
 REASON = 2_000  # any other reason kept in the audit trail (a loop reopened, say)
 DEBRIEF_COMMENT = 4_000  # one comment in a loop's debrief discussion
+OUTCOME_NOTE = 2_000  # a note with an outcome after the hire
 
 # The rubric: role profiles, dimensions and case exercises. The shipped ladder
 # (hiring/rubric/product-ladder.yaml) stays far below these.

@@ -2,7 +2,8 @@
 their rubric), ``pipeline`` (requisitions, candidates, loops, interviews, decisions),
 ``attachments`` (a candidate's documents), ``audit`` (the personal-data trail) and
 ``delivery`` (outbox, notifications, webhooks, idempotency keys), ``plans`` (interview
-plans) and ``booking`` (candidate booking links). Import them from here."""
+plans), ``booking`` (candidate booking links) and ``outcomes`` (what happened after a
+hire). Import them from here."""
 
 from hiring.models.attachments import Attachment
 from hiring.models.audit import AuditEvent
@@ -19,6 +20,7 @@ from hiring.models.delivery import (
     WebhookSubscription,
     new_webhook_secret,
 )
+from hiring.models.outcomes import HireOutcome
 from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
 from hiring.models.plans import PlanSlot
 from hiring.models.profiles import SchedulingProfile, TrainingRecord
@@ -47,6 +49,7 @@ __all__ = [
     "DebriefOutcome",
     "Decision",
     "Dimension",
+    "HireOutcome",
     "IdempotencyRecord",
     "Interview",
     "Loop",
