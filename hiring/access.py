@@ -71,6 +71,7 @@ from hiring.models.delivery import WebhookDelivery, WebhookSubscription
 from scorecards.models import (
     DimensionRating,
     InterviewerCalibration,
+    InterviewerLeniency,
     LoopSummary,
     Scorecard,
     ScorecardRevision,
@@ -430,6 +431,28 @@ def _calibrations(user: User) -> QuerySet[InterviewerCalibration]:
     return InterviewerCalibration.objects.filter(interviewer__in=panels)
 
 
+def interviewers_staffed(user: User) -> QuerySet[User]:
+    """The people on the panels of ``user``'s requisitions' loops: whose interviewer
+    analytics (issue 18) ``user`` reads, computed from those loops only."""
+    if _all(user):
+        return User.objects.all()
+    return User.objects.filter(
+        pk__in=Interview.interviewers.through.objects.filter(
+            interview__loop__in=loops_staffed(user).values("pk")
+        ).values("user_id")
+    )
+
+
+def _leniency_history(user: User) -> QuerySet[InterviewerLeniency]:
+    """Every refit's leniency (issue 18): read like the current calibration, and by the
+    interviewer themselves (their own analytics page shows their trend)."""
+    if _all(user):
+        return InterviewerLeniency.objects.all()
+    return InterviewerLeniency.objects.filter(
+        Q(interviewer__in=interviewers_staffed(user).values("pk")) | Q(interviewer=user)
+    )
+
+
 def _audit_events(user: User) -> QuerySet[AuditEvent]:
     """The trail of the candidates ``user`` recruits, each event only if ``user`` may see
     what it is about: a candidate's own record or documents, a loop or interview they
@@ -605,6 +628,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     DimensionRating: _ratings,
     LoopSummary: _summaries,
     InterviewerCalibration: _calibrations,
+    InterviewerLeniency: _leniency_history,
     AuditEvent: _audit_events,
     Notification: _notifications,
     CalendarSource: _calendar_sources,

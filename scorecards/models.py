@@ -184,6 +184,32 @@ class InterviewerCalibration(models.Model):
         return f"{self.interviewer}: {self.leniency:+.2f} over {self.ratings} ratings"
 
 
+class InterviewerLeniency(models.Model):
+    """An interviewer's leniency as one refit found it: the history behind the trends
+    (issue 18). ``InterviewerCalibration`` holds the newest refit only; every refit also
+    writes its rows here, in the same transaction, and they are kept."""
+
+    run = models.ForeignKey(CalibrationRun, on_delete=models.CASCADE, related_name="leniencies")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leniency_history"
+    )
+    leniency = models.FloatField()
+    leniency_se = models.FloatField()
+    ratings = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "interviewer leniencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "interviewer"], name="leniency_one_per_run_and_interviewer"
+            ),
+        ]
+        indexes = [models.Index(fields=["interviewer", "run"])]
+
+    def __str__(self) -> str:
+        return f"{self.interviewer} in run {self.run_id}: {self.leniency:+.2f}"
+
+
 class LoopSummary(models.Model):
     """Computed, never typed (DESIGN §4): one per loop, replaced on every recompute."""
 

@@ -27,6 +27,7 @@ from scorecards.models import (
     CalibrationRun,
     DimensionRating,
     InterviewerCalibration,
+    InterviewerLeniency,
     LoopSummary,
     Scorecard,
     ScorecardRevision,
@@ -114,6 +115,20 @@ def calibration_refit() -> CalibrationRun:
         )
         # Interviewers with no rating left (all amended away) lose their correction.
         InterviewerCalibration.objects.exclude(run=run).delete()
+        # Every refit is kept per interviewer too: the trends of the insight pages (issue 18).
+        InterviewerLeniency.objects.bulk_create(
+            [
+                InterviewerLeniency(
+                    run=run,
+                    interviewer_id=int(user_id),
+                    leniency=float(fit.leniency[index]),
+                    leniency_se=float(fit.leniency_se[index]),
+                    ratings=int(fit.ratings_per_interviewer[index]),
+                )
+                for index, user_id in enumerate(interviewers)
+            ],
+            batch_size=5000,
+        )
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["seconds"])
     logger.info("calibration: refit %s ratings in %.2fs", run.n_ratings, run.seconds)
