@@ -404,6 +404,7 @@ def candidate_put_forward(
                 {"requisition": f"{requisition} is {requisition.get_status_display().lower()}."}
             )
         loop = Loop.objects.create(candidate=candidate, requisition=requisition)
+        stages.record(loop=loop, before="", by=by)
         privacy.audit(
             action="loop.created",
             obj=loop,

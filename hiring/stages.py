@@ -12,11 +12,12 @@ Nothing else assigns ``Loop.status``: the services lock the loop row and call ``
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from hiring import access, limits, privacy
 from hiring.delivery import outbox
 from hiring.errors import Invalid
-from hiring.models import Loop, User
+from hiring.models import Loop, LoopStageChange, User
 
 S = Loop.Status
 OPEN = frozenset(Loop.OPEN_STATUSES)
@@ -43,10 +44,18 @@ def refusal(current: str, new: str) -> str:
     return f"A loop cannot go from “{labels[current]}” to “{labels[new]}”."
 
 
+def record(*, loop: Loop, before: str, by: User | None) -> None:
+    """Write ``loop``'s change from ``before`` (empty: it was just created) to its status into
+    the stage history, in the caller's transaction: every change, a person's or the system's."""
+    LoopStageChange.objects.create(
+        loop=loop, from_status=before, to_status=loop.status, at=timezone.now(), by=by
+    )
+
+
 def advance(*, loop: Loop, to: str, by: User | None, reason: str = "") -> bool:
     """Move ``loop`` (locked by the caller, inside its transaction) to ``to``. Raises
     ValidationError when the table does not allow it; returns whether anything changed. A
-    change made by a person (``by``) is audited."""
+    change made by a person (``by``) is audited; every change goes into the stage history."""
     current = loop.status
     if current == to and to != S.DECIDED:
         return False
@@ -56,6 +65,7 @@ def advance(*, loop: Loop, to: str, by: User | None, reason: str = "") -> bool:
         return False
     loop.status = to
     loop.save(update_fields=["status", "updated_at"])
+    record(loop=loop, before=current, by=by)
     if by is not None:
         privacy.audit(
             action="loop.stage_changed",
@@ -84,6 +94,7 @@ def loop_reopen(*, loop: Loop, by: User, reason: str) -> Loop:
         before = locked.status
         locked.status = S.SCHEDULING
         locked.save(update_fields=["status", "updated_at"])
+        record(loop=locked, before=before, by=by)
         locked.decisions.filter(is_current=True).update(is_current=False)
         # The scorecards app places the loop in its stage again, after this commits.
         outbox.emit("loop.reopened", {"loop_id": locked.pk})

@@ -24,6 +24,7 @@ from hiring.models.outcomes import HireOutcome
 from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
 from hiring.models.plans import PlanSlot
 from hiring.models.profiles import SchedulingProfile, TrainingRecord
+from hiring.models.stage_history import LoopStageChange
 from hiring.models.rubric import (
     DEFAULT_SCALE_LABELS,
     CaseExercise,
@@ -53,6 +54,7 @@ __all__ = [
     "IdempotencyRecord",
     "Interview",
     "Loop",
+    "LoopStageChange",
     "Notification",
     "OutboxEvent",
     "PlanSlot",
