@@ -57,6 +57,7 @@ from hiring.models import (
     Dimension,
     Interview,
     Loop,
+    LoopStageChange,
     Notification,
     PlanSlot,
     RedFlag,
@@ -349,6 +350,11 @@ def _decisions(user: User) -> QuerySet[Decision]:
     return Decision.objects.filter(loop__in=loops_with_feedback(user).values("pk"))
 
 
+def _stage_changes(user: User) -> QuerySet[LoopStageChange]:
+    """A loop's stage history (the pipeline report reads it): its staff's."""
+    return LoopStageChange.objects.filter(loop__in=loops_staffed(user).values("pk"))
+
+
 def _debriefs(user: User) -> QuerySet[Debrief]:
     """A debrief meeting's time and place: whoever sees the loop (its staff, its panel, who
     are invited to it)."""
@@ -618,6 +624,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Candidate: _candidates,
     Attachment: _attachments,
     Loop: _loops,
+    LoopStageChange: _stage_changes,
     Interview: _interviews,
     Decision: _decisions,
     Debrief: _debriefs,
@@ -671,6 +678,11 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
     (Requisition, "change"): (
         lambda u, o: _in(requisitions_recruited(u), o),
         "Only the requisition's recruiters change it.",
+    ),
+    # Pipeline analytics (issue 18): the requisition's recruiters and hiring manager.
+    (Requisition, "view_pipeline"): (
+        lambda u, o: _in(requisitions_staffed(u), o),
+        "Only the requisition's recruiters and hiring manager see its pipeline analytics.",
     ),
     (Requisition, "staff"): (
         lambda u, o: _all(u),
