@@ -77,7 +77,8 @@ def add_loops(
     for _ in range(count):
         loop = LoopFactory(requisition=requisition)
         stage_history(loop, (nov(2), S.SCHEDULING), (nov(4), S.IN_PROGRESS), (nov(9), S.DECIDED))
-        interview(loop, slots[0], nov(4, 10), [UserFactory()])
+        panelist: User = UserFactory()
+        interview(loop, slots[0], nov(4, 10), [panelist])
         DecisionFactory(loop=loop, decided_by=hiring_manager, decided_at=nov(9, 10))
         summary(loop, "no_hire")
 
@@ -93,7 +94,8 @@ def pipeline(world, hiring_manager) -> Pipeline:
         )
         for i, (slug, title) in enumerate([("screen", "Screen"), ("case", "Case study")], 1)
     ]
-    panel = [UserFactory()]
+    panelist: User = UserFactory()
+    panel = [panelist]
     # A: hired after 5 days from its first interview; recommended hire
     a = world.loop
     stage_history(

@@ -286,8 +286,8 @@ def requisitions_overview(*, user: User) -> list[Headline]:
     return [
         Headline(
             requisition=r,
-            loops=r.n_loops,  # type: ignore[attr-defined]
-            open=r.n_open,  # type: ignore[attr-defined]
+            loops=r.n_loops,
+            open=r.n_open,
             hired=hires.get(r.pk, 0),
             to_decision=stats.days_between(pairs.get(r.pk, [])),
         )
