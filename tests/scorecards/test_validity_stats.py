@@ -21,6 +21,8 @@ from scorecards.analytics.stats.validity import (
     UNCLEAR,
     Checkpoint,
     Correlation,
+    Hire,
+    analyse,
     compare_to_panel,
     outcome_score,
     pearson,
@@ -238,3 +240,33 @@ def test_bad_settings_are_refused() -> None:
         validity([1, 2, 3], [1, 2, 3], min_n=3, resamples=0)
     with pytest.raises(ValueError, match="level"):
         validity([1, 2, 3], [1, 2, 3], min_n=3, level=1.0)
+
+
+def test_a_whole_analysis_from_plain_hires() -> None:
+    rng = np.random.default_rng(5)
+    hires = []
+    for k in range(40):
+        ability = float(rng.normal())
+        outcome = ability + 0.3 * float(rng.normal())
+        hires.append(
+            Hire(
+                outcome=outcome,
+                overall=ability + 0.3 * float(rng.normal()),
+                dimensions={"sharp": ability, "coin": float(rng.normal())},
+                # "few" sits on 10 hires only: under the minimum, counted, not listed.
+                interviewers={"ann": ability, "bob": float(rng.normal())}
+                | ({"few": 1.0} if k < 10 else {}),
+            )
+        )
+    result = analyse(hires, weights={"sharp": 1.0, "coin": 1.0}, resamples=300)
+    assert result.n_hires == 40
+    assert result.dimensions["sharp"].clearly_positive
+    assert not result.dimensions["coin"].clearly_positive
+    assert list(result.interviewers) == ["ann", "bob"]
+    assert result.interviewers_below_min_n == 1
+    assert result.noisy == ["bob"]
+    assert result.weights is not None
+    assert result.weights[0].reason == PREDICTS
+    hidden = analyse(hires, weights={"sharp": 1.0}, interviewers=False, resamples=50)
+    assert hidden.interviewers == {}
+    assert hidden.interviewers_below_min_n == 0

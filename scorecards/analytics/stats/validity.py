@@ -27,6 +27,9 @@ Decisions made here (the README says them in plain words):
   hires they interviewed, their own rating predicts the outcome clearly worse than the
   panel's calibrated overall on the same hires: the bootstrap interval of
   ``r(theirs) - r(panel)`` (both from the same resampled hires) lies wholly below zero.
+  Two-sided, though the question is one-sided, on purpose: one interviewer's rating is
+  always somewhat noisier than a panel's mean, and calling someone noisy should need more
+  than that (the simulation in ``bench/validity_simulation.py`` measures the trade-off).
 * **Suggested weights** (:func:`suggest_weights`): never applied, only shown. Dimensions whose
   interval lies wholly above zero share the weight they hold between them in proportion to
   their correlation; a dimension whose interval lies wholly below zero is suggested 0 (its
@@ -317,7 +320,8 @@ def compare_to_panel(
     x_own, y = _pair(own_scores, outcomes)
     x_panel, _ = _pair(panel_scores, outcomes)
     both = _bootstrap([x_own, x_panel], y, method=method, resamples=resamples, seed=seed)
-    low, high, _ = _interval(both[:, 0] - both[:, 1], level)
+    difference = both[:, 0] - both[:, 1]
+    low, high, _ = _interval(difference, level)
     assert own.r is not None
     assert panel.r is not None
     return PanelComparison(own=own, panel=panel, difference=own.r - panel.r, low=low, high=high)
@@ -378,3 +382,98 @@ def suggest_weights(
             suggested = float(weight)
         advice.append(WeightAdvice(dimension, float(weight), suggested, reason))
     return advice
+
+
+# --- A whole report, from plain per-hire records ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hire:
+    """One hire as the report reads it: the per-dimension calibrated scores of their loop, its
+    calibrated overall, each interviewer's own rating of them (the mean of the ratings on
+    that interviewer's scorecards) and the hire's outcome (:func:`outcome_score`)."""
+
+    outcome: float
+    overall: float | None
+    dimensions: Mapping[str, float]
+    interviewers: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    n_hires: int  # hires with an outcome
+    overall: Correlation
+    dimensions: dict[str, Correlation]  # in the profile's order
+    interviewers: dict[str, PanelComparison]  # those with at least min_n hires
+    interviewers_below_min_n: int  # interviewers with some hires, fewer than min_n
+    weights: list[WeightAdvice] | None
+    min_n: int
+
+    @property
+    def noisy(self) -> list[str]:
+        return [key for key, row in self.interviewers.items() if row.noisy]
+
+
+def analyse(
+    hires: Sequence[Hire],
+    *,
+    weights: Mapping[str, float],
+    method: str = DEFAULT_METHOD,
+    min_n: int = DEFAULT_MIN_N,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = DEFAULT_SEED,
+    interviewers: bool = True,
+) -> Analysis:
+    """Every validity figure of a role profile (``weights``: its dimensions and current
+    weights, in order) from its hires: the calibrated overall, each dimension, each interviewer
+    with enough hires against the panel (skipped when ``interviewers`` is False: a reader
+    who may not see them), and the suggested weights."""
+    options = {
+        "method": method,
+        "min_n": min_n,
+        "resamples": resamples,
+        "level": level,
+        "seed": seed,
+    }
+    rated = [h for h in hires if h.overall is not None]
+    overall = validity(
+        [h.overall for h in rated if h.overall is not None],
+        [h.outcome for h in rated],
+        **options,  # type: ignore[arg-type]
+    )
+    dimensions = {}
+    for dimension in weights:
+        pairs = [(h.dimensions[dimension], h.outcome) for h in hires if dimension in h.dimensions]
+        dimensions[dimension] = validity(
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+            **options,  # type: ignore[arg-type]
+        )
+    rows: dict[str, PanelComparison] = {}
+    below = 0
+    if interviewers:
+        seen: dict[str, list[Hire]] = {}
+        for hire in rated:
+            for key in hire.interviewers:
+                seen.setdefault(key, []).append(hire)
+        for key in sorted(seen):
+            theirs = seen[key]
+            if len(theirs) < min_n:
+                below += 1
+                continue
+            rows[key] = compare_to_panel(
+                [h.interviewers[key] for h in theirs],
+                [h.overall for h in theirs if h.overall is not None],
+                [h.outcome for h in theirs],
+                **options,  # type: ignore[arg-type]
+            )
+    return Analysis(
+        n_hires=len(hires),
+        overall=overall,
+        dimensions=dimensions,
+        interviewers=rows,
+        interviewers_below_min_n=below,
+        weights=suggest_weights(weights, dimensions),
+        min_n=min_n,
+    )
