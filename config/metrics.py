@@ -1,8 +1,21 @@
-"""``/metrics``: Loopwise's state for Prometheus, computed when it is scraped.
+"""``/metrics``: Loopwise's state and the web process's traffic, for Prometheus.
 
-Nothing is counted on the requests themselves, so the endpoint costs the rest of the site
-nothing: each scrape runs a handful of indexed aggregate queries (the outbox, notifications,
-webhook deliveries, calendar sources, loop summaries) and answers in Prometheus' text format.
+Two kinds of metrics, served together:
+
+- Loopwise's own gauges, computed when scraped: a handful of indexed aggregate queries (the
+  outbox, notifications, webhook deliveries, calendar sources, loop summaries, the reminder
+  sweep's last run) answered in Prometheus' text format.
+- Requests and the database, counted in memory as they happen: django-prometheus's
+  middlewares (``django_http_*``: requests, responses by status, latency, each by view name)
+  and ``QueryMetricsMiddleware`` below (``django_db_*``: statements, their duration and
+  errors, under django-prometheus's own metric names). Counting writes nothing to the
+  database, so a GET still writes nothing.
+
+Under gunicorn each worker process counts its own requests. With ``PROMETHEUS_MULTIPROC_DIR``
+set (gunicorn.conf.py sets it when it is not), prometheus_client keeps the counts in files
+there and the scrape adds up every worker's, the dead ones' included (gunicorn's
+``child_exit`` hook retires their live gauges). Without it (runserver, the tests) a scrape
+reads the answering process's own registry.
 
 Who may scrape: a request carrying ``Authorization: Bearer <METRICS_TOKEN>`` (compared as
 SHA-256 digests in constant time), or one from an address in ``METRICS_ALLOWED_NETWORKS``
@@ -15,22 +28,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterator
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator, Sized
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from django_prometheus.db import errors_total, execute_total, query_duration_seconds
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from hiring.models import CalendarSource, Notification, OutboxEvent, WebhookDelivery
+from hiring.models.delivery import Heartbeat
 from scorecards.calibration.model import MODEL_VERSION
 from scorecards.models import LoopSummary, Scorecard
+from scorecards.reminders.sweep import SWEEP_FINISHED, SWEEP_STARTED
 
 
 def _seconds_since(moment: datetime | None) -> float:
@@ -94,6 +115,86 @@ class LoopwiseCollector(Collector):
             "Age of the oldest loop summary that no longer matches its scorecards or model.",
             _seconds_since(stale_since),
         )
+        yield from _reminder_sweep()
+
+
+def _reminder_sweep() -> Iterator[GaugeMetricFamily]:
+    """The last complete reminder sweep: how long it took and how long ago it ended. Before
+    any sweep has finished the age is +Inf (an "older than" alert fires) and the duration
+    is left out."""
+    runs = dict(
+        Heartbeat.objects.filter(name__in=[SWEEP_STARTED, SWEEP_FINISHED]).values_list(
+            "name", "seen_at"
+        )
+    )
+    started, finished = runs.get(SWEEP_STARTED), runs.get(SWEEP_FINISHED)
+    if started is not None and finished is not None:
+        yield _gauge(
+            "loopwise_reminder_sweep_seconds",
+            "How long the last complete reminder sweep took, all its batches.",
+            max((finished - started).total_seconds(), 0.0),
+        )
+    yield _gauge(
+        "loopwise_reminder_sweep_age_seconds",
+        "Time since the last complete reminder sweep ended (+Inf: none has yet).",
+        math.inf if finished is None else _seconds_since(finished),
+    )
+
+
+# --- Requests and the database ---------------------------------------------------------------
+
+
+def _count_statement(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """An execute wrapper counting as django-prometheus's database backends do."""
+    db = context["connection"]
+    alias, vendor = db.alias, db.vendor
+    execute_total.labels(alias, vendor).inc(
+        len(params) if many and isinstance(params, Sized) else 1
+    )
+    with query_duration_seconds.labels(alias, vendor).time():
+        try:
+            return execute(sql, params, many, context)
+        except Exception as exc:
+            errors_total.labels(alias, vendor, type(exc).__name__).inc()
+            raise
+
+
+class QueryMetricsMiddleware:
+    """Counts a request's database statements and their duration (``django_db_*``).
+
+    Django's documented instrumentation hook (``connection.execute_wrapper``) rather than
+    django-prometheus's ``ENGINE`` wrappers: those would rename the database engine that the
+    settings, the test settings and the worker's environment recognise, for the same counts.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with connection.execute_wrapper(_count_statement):
+            return self.get_response(request)
+
+
+class _ProcessRegistry(Collector):
+    """This process's registry (django-prometheus's metrics, the process' own) in a scrape."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What one scrape serves: Loopwise's gauges, and every worker's request and database
+    counts (``PROMETHEUS_MULTIPROC_DIR``) or, without it, this process's."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(LoopwiseCollector())
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        MultiProcessCollector(registry, path=directory)
+    else:
+        registry.register(_ProcessRegistry())
+    return registry
 
 
 def _token_ok(request: HttpRequest) -> bool:
@@ -124,6 +225,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("Give the metrics token.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(LoopwiseCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)

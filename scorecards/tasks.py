@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from hiring.models import Loop
@@ -40,15 +42,21 @@ def refresh_open_loop_statuses(after_id: int = 0) -> int:
 
 
 @shared_task
-def schedule_reminders(after_id: int = 0) -> int:
+def schedule_reminders(after_id: int = 0, started_at: str | None = None) -> int:
     """Periodic sweep (beat, every minute): write the reminder rows whose moment has come, a
-    bounded batch at a time, re-queuing itself for the next batch. Safe to run twice at once:
-    the notifications' unique key keeps one row per reminder."""
+    bounded batch at a time, re-queuing itself for the next batch (with when the sweep began,
+    which its last batch records). Safe to run twice at once: the notifications' unique key
+    keeps one row per reminder."""
     from scorecards.reminders import sweep
 
-    result = sweep.schedule_due_reminders(after_id=after_id)
+    result = sweep.schedule_due_reminders(
+        after_id=after_id,
+        started_at=datetime.fromisoformat(started_at) if started_at else None,
+    )
     if result.next_after is not None:
-        schedule_reminders.delay(after_id=result.next_after)
+        schedule_reminders.delay(
+            after_id=result.next_after, started_at=result.started_at.isoformat()
+        )
     return result.scheduled
 
 

@@ -35,11 +35,16 @@ from django.utils import timezone
 
 from hiring.delivery import notifications as n
 from hiring.models import Interview, Loop, Notification, Requisition, User
+from hiring.models.delivery import Heartbeat
 from scorecards.models import Scorecard
 
 Panel = Interview.interviewers.through  # one row per (interview, interviewer): a panel seat
 OWING_INTERVIEW = (Interview.Status.SCHEDULED, Interview.Status.COMPLETED)
 SWEEP_BATCH = 2000
+# Heartbeat rows of the last complete sweep (all its batches): when it began and finished.
+# Written together, so /metrics reads its duration and age from one pair (config.metrics).
+SWEEP_STARTED = "reminder sweep started"
+SWEEP_FINISHED = "reminder sweep finished"
 
 
 def admin_loop_url(loop_id: int) -> str:
@@ -121,14 +126,21 @@ def overdue_seats(*, now: datetime, requisition_ids: Iterable[int]) -> list[dict
 class SweepResult:
     scheduled: int
     next_after: int | None  # re-queue from this panel seat, or None when done
+    started_at: datetime  # when the sweep's first batch began: the next batch carries it on
 
 
 def schedule_due_reminders(
-    *, now: datetime | None = None, after_id: int = 0, limit: int = SWEEP_BATCH
+    *,
+    now: datetime | None = None,
+    after_id: int = 0,
+    limit: int = SWEEP_BATCH,
+    started_at: datetime | None = None,
 ) -> SweepResult:
     """Write the notification rows whose moment has come. One bounded batch of overdue seats
     (keyset on the panel seat id); the first batch also covers upcoming interviews and loops
-    that became ready for debrief without a notice (an interview cancelled last)."""
+    that became ready for debrief without a notice (an interview cancelled last). The last
+    batch records when the sweep began (``started_at``, given by the batch before) and ended."""
+    started_at = started_at or timezone.now()
     now = now or timezone.now()
     with transaction.atomic():
         rows: list[Notification] = []
@@ -138,7 +150,21 @@ def schedule_due_reminders(
         seats, next_after = _overdue_batch(now, after_id, limit)
         rows += _scorecard_reminders(seats, now)
         scheduled = n.notify_many(rows)
-    return SweepResult(scheduled=scheduled, next_after=next_after)
+    if next_after is None:
+        _record_sweep(started_at, timezone.now())
+    return SweepResult(scheduled=scheduled, next_after=next_after, started_at=started_at)
+
+
+def _record_sweep(started_at: datetime, finished_at: datetime) -> None:
+    Heartbeat.objects.bulk_create(
+        [
+            Heartbeat(name=SWEEP_STARTED, seen_at=started_at),
+            Heartbeat(name=SWEEP_FINISHED, seen_at=finished_at),
+        ],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["seen_at"],
+    )
 
 
 def overdue_batch_query(*, now: datetime, after_id: int, limit: int) -> QuerySet[Any] | None:

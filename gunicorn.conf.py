@@ -1,0 +1,35 @@
+"""Gunicorn's settings for Loopwise's web process, read from the working directory by every
+``gunicorn`` command (the image's, docker-compose's) without a ``--config``.
+
+Metrics across worker processes: each worker counts its own requests, so prometheus_client's
+multiprocess mode keeps the counts in files under ``PROMETHEUS_MULTIPROC_DIR`` and
+``/metrics`` adds every worker's up (``config.metrics``). When the variable is not set, a
+fresh temporary directory is made for this server; when it is, the files a previous server
+left there are removed at start. It must be set before a worker imports prometheus_client:
+here, in the master, before any worker is forked.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loopwise-metrics-")
+
+
+def on_starting(server: Any) -> None:
+    """A new server's counts start at zero: a previous run's files would add to them."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exited keeps its counters in the total; its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
