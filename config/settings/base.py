@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -51,10 +52,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of the request carries its id (config.logs).
     "config.logs.RequestIdMiddleware",
-    # Request and database metrics for /metrics (config.metrics): counted in memory, around
-    # every other middleware.
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "config.metrics.QueryMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,8 +68,6 @@ MIDDLEWARE = [
     # A password session owing its second factor (or an enrolment TWO_FACTOR_REQUIRED_FOR
     # demands) reaches only that page; after the policy headers, so its redirects carry them.
     "signin.two_factor.TwoFactorMiddleware",
-    # Responses by status and view, and each view's latency (after axes' lockout answer).
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -225,26 +220,57 @@ CELERY_BEAT_SCHEDULER = "hiring.heartbeats:HeartbeatScheduler"
 # this, or when committed work has waited in the outbox longer than this.
 READINESS_HEARTBEAT_SECONDS = env_int("READINESS_HEARTBEAT_SECONDS", 90, minimum=30)
 READINESS_OUTBOX_LAG_SECONDS = env_int("READINESS_OUTBOX_LAG_SECONDS", 300, minimum=60)
+# Queues: e-mail, webhooks and the calibration batches each have their own, so the scale-out
+# profile (docker-compose.scale.yml) gives each its workers and concurrency; everything else
+# goes to "celery". A worker without -Q consumes all of them (make run's, docker-compose.yml's).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("celery", "email", "webhooks", "calibration")
+]
+CELERY_TASK_ROUTES = {
+    "hiring.tasks.send_due_notifications": {"queue": "email"},
+    "hiring.tasks.deliver_webhooks": {"queue": "webhooks"},
+    "scorecards.tasks.nightly_calibration": {"queue": "calibration"},
+    "scorecards.tasks.refresh_summary_batch": {"queue": "calibration"},
+    "scorecards.tasks.summarise_loops": {"queue": "calibration"},
+}
+# How often beat runs the one-minute sweeps below (delivery, reminders, calendars). Lower it
+# only for tests (the scale-out test runs them every 2 s); a nudge after each commit does the
+# prompt work anyway.
+BEAT_SWEEP_SECONDS = float(env_int("BEAT_SWEEP_SECONDS", 60, minimum=1))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "nightly-calibration": {
         "task": "scorecards.tasks.nightly_calibration",
         "schedule": crontab(hour=2, minute=30),
     },
     # The outbox is nudged after every commit; this sweep delivers what a nudge missed.
-    "dispatch-outbox": {"task": "hiring.tasks.dispatch_outbox", "schedule": 60.0},
+    "dispatch-outbox": {"task": "hiring.tasks.dispatch_outbox", "schedule": BEAT_SWEEP_SECONDS},
     "refresh-open-loop-statuses": {
         "task": "scorecards.tasks.refresh_open_loop_statuses",
         "schedule": 300.0,
     },
     # Reminders are rows with a due time (hiring.notifications); these two sweeps create the
     # rows that have fallen due and send what is due.
-    "schedule-reminders": {"task": "scorecards.tasks.schedule_reminders", "schedule": 60.0},
-    "send-due-notifications": {"task": "hiring.tasks.send_due_notifications", "schedule": 60.0},
+    "schedule-reminders": {
+        "task": "scorecards.tasks.schedule_reminders",
+        "schedule": BEAT_SWEEP_SECONDS,
+    },
+    "send-due-notifications": {
+        "task": "hiring.tasks.send_due_notifications",
+        "schedule": BEAT_SWEEP_SECONDS,
+    },
     # Webhook deliveries are rows too; commits nudge the sender, this sweep retries.
-    "deliver-webhooks": {"task": "hiring.tasks.deliver_webhooks", "schedule": 60.0},
+    "deliver-webhooks": {"task": "hiring.tasks.deliver_webhooks", "schedule": BEAT_SWEEP_SECONDS},
     # Interviewers' calendars: each source is a row with its own due time (backoff included).
-    "calendars-sync-due": {"task": "hiring.tasks.calendars_sync_due", "schedule": 60.0},
-    "calendars-write-back": {"task": "hiring.tasks.calendars_write_back", "schedule": 60.0},
+    "calendars-sync-due": {
+        "task": "hiring.tasks.calendars_sync_due",
+        "schedule": BEAT_SWEEP_SECONDS,
+    },
+    "calendars-write-back": {
+        "task": "hiring.tasks.calendars_write_back",
+        "schedule": BEAT_SWEEP_SECONDS,
+    },
     "purge-idempotency-keys": {"task": "hiring.tasks.purge_idempotency_keys", "schedule": 3600.0},
     # Personal data (DESIGN §7): candidates past retention are anonymised nightly.
     "anonymise-expired-candidates": {

@@ -26,6 +26,10 @@ CALENDAR_ALLOW_PRIVATE_NETWORKS = env_bool("CALENDAR_ALLOW_PRIVATE_NETWORKS", Fa
 # DATABASE_CONN_MAX_AGE=0 and let the pooler keep them.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) would outlive
+# the transaction that lent it its server connection: set this to true there.
+_no_server_side_cursors = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _no_server_side_cursors  # noqa: F405
 DEBUG = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
