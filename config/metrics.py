@@ -25,11 +25,13 @@ nobody may: anonymous scrapes get a 401, sessions count for nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import math
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from datetime import datetime
 from typing import Any
@@ -42,7 +44,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.db import errors_total, execute_total, query_duration_seconds
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -144,21 +153,27 @@ def _reminder_sweep() -> Iterator[GaugeMetricFamily]:
 # --- Requests and the database ---------------------------------------------------------------
 
 
+@functools.cache
+def _statement_metrics(alias: str, vendor: str) -> tuple[Counter, Histogram]:
+    """A database's labelled counter and histogram, looked up once rather than per query."""
+    return execute_total.labels(alias, vendor), query_duration_seconds.labels(alias, vendor)
+
+
 def _count_statement(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     """An execute wrapper counting as django-prometheus's database backends do."""
     db = context["connection"]
-    alias, vendor = db.alias, db.vendor
-    execute_total.labels(alias, vendor).inc(
-        len(params) if many and isinstance(params, Sized) else 1
-    )
-    with query_duration_seconds.labels(alias, vendor).time():
-        try:
-            return execute(sql, params, many, context)
-        except Exception as exc:
-            errors_total.labels(alias, vendor, type(exc).__name__).inc()
-            raise
+    executed, duration = _statement_metrics(db.alias, db.vendor)
+    executed.inc(len(params) if many and isinstance(params, Sized) else 1)
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    except Exception as exc:
+        errors_total.labels(db.alias, db.vendor, type(exc).__name__).inc()
+        raise
+    finally:
+        duration.observe(time.perf_counter() - started)
 
 
 class QueryMetricsMiddleware:
