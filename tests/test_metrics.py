@@ -249,7 +249,7 @@ def gunicorn(db: None, tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60",
-        "--no-control-socket",  # gunicorn 27 puts one in ~/.gunicorn for everyone
+        "--no-control-socket",  # gunicorn 25.1+ puts one in ~/.gunicorn for everyone
     ]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
