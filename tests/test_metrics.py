@@ -4,7 +4,9 @@ processes, and the reminder sweep's last run."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import socket
 import subprocess
 import sys
@@ -259,6 +261,34 @@ def gunicorn(db: None, tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+GUNICORN_CONF = """
+import json, os, runpy, sys
+settings = runpy.run_path("gunicorn.conf.py")
+settings["on_starting"](None)
+directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+print(json.dumps([directory, sorted(os.listdir(directory))]))
+"""
+
+
+def test_gunicorn_counts_across_workers_even_when_no_directory_is_given(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    run = [sys.executable, "-c", GUNICORN_CONF]
+    made = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    directory, files = json.loads(made.stdout)
+    assert Path(directory).is_dir()
+    assert files == []
+    Path(directory).rmdir()
+
+    # a directory given keeps its other files; a previous server's counts go
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "gauge_livesum_7.db").write_bytes(b"old")
+    (given / "README").write_text("not ours")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(given)
+    kept = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(kept.stdout) == [str(given), ["README"]]
 
 
 def _get(port: int, path: str, token: str | None = None) -> str:
