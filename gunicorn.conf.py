@@ -4,19 +4,21 @@
 Metrics across worker processes: each worker counts its own requests, so prometheus_client's
 multiprocess mode keeps the counts in files under ``PROMETHEUS_MULTIPROC_DIR`` and
 ``/metrics`` adds every worker's up (``config.metrics``). When the variable is not set, a
-fresh temporary directory is made for this server; when it is, the files a previous server
-left there are removed at start. It must be set before a worker imports prometheus_client:
-here, in the master, before any worker is forked.
+fresh temporary directory is made for this server (and removed when it exits); when it is,
+the files a previous server left there are removed at start. It must be set before a worker
+imports prometheus_client: here, in the master, before any worker is forked.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_made_here = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_here:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loopwise-metrics-")
 
 
@@ -33,3 +35,9 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """The directory made for this server goes with it; one given is left for the next."""
+    if _made_here:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

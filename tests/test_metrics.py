@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -268,18 +269,22 @@ import json, os, runpy, sys
 settings = runpy.run_path("gunicorn.conf.py")
 settings["on_starting"](None)
 directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-print(json.dumps([directory, sorted(os.listdir(directory))]))
+files = sorted(os.listdir(directory))
+settings["on_exit"](None)
+print(json.dumps([directory, files, os.path.isdir(directory)]))
 """
 
 
-def test_gunicorn_counts_across_workers_even_when_no_directory_is_given(tmp_path: Path) -> None:
+def test_gunicorn_makes_its_metrics_directory_when_none_is_given_and_clears_a_given_one(
+    tmp_path: Path,
+) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     run = [sys.executable, "-c", GUNICORN_CONF]
     made = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    directory, files = json.loads(made.stdout)
-    assert Path(directory).is_dir()
+    directory, files, left_behind = json.loads(made.stdout)
+    assert directory.startswith(tempfile.gettempdir())
     assert files == []
-    Path(directory).rmdir()
+    assert not left_behind  # removed when the server exits
 
     # a directory given keeps its other files; a previous server's counts go
     given = tmp_path / "given"
@@ -288,7 +293,7 @@ def test_gunicorn_counts_across_workers_even_when_no_directory_is_given(tmp_path
     (given / "README").write_text("not ours")
     env["PROMETHEUS_MULTIPROC_DIR"] = str(given)
     kept = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    assert json.loads(kept.stdout) == [str(given), ["README"]]
+    assert json.loads(kept.stdout) == [str(given), ["README"], True]
 
 
 def _get(port: int, path: str, token: str | None = None) -> str:
