@@ -160,6 +160,16 @@ class CalibrationRun(models.Model):
     estimated = models.BooleanField(help_text="False: too little history, defaults used.")
     converged = models.BooleanField()
     seconds = models.FloatField()
+    # The precision-aware scores' inputs (model "ridge-als-2"); null on older refits.
+    dimension_variance = models.FloatField(
+        null=True, help_text="Spread of one candidate's true scores across dimensions."
+    )
+    rating_variance = models.FloatField(
+        null=True, help_text="Variance of one rating around the candidate's dimension score."
+    )
+    dimension_means = models.JSONField(
+        default=dict, blank=True, help_text="Fitted mean of each dimension, by dimension id."
+    )
 
     class Meta:
         ordering = ["-fitted_at", "-id"]

@@ -28,19 +28,43 @@ the defaults when there is too little data (:func:`has_enough_data`).
 Loop scores (:func:`score_loop`) subtract each interviewer's leniency from their ratings and
 report a standard error from the residual variance, the interview-effect variance and the
 leniency estimates' own variance, with a ``INTERVAL_LEVEL`` (90 %) normal interval.
+
+Precision-aware scores (``model_version`` "ridge-als-2"). A candidate's true score on dimension
+``d`` is their level plus the dimension's usual offset plus their own deviation on it::
+
+    s_d = m + o_d + delta_d,    delta_d ~ N(0, tau_d²)
+
+``tau_d²`` (:attr:`LeniencyFit.dimension_variance`) is the spread of one candidate's true
+scores across dimensions, estimated from history (:func:`dimension_spread`), and ``o_d`` are
+the fitted dimension means ``mu_d``. A dimension's mean of calibrated ratings ``y_d`` measures
+``s_d`` with error variance ``v_d`` (the within-dimension rating variance over the number of
+ratings, plus what ratings by one interviewer share). With a flat prior on ``m`` the posterior
+mean of each ``s_d`` is, when ratings of different dimensions are independent,
+
+    shrunk_d = (y_d / v_d + (m̂ + o_d) / tau_d²) / (1 / v_d + 1 / tau_d²)
+
+    m̂ = sum_d (y_d - o_d) / (v_d + tau_d²)  /  sum_d 1 / (v_d + tau_d²)
+
+so a dimension rated once (large ``v_d``) is pulled toward the candidate's level more than one
+rated by four interviewers. The overall score keeps the profile's meaning, ``sum_d w_d s_d``
+over the profile's dimensions (a dimension nobody rated is estimated at ``m̂ + o_d``), and its
+interval comes from the posterior covariance of the ``s_d``. :func:`score_loop` computes the
+exact Gaussian posterior, which also carries an interviewer's shared interview effect across
+dimensions (the equations above are its special case without one). With ``tau_d² -> inf`` it is
+the old weighted mean of dimension means; with equal ``v_d`` and equal weights, too.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-MODEL_VERSION = "ridge-als-1"
+MODEL_VERSION = "ridge-als-2"
 
 #: Two-sided coverage of the intervals reported by :func:`score_loop`.
 INTERVAL_LEVEL = 0.90
@@ -62,6 +86,14 @@ DEFAULT_RESIDUAL_VARIANCE = 0.5
 RESIDUAL_PRIOR_DOF = 10.0
 LENIENCY_PRIOR_WEIGHT = 3.0
 PAIR_PRIOR_WEIGHT = 10.0
+
+#: Spread of a candidate's true scores across dimensions (tau_d², in squared rating points)
+#: assumed before history can estimate it: a standard deviation of half a point.
+DEFAULT_DIMENSION_VARIANCE = 0.25
+#: Floor on the estimated spread: even dimensions that never differ are not pooled into one.
+MIN_DIMENSION_VARIANCE = 1e-3
+#: Candidate-dimension cells with two or more ratings needed to estimate the spread.
+MIN_CELLS_FOR_DIMENSION_ESTIMATE = 20
 
 #: Below these, the shrinkage is not estimated at all and ``DEFAULT_SHRINKAGE`` is used.
 MIN_RATINGS_FOR_ESTIMATE = 50
@@ -106,6 +138,8 @@ class LeniencyFit:
     converged: bool
     estimated: bool  # False: too little data, the default shrinkage was used
     n_ratings: int
+    dimension_variance: float  # tau_d², spread of one candidate's true scores across dimensions
+    rating_variance: float  # variance of one rating within a candidate's dimension
     model_version: str = MODEL_VERSION
 
     @property
@@ -127,6 +161,8 @@ class LeniencyFit:
             "iterations": self.iterations,
             "converged": self.converged,
             "estimated": self.estimated,
+            "dimension_variance": self.dimension_variance,
+            "rating_variance": self.rating_variance,
         }
 
 
@@ -427,6 +463,7 @@ def _fit_result(
     """The fit with each leniency's posterior sd and the information behind it."""
     sigma2, lam_b = ridges.sigma2, ridges.lam_b
     info_b = design.effective_ratings(ridges)
+    spread = dimension_spread(design.c, design.d, fx.r, design.n_d.shape[0], sigma2)
     return LeniencyFit(
         mu=fx.mu,
         theta=fx.theta,
@@ -443,7 +480,70 @@ def _fit_result(
         converged=converged,
         estimated=estimated,
         n_ratings=n,
+        dimension_variance=spread.dimension_variance,
+        rating_variance=spread.rating_variance,
     )
+
+
+@dataclass(frozen=True)
+class DimensionSpread:
+    """What :func:`dimension_spread` found."""
+
+    dimension_variance: float  # tau_d²
+    rating_variance: float  # within a candidate's dimension
+    estimated: bool  # False: too few dimensions rated twice for one candidate, defaults used
+
+
+def dimension_spread(
+    candidate_idx: IntArray,
+    dimension_idx: IntArray,
+    residual: FloatArray,
+    n_dimensions: int,
+    residual_variance: float,
+) -> DimensionSpread:
+    """How far one candidate's true dimension scores spread around their level (``tau_d²``),
+    and how much one rating varies around the candidate's true score on its dimension.
+
+    ``residual`` is what the joint fit leaves of each rating, ``x - mu_d - theta_c - b_i -
+    g_ci``: the candidate's deviation on that dimension ``delta_cd`` plus noise. Grouping the
+    ratings by candidate-dimension cell, this is a one-way random-effects ANOVA nested in
+    candidates (Henderson's method 1, for unequal cell sizes ``n_cd``):
+
+    * within cells, ``SS_w = sum (r - r̄_cd)²`` on ``N - cells`` degrees of freedom estimates
+      the rating variance ``sigma_w²``;
+    * between cells of one candidate, ``SS_b = sum_cd n_cd (r̄_cd - r̄_c)²`` has expectation
+      ``sigma_w² · sum_c (K_c - 1) + tau_d² · sum_c (n_c - sum_d n_cd² / n_c)``,
+
+    which solves for ``tau_d²`` (floored at ``MIN_DIMENSION_VARIANCE``). With fewer than
+    ``MIN_CELLS_FOR_DIMENSION_ESTIMATE`` cells rated twice the defaults are used
+    (``DEFAULT_DIMENSION_VARIANCE`` and the fit's residual variance). The fitted interview
+    effects leave the residuals slightly less variable than the truth, so both figures are
+    approximate; the posterior needs their ratio, which is much less affected."""
+    n = int(residual.shape[0])
+    width = max(n_dimensions, 1)
+    keys, cell = np.unique(
+        candidate_idx.astype(np.int64) * width + dimension_idx, return_inverse=True
+    )
+    cell = cell.reshape(-1)
+    n_cell = np.bincount(cell, minlength=keys.shape[0]).astype(np.float64)
+    df_w = n - int(keys.shape[0])
+    if int(np.count_nonzero(n_cell >= 2)) < MIN_CELLS_FOR_DIMENSION_ESTIMATE or df_w < 1:
+        return DimensionSpread(DEFAULT_DIMENSION_VARIANCE, float(residual_variance), False)
+    mean_cell = np.bincount(cell, weights=residual, minlength=keys.shape[0]) / n_cell
+    ss_w = float(((residual - mean_cell[cell]) ** 2).sum())
+    sigma_w2 = max(ss_w / df_w, 1e-12)
+    cell_cand = keys // width
+    cands, cand_of_cell = np.unique(cell_cand, return_inverse=True)
+    n_c = np.bincount(cand_of_cell, weights=n_cell, minlength=cands.shape[0])
+    k_c = np.bincount(cand_of_cell, minlength=cands.shape[0]).astype(np.float64)
+    mean_c = np.bincount(cand_of_cell, weights=n_cell * mean_cell, minlength=cands.shape[0]) / n_c
+    ss_b = float((n_cell * (mean_cell - mean_c[cand_of_cell]) ** 2).sum())
+    n_sq = np.bincount(cand_of_cell, weights=n_cell**2, minlength=cands.shape[0])
+    coefficient = float((n_c - n_sq / n_c).sum())
+    if coefficient <= 0:
+        return DimensionSpread(DEFAULT_DIMENSION_VARIANCE, sigma_w2, False)
+    tau2 = (ss_b - sigma_w2 * float((k_c - 1.0).sum())) / coefficient
+    return DimensionSpread(max(tau2, MIN_DIMENSION_VARIANCE), sigma_w2, True)
 
 
 def _effective_ratings(
@@ -580,6 +680,12 @@ class LoopRating:
 
 @dataclass(frozen=True)
 class DimensionScore:
+    """One dimension of one loop. ``calibrated`` is the plain mean of the calibrated ratings;
+    ``shrunk`` the precision-aware estimate (see the module docstring): the same mean pulled
+    toward ``prior_mean`` (the candidate's level plus this dimension's usual offset) by the
+    share ``pull``, which is large when few rated it. Without a dimension spread (the old
+    model) ``shrunk`` equals ``calibrated`` and ``pull`` is 0."""
+
     dimension: str
     raw_mean: float
     calibrated: float  # mean of (x - b_i)
@@ -589,6 +695,26 @@ class DimensionScore:
     n_ratings: int
     min_rating: float
     max_rating: float
+    shrunk: float | None = None  # posterior mean of the candidate's true score
+    shrunk_se: float | None = None  # its posterior sd
+    shrunk_low: float | None = None  # shrunk ± INTERVAL_Z · shrunk_se
+    shrunk_high: float | None = None
+    pull: float = 0.0  # share of the way from ``calibrated`` toward ``prior_mean``, 0 to 1
+    prior_mean: float | None = None  # where the dimension is pulled: level + offset
+    n_interviewers: int = 0
+
+    @property
+    def estimate(self) -> float:
+        """The score the rule and the pages use: the shrunk one when there is one."""
+        return self.calibrated if self.shrunk is None else self.shrunk
+
+    @property
+    def estimate_low(self) -> float:
+        return self.low if self.shrunk_low is None else self.shrunk_low
+
+    @property
+    def estimate_high(self) -> float:
+        return self.high if self.shrunk_high is None else self.shrunk_high
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -596,15 +722,28 @@ class DimensionScore:
 
 @dataclass(frozen=True)
 class OverallScore:
-    """Weighted mean over the rated dimensions; all ``None`` when nothing was rated."""
+    """The overall score; all ``None`` when nothing was rated.
+
+    Precision-aware (a dimension spread given to :func:`score_loop`): ``calibrated`` is the
+    posterior mean of ``sum_d w_d s_d`` over every weighted dimension (``weights``, normalised
+    over all of them; ``unrated`` lists those estimated at the candidate's level), ``raw`` the
+    same estimator on the ratings without leniency corrections, and ``weighted_mean`` /
+    ``raw_weighted_mean`` the old weighted means of dimension means. Without a spread,
+    ``calibrated`` and ``raw`` are those weighted means over the rated dimensions."""
 
     raw: float | None
     calibrated: float | None
     se: float | None
     low: float | None
     high: float | None
-    n_dimensions: int = 0
-    weights: dict[str, float] = field(default_factory=dict)  # renormalised, rated dims only
+    n_dimensions: int = 0  # weighted dimensions with a rating
+    weights: dict[str, float] = field(default_factory=dict)  # normalised
+    weighted_mean: float | None = None
+    raw_weighted_mean: float | None = None
+    level: float | None = None  # the candidate's level m̂ (on the average dimension)
+    level_se: float | None = None
+    dimension_variance: float | None = None  # tau_d² used; None: no shrinkage
+    unrated: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -636,23 +775,37 @@ def score_loop(
     *,
     leniency_variance: Mapping[str, float] | None = None,
     pair_variance: float = 0.0,
+    dimension_variance: float | None = None,
+    rating_variance: float | None = None,
+    dimension_means: Mapping[str, float] | None = None,
 ) -> LoopScores:
     """Raw and calibrated scores of one candidate's loop.
 
     * ``leniency``: interviewer key -> b_i from the fit; interviewers missing get no correction.
-    * ``weights``: dimension key -> weight (> 0). Dimensions without a rating are skipped and the
-      weights of the others renormalised; ratings of dimensions not in ``weights`` are scored
-      per dimension but do not count toward the overall score.
+    * ``weights``: dimension key -> weight (> 0). Ratings of dimensions not in ``weights`` are
+      scored per dimension but do not count toward the overall score.
     * ``residual_variance``: sigma² of the fit.
     * ``leniency_variance``: optional interviewer -> variance of b_i (adds to the SE).
     * ``pair_variance``: the interview-effect variance of the fit (ratings on one scorecard
       share it, so it does not average away across dimensions).
+    * ``dimension_variance``: tau_d², the spread of a candidate's dimensions (from
+      :func:`dimension_spread`). Given, each dimension is also estimated precision-aware
+      (``shrunk``, see the module docstring) and the overall is their weighted posterior
+      mean over every weighted dimension; ``None`` keeps the weighted mean of dimension means
+      over the rated dimensions, weights renormalised over them.
+    * ``rating_variance``: a rating's variance around the candidate's true dimension score
+      (defaults to ``residual_variance``), for the shrinkage.
+    * ``dimension_means``: dimension -> fitted mean ``mu_d``, the offsets of the prior;
+      dimensions missing get the average offset.
 
     The SE of any weighted mean ``sum_r a_r (x_r - b_r)`` is
     ``sqrt(sigma² · sum_r a_r² + sum_i (sum_{r by i} a_r)² · (var b_i + pair_variance))``.
     """
     if residual_variance < 0 or pair_variance < 0:
         raise ValueError("variances must not be negative")
+    for name, value in (("dimension", dimension_variance), ("rating", rating_variance)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"{name} variance must be positive and finite")
     for key, w in weights.items():
         if not (w > 0 and math.isfinite(w)):
             raise ValueError(f"weight of {key!r} must be positive and finite")
@@ -664,11 +817,18 @@ def score_loop(
         by_dim.setdefault(rating.dimension, []).append(rating)
     dimensions = {dim: _dimension_score(dim, rs, leniency, errors) for dim, rs in by_dim.items()}
     corrections = {r.interviewer: -float(leniency.get(r.interviewer, 0.0)) for r in ratings}
-    return LoopScores(
-        dimensions=dimensions,
-        overall=_overall_score(weights, dimensions, by_dim, errors),
-        corrections=corrections,
-    )
+    overall = _overall_score(weights, dimensions, by_dim, errors)
+    if dimension_variance is not None and dimensions:
+        posterior = _Posterior(
+            by_dim,
+            weights,
+            dimension_variance,
+            residual_variance if rating_variance is None else rating_variance,
+            dimension_means or {},
+            errors,
+        )
+        dimensions, overall = posterior.apply(dimensions, overall, leniency)
+    return LoopScores(dimensions=dimensions, overall=overall, corrections=corrections)
 
 
 @dataclass(frozen=True)
@@ -714,6 +874,13 @@ def _dimension_score(
         n_ratings=n,
         min_rating=min(xs),
         max_rating=max(xs),
+        shrunk=calibrated,
+        shrunk_se=se,
+        shrunk_low=calibrated - INTERVAL_Z * se,
+        shrunk_high=calibrated + INTERVAL_Z * se,
+        pull=0.0,
+        prior_mean=None,
+        n_interviewers=len({r.interviewer for r in rs}),
     )
 
 
@@ -742,4 +909,137 @@ def _overall_score(
         high=calibrated + INTERVAL_Z * se,
         n_dimensions=len(counted),
         weights=norm,
+        weighted_mean=calibrated,
+        raw_weighted_mean=raw,
     )
+
+
+@dataclass(frozen=True)
+class _Gaussian:
+    """The posterior of the true dimension scores ``s`` (in ``_Posterior.targets`` order)."""
+
+    mean: FloatArray  # (K,)
+    cov: FloatArray  # (K, K)
+    level: float
+    level_var: float
+
+
+class _Posterior:
+    """The exact Gaussian posterior of one loop's true dimension scores (module docstring).
+
+    Unknowns ``(m, delta_1 .. delta_K)`` over the target dimensions (the rated ones, then the
+    weighted ones nobody rated): a flat prior on ``m``, ``N(0, tau_d²)`` on each ``delta``.
+    Each calibrated rating ``y_r = m + o_d + delta_d + e_r``, with ``Cov(e) = V``:
+    ``V = sigma_w² · I + sum_i s_i · 1_i 1_iᵀ``, where ``1_i`` marks interviewer ``i``'s
+    ratings and ``s_i`` is the variance they share (interview effect plus the leniency
+    estimate's variance). Then the posterior precision is ``P = Hᵀ V⁻¹ H + diag(0, 1/tau_d²,
+    ..)`` and the mean ``P⁻¹ Hᵀ V⁻¹ (y - o)``, where row ``r`` of ``H`` has a 1 for ``m`` and one
+    for its dimension's ``delta``; ``s = m + o + delta`` follows linearly. Without shared
+    variance the dimension means are sufficient and this is the closed form of the module
+    docstring; with it, an interviewer's ratings are weighed as the joint fit weighs them."""
+
+    def __init__(
+        self,
+        by_dim: Mapping[str, list[LoopRating]],
+        weights: Mapping[str, float],
+        dimension_variance: float,
+        rating_variance: float,
+        dimension_means: Mapping[str, float],
+        errors: _ErrorModel,
+    ) -> None:
+        self.by_dim = by_dim
+        self.rated = list(by_dim)
+        self.targets = self.rated + [d for d in weights if d not in by_dim]
+        self.tau2 = float(dimension_variance)
+        self.errors = errors
+        self.rating_variance = float(rating_variance)
+        self.rows = [(k, r) for k, dim in enumerate(self.rated) for r in by_dim[dim]]
+        known = [float(dimension_means[d]) for d in self.targets if d in dimension_means]
+        fill = sum(known) / len(known) if known else 0.0
+        offsets = np.array([float(dimension_means.get(d, fill)) for d in self.targets])
+        self.offsets = offsets - offsets.mean()  # m̂ is the level on the average dimension
+        total = sum(float(weights[d]) for d in self.targets if d in weights)
+        self.weights = {d: float(weights[d]) / total for d in self.targets if d in weights}
+        self.w = np.array([self.weights.get(d, 0.0) for d in self.targets])
+
+    def _noise(self, shared: bool) -> FloatArray:
+        """``V``, the error covariance of the ratings."""
+        who = np.array([r.interviewer for _, r in self.rows])
+        same = who[:, None] == who[None, :]
+        s = np.array(
+            [self.errors.shared_var(w) if shared else self.errors.pair_variance for w in who]
+        )
+        return self.rating_variance * np.eye(len(self.rows)) + same * s[:, None]
+
+    def mean_variance(self, v: FloatArray) -> FloatArray:
+        """The error variance of each rated dimension's mean of ratings, ``v_d``."""
+        dim = np.array([k for k, _ in self.rows])
+        out = np.empty(len(self.rated))
+        for k in range(len(self.rated)):
+            mine = dim == k
+            out[k] = float(v[np.ix_(mine, mine)].sum()) / float(mine.sum()) ** 2
+        return out
+
+    def solve(self, y: FloatArray, v: FloatArray) -> _Gaussian:
+        n, k = len(self.rows), len(self.targets)
+        dim = np.array([d for d, _ in self.rows], dtype=np.intp)
+        h = np.zeros((n, k + 1))
+        h[:, 0] = 1.0
+        h[np.arange(n), dim + 1] = 1.0
+        vinv_h = np.linalg.solve(v, h)
+        precision = h.T @ vinv_h
+        precision[1:, 1:] += np.eye(k) / self.tau2
+        cov_theta = np.linalg.inv(precision)
+        cov_theta = (cov_theta + cov_theta.T) / 2.0
+        theta = cov_theta @ (vinv_h.T @ (y - self.offsets[dim]))
+        lift = np.hstack([np.ones((k, 1)), np.eye(k)])  # s - o = m + delta
+        return _Gaussian(
+            mean=lift @ theta + self.offsets,
+            cov=lift @ cov_theta @ lift.T,
+            level=float(theta[0]),
+            level_var=float(cov_theta[0, 0]),
+        )
+
+    def apply(
+        self,
+        dimensions: Mapping[str, DimensionScore],
+        overall: OverallScore,
+        leniency: Mapping[str, float],
+    ) -> tuple[dict[str, DimensionScore], OverallScore]:
+        """The dimension scores with their shrunk estimates, and the precision-aware overall."""
+        v = self._noise(shared=True)
+        raw_y = np.array([r.value for _, r in self.rows])
+        lenient = np.array([float(leniency.get(r.interviewer, 0.0)) for _, r in self.rows])
+        calibrated = self.solve(raw_y - lenient, v)
+        raw = self.solve(raw_y, self._noise(shared=False))
+        v_d = self.mean_variance(v)
+        out: dict[str, DimensionScore] = {}
+        for k, dim in enumerate(self.rated):
+            se = math.sqrt(max(float(calibrated.cov[k, k]), 0.0))
+            mean = float(calibrated.mean[k])
+            out[dim] = replace(
+                dimensions[dim],
+                shrunk=mean,
+                shrunk_se=se,
+                shrunk_low=mean - INTERVAL_Z * se,
+                shrunk_high=mean + INTERVAL_Z * se,
+                pull=float(v_d[k] / (v_d[k] + self.tau2)),
+                prior_mean=calibrated.level + float(self.offsets[k]),
+            )
+        if not self.weights:  # ratings only of dimensions outside the profile's weights
+            return out, overall
+        value = float(self.w @ calibrated.mean)
+        se = math.sqrt(max(float(self.w @ calibrated.cov @ self.w), 0.0))
+        return out, replace(
+            overall,
+            raw=float(self.w @ raw.mean),
+            calibrated=value,
+            se=se,
+            low=value - INTERVAL_Z * se,
+            high=value + INTERVAL_Z * se,
+            weights=dict(self.weights),
+            level=calibrated.level,
+            level_se=math.sqrt(max(calibrated.level_var, 0.0)),
+            dimension_variance=self.tau2,
+            unrated=[d for d in self.targets if d not in self.by_dim and d in self.weights],
+        )

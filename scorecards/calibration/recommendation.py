@@ -23,7 +23,10 @@ Decisions the design leaves open, made here:
   raising any red flag is ``no_hire`` (code ``red_flags_multiple``); exactly one interviewer
   raising red flags is ``red_flag_single``, a debrief reason (and it blocks strong hire).
 * Comparisons use the calibrated point estimates; the uncertainty enters through
-  ``bar_within_interval`` (bar inside the overall interval, bounds included).
+  ``bar_within_interval`` (bar inside the overall interval, bounds included). A dimension's
+  estimate is its precision-aware (shrunk) score when the loop was scored with a dimension
+  spread (:attr:`DimensionScore.estimate`), so a must-have rated once is judged on that
+  rating pulled toward the rest of the loop, and its reason says so.
 
 The rule reads as two tables: :data:`OVERALL_BANDS` (where the overall score sits against the
 bar, with its reason's words) and :data:`VERDICT_RULES` (first rule that holds decides the
@@ -284,7 +287,7 @@ class _MustHaves:
             score = scores.dimensions.get(dim)
             if score is None:
                 missing.append(dim)
-            elif score.calibrated < bar:
+            elif score.estimate < bar:
                 below.append(_must_have_below(dim, name(dim), score, bar, scale_max))
         missing_reason = Reason(
             MUST_HAVE_NOT_ASSESSED,
@@ -300,25 +303,46 @@ def _must_have_below(
 ) -> Reason:
     # Below is below (the rule does not bend), but a score whose interval still reaches the
     # bar says how close it is: a single "meets bar" nudged under it by calibration.
-    close = score.high >= bar
+    low, high = score.estimate_low, score.estimate_high
+    close = high >= bar
     where = "just below the bar, within its uncertainty" if close else "below the bar"
     return Reason(
         MUST_HAVE_BELOW_BAR,
         f"Must-have dimension {name} is {where}: calibrated "
-        f"{_f(score.calibrated)} < {_f(bar)} (interval {_f(max(score.low, 1.0))} to "
-        f"{_f(min(score.high, float(scale_max)))}; "
-        f"raw {_f(score.raw_mean)}, {score.n_ratings} rating{_plural(score.n_ratings)}).",
+        f"{_f(score.estimate)} < {_f(bar)} (interval {_f(max(low, 1.0))} to "
+        f"{_f(min(high, float(scale_max)))}; "
+        f"raw {_f(score.raw_mean)}, {score.n_ratings} rating{_plural(score.n_ratings)})."
+        f"{_pulled_words(score)}",
         {
             "within_uncertainty": close,
             "dimension": dim,
             "name": name,
-            "calibrated": _r(score.calibrated),
+            "calibrated": _r(score.estimate),
             "raw": _r(score.raw_mean),
-            "low": _r(score.low),
-            "high": _r(score.high),
+            "low": _r(low),
+            "high": _r(high),
             "n_ratings": score.n_ratings,
             "bar": _r(bar),
+            "mean_calibrated": _r(score.calibrated),
+            "pull": _r(score.pull),
         },
+    )
+
+
+#: A dimension pulled this share of the way or more toward the candidate's level is said to be
+#: estimated mostly from the rest of the loop.
+STRONG_PULL = 0.5
+
+
+def _pulled_words(score: DimensionScore) -> str:
+    """Words for a dimension whose score leans on the rest of the loop, else nothing."""
+    if score.pull < STRONG_PULL or score.prior_mean is None:
+        return ""
+    who = f"{score.n_ratings} rating{_plural(score.n_ratings)}"
+    return (
+        f" Few rated it ({who}), so its score leans on the rest of the loop: the mean of the "
+        f"calibrated ratings, {_f(score.calibrated)}, is pulled {round(score.pull * 100)} % "
+        f"of the way toward the candidate's level on it, {_f(score.prior_mean)}."
     )
 
 
@@ -581,7 +605,7 @@ def _level_below(
         or calibrated is None
         or calibrated < t.level_below_bar
         or must.missing
-        or any(scores.dimensions[d].calibrated < t.level_below_bar for d in must_have)
+        or any(scores.dimensions[d].estimate < t.level_below_bar for d in must_have)
     ):
         return None
     return Reason(

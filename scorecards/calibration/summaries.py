@@ -96,6 +96,9 @@ def calibration_refit() -> CalibrationRun:
             estimated=fit.estimated,
             converged=fit.converged,
             seconds=0.0,
+            dimension_variance=fit.dimension_variance,
+            rating_variance=fit.rating_variance,
+            dimension_means={str(int(d)): float(fit.mu[k]) for k, d in enumerate(dimensions)},
         )
         InterviewerCalibration.objects.bulk_create(
             [
@@ -312,6 +315,9 @@ def _compute(data: _LoopData) -> dict[str, Any]:
         residual_variance=data.residual_variance,
         leniency_variance={_key(i): c.leniency_se**2 for i, c in data.corrections.items()},
         pair_variance=data.pair_variance,
+        dimension_variance=data.dimension_variance,
+        rating_variance=data.rating_variance,
+        dimension_means=data.dimension_means,
     )
     verdict = recommendation.recommend(
         complete=data.expected > 0 and data.submitted >= data.expected,
@@ -484,6 +490,26 @@ class _LoopData:
         return self.run.pair_variance if self.run else 0.0
 
     @property
+    def dimension_variance(self) -> float:
+        """tau_d² of the last refit; before one (or after one of an older model), the prior
+        guess."""
+        if self.run is None or self.run.dimension_variance is None:
+            return calibration.DEFAULT_DIMENSION_VARIANCE
+        return self.run.dimension_variance
+
+    @property
+    def rating_variance(self) -> float:
+        if self.run is None or self.run.rating_variance is None:
+            return self.residual_variance
+        return self.run.rating_variance
+
+    @property
+    def dimension_means(self) -> dict[str, float]:
+        """The fitted mean of each of the profile's dimensions, by slug (those the refit saw)."""
+        means = self.run.dimension_means if self.run else {}
+        return {d.slug: float(means[str(d.pk)]) for d in self.dimensions if str(d.pk) in means}
+
+    @property
     def slugs(self) -> dict[int, str]:
         return {dimension.pk: dimension.slug for dimension in self.dimensions}
 
@@ -559,7 +585,15 @@ class _LoopData:
                 (i, _rounded(c.leniency), _rounded(c.leniency_se), c.ratings)
                 for i, c in self.corrections.items()
             ),
-            "variances": [_rounded(self.residual_variance), _rounded(self.pair_variance)],
+            "variances": [
+                _rounded(self.residual_variance),
+                _rounded(self.pair_variance),
+                _rounded(self.dimension_variance),
+                _rounded(self.rating_variance),
+            ],
+            "dimension_means": sorted(
+                (slug, _rounded(mu)) for slug, mu in self.dimension_means.items()
+            ),
         }
         return hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
 

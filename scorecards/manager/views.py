@@ -23,6 +23,7 @@ from hiring.decisions import decision_record, may_decide, profile_ladder
 from hiring.errors import Invalid, add_to_form
 from hiring.limits import LimitedCharField
 from hiring.models import Decision, Dimension, Interview, Loop, RoleProfile, User
+from scorecards.calibration.recommendation import STRONG_PULL
 from scorecards.manager import charts
 from scorecards.manager import debriefs as debrief_page
 from scorecards.manager import selectors as ms
@@ -138,6 +139,7 @@ class DimensionView:
     n_ratings: int = 0
     against_bar: str = "not rated"
     evidence: list[EvidenceItem] = field(default_factory=list)
+    pulled: str = ""  # words when few rated it and the loop's other ratings weigh in
 
 
 @dataclass
@@ -247,7 +249,14 @@ def _dimension_views(
     views = []
     for dimension in dimensions:
         s = dim_scores.get(dimension.slug, {})
-        shown = Shown.of(s.get("calibrated"), s.get("low"), s.get("high"), scale_max)
+        # The precision-aware (shrunk) score when the summary has one (model ridge-als-2).
+        shrunk = s.get("shrunk") is not None
+        shown = Shown.of(
+            s.get("shrunk" if shrunk else "calibrated"),
+            s.get("shrunk_low" if shrunk else "low"),
+            s.get("shrunk_high" if shrunk else "high"),
+            scale_max,
+        )
         view = DimensionView(
             slug=dimension.slug,
             name=dimension.name,
@@ -257,10 +266,23 @@ def _dimension_views(
             low=shown.low,
             high=shown.high,
             n_ratings=s.get("n_ratings", 0),
+            pulled=_pulled_words(s),
         )
         view.against_bar = _against_bar(view.calibrated, view.low, view.high, bar)
         views.append(view)
     return views
+
+
+def _pulled_words(score: dict[str, Any]) -> str:
+    """Why a dimension's score is not the mean of its ratings, when few rated it."""
+    pull, prior = score.get("pull") or 0.0, score.get("prior_mean")
+    if pull < STRONG_PULL or prior is None or score.get("calibrated") is None:
+        return ""
+    n = score.get("n_ratings", 0)
+    return (
+        f"Only {n} rating{'' if n == 1 else 's'}: the mean of {score['calibrated']:.2f} is pulled "
+        f"{round(pull * 100)} % of the way toward this candidate's level ({prior:.2f})."
+    )
 
 
 @dataclass
@@ -569,7 +591,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 def _compare_cell(score: dict[str, Any], bar: float, scale: int) -> dict[str, Any]:
     """One dimension of one candidate: calibrated score and interval on the scale, and where
     that puts it against the bar."""
-    shown = Shown.of(score["calibrated"], score["low"], score["high"], scale)
+    shrunk = score.get("shrunk") is not None  # the precision-aware score (ridge-als-2)
+    shown = Shown.of(
+        score["shrunk" if shrunk else "calibrated"],
+        score["shrunk_low" if shrunk else "low"],
+        score["shrunk_high" if shrunk else "high"],
+        scale,
+    )
     return {
         **score,
         "calibrated": shown.value,
