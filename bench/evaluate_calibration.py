@@ -11,14 +11,25 @@ Scenarios:
 * random      - panels drawn at random;
 * confounded  - the harshest third of interviewers are "senior", and the stronger a candidate,
                 the more of their panel is senior (from ~0.5 of 5 for the weakest to ~4.5 for
-                the strongest): the normal case of strong candidates reaching senior people.
+                the strongest): the normal case of strong candidates reaching senior people;
+* uneven      - panels at random, but each interview covers 2, 3 or 4 of the 6 dimensions
+                (about half): within a loop one dimension is rated once, another four times,
+                and some not at all;
+* spread      - uneven coverage, and candidates differ by dimension too: each has a true
+                deviation ~ N(0, 0.4) on each dimension, and the truth ranked against is the
+                profile's weighted mean of their true dimension scores (in the other
+                scenarios every dimension measures the same ability).
 
 Methods: raw weighted mean; per-interviewer z-score (each interviewer's ratings standardised
 by their own mean and sd over all history); "rater mean - global mean" subtracted (the naive
-correction DESIGN §4 rules out); Loopwise (``fit_leniency`` then ``score_loop``).
+correction DESIGN §4 rules out); plain mean of all ratings; Loopwise's weighted mean of
+calibrated dimension means (``score_loop`` without a dimension spread, the model before
+"ridge-als-2"); the joint fit's own candidate effect ``theta``; and the precision-aware
+overall (``score_loop`` with the fitted dimension spread), calibrated and raw.
 
 Metrics on the 400 candidates, averaged over fixed seeds: Spearman rank correlation of the
 score with true ability, and the share of the true top 20 % that the top 20 % by score catches.
+Paired differences (same seeds) are given as mean, sd across seeds and standard error.
 
     .venv/bin/python bench/evaluate_calibration.py
 """
@@ -48,6 +59,14 @@ ABILITY_SD = 0.7
 HALO_SD = 0.3
 NOISE_SD = 0.6
 TOP_SHARE = 0.2
+UNEVEN_FOCUS = (2, 3, 4)  # dimensions per interview in the uneven scenarios
+DIMENSION_SD = 0.4  # a candidate's own deviation per dimension, in the "spread" scenario
+SCENARIOS = {  # name: (confounded, uneven, dimension spread)
+    "random": (False, False, False),
+    "confounded": (True, False, False),
+    "uneven": (False, True, False),
+    "spread": (False, True, True),
+}
 WEIGHTS = {f"d{k}": w for k, w in enumerate((2.0, 1.5, 1.0, 1.0, 1.0, 0.5))}
 
 
@@ -60,7 +79,7 @@ class World:
     ability: np.ndarray
 
 
-def simulate(seed: int, confounded: bool) -> World:
+def simulate(seed: int, confounded: bool, uneven: bool = False, spread: bool = False) -> World:
     rng = np.random.default_rng(seed)
     n_cand = N_HISTORY + N_EVAL
     ability = rng.normal(0.0, ABILITY_SD, n_cand)
@@ -70,7 +89,7 @@ def simulate(seed: int, confounded: bool) -> World:
     mu = rng.normal(2.6, 0.2, N_DIMENSIONS)
     rank = np.argsort(np.argsort(ability)) / (n_cand - 1)
 
-    cand, inter, dim = [], [], []
+    cand, inter, dim, sizes = [], [], [], []
     for c in range(n_cand):
         if confounded:
             n_senior = rng.binomial(PANEL, 0.1 + 0.8 * rank[c])
@@ -83,22 +102,31 @@ def simulate(seed: int, confounded: bool) -> World:
         else:
             panel = rng.choice(N_INTERVIEWERS, PANEL, replace=False)
         for i in panel:
-            focus = rng.choice(N_DIMENSIONS, FOCUS, replace=False)
-            cand.extend([c] * FOCUS)
-            inter.extend([int(i)] * FOCUS)
+            size = int(rng.choice(UNEVEN_FOCUS)) if uneven else FOCUS
+            focus = rng.choice(N_DIMENSIONS, size, replace=False)
+            cand.extend([c] * size)
+            inter.extend([int(i)] * size)
             dim.extend(focus.tolist())
+            sizes.append(size)
     cand_a, inter_a, dim_a = np.array(cand), np.array(inter), np.array(dim)
-    n_interviews = cand_a.shape[0] // FOCUS
-    halo = np.repeat(rng.normal(0.0, HALO_SD, n_interviews), FOCUS)
+    halo = np.repeat(rng.normal(0.0, HALO_SD, len(sizes)), sizes)
+    own = (
+        rng.normal(0.0, DIMENSION_SD, (n_cand, N_DIMENSIONS))
+        if spread
+        else np.zeros((n_cand, N_DIMENSIONS))
+    )
     latent = (
         mu[dim_a]
         + ability[cand_a]
+        + own[cand_a, dim_a]
         + leniency[inter_a]
         + halo
         + rng.normal(0.0, NOISE_SD, cand_a.shape[0])
     )
     values = np.clip(np.round(latent), 1, 4)
-    return World(cand_a, inter_a, dim_a, values, ability)
+    weights = np.array(list(WEIGHTS.values()))
+    truth = ability + own @ (weights / weights.sum()) if spread else ability
+    return World(cand_a, inter_a, dim_a, values, truth)
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
@@ -154,8 +182,9 @@ def evaluate(w: World) -> dict[str, np.ndarray]:
     )
     leniency = {str(i): float(b) for i, b in enumerate(fit.leniency)}
     leniency_var = {str(i): float(s) ** 2 for i, s in enumerate(fit.leniency_se)}
+    means = {f"d{k}": float(m) for k, m in enumerate(fit.mu)}
 
-    scores = {name: np.empty(N_EVAL) for name in ("raw", "zscore", "naive", "loopwise")}
+    scores = {name: np.empty(N_EVAL) for name in LABELS}
     order = np.argsort(w.cand, kind="mergesort")
     bounds = np.searchsorted(w.cand[order], [N_HISTORY, N_HISTORY + N_EVAL])
     by_candidate = np.split(
@@ -171,12 +200,22 @@ def evaluate(w: World) -> dict[str, np.ndarray]:
             fit.residual_variance,
             leniency_variance=leniency_var,
             pair_variance=fit.pair_variance,
+            dimension_variance=fit.dimension_variance,
+            rating_variance=fit.rating_variance,
+            dimension_means=means,
         )
-        assert result.overall.raw is not None
-        assert result.overall.calibrated is not None
-        scores["raw"][k] = result.overall.raw
-        scores["loopwise"][k] = result.overall.calibrated
+        overall = result.overall
+        assert overall.raw is not None
+        assert overall.calibrated is not None
+        assert overall.weighted_mean is not None
+        assert overall.raw_weighted_mean is not None
         c = int(w.cand[rows[0]])
+        scores["raw"][k] = overall.raw_weighted_mean
+        scores["plain"][k] = float(w.values[rows].mean())
+        scores["loopwise"][k] = overall.weighted_mean
+        scores["theta"][k] = float(fit.theta[c])
+        scores["precise"][k] = overall.calibrated
+        scores["precise_raw"][k] = overall.raw
         scores["zscore"][k] = weighted_loop_score(w, c, z)
         scores["naive"][k] = weighted_loop_score(w, c, naive)
     truth = w.ability[eval_c]
@@ -184,11 +223,24 @@ def evaluate(w: World) -> dict[str, np.ndarray]:
 
 
 LABELS = {
-    "raw": "raw mean",
+    "raw": "raw weighted mean",
+    "plain": "raw plain mean of all ratings",
     "zscore": "per-interviewer z-score",
     "naive": "rater mean - global mean",
-    "loopwise": "Loopwise (joint ridge fit)",
+    "loopwise": "Loopwise weighted mean of calibrated means (ridge-als-1)",
+    "theta": "joint model's candidate effect",
+    "precise": "Loopwise precision-aware overall (ridge-als-2)",
+    "precise_raw": "precision-aware raw overall (no leniency correction)",
 }
+#: Paired comparisons printed: (method, baseline).
+PAIRS = (
+    ("precise", "theta"),
+    ("precise", "loopwise"),
+    ("precise_raw", "plain"),
+    ("precise_raw", "raw"),
+    ("loopwise", "raw"),
+    ("loopwise", "zscore"),
+)
 
 
 def main() -> None:
@@ -202,8 +254,8 @@ def main() -> None:
     print("| scenario | method | Spearman rho (mean ± sd) | top-20 % caught (mean ± sd) |")
     print("|---|---|---|---|")
     paired: list[str] = []
-    for scenario, confounded in (("random", False), ("confounded", True)):
-        runs = [evaluate(simulate(seed, confounded)) for seed in SEEDS]
+    for scenario, flags in SCENARIOS.items():
+        runs = [evaluate(simulate(seed, *flags)) for seed in SEEDS]
         for name, label in LABELS.items():
             values = np.array([r[name] for r in runs])
             mean, sd = values.mean(axis=0), values.std(axis=0, ddof=1)
@@ -211,14 +263,16 @@ def main() -> None:
                 f"| {scenario} | {label} | {mean[0]:.3f} ± {sd[0]:.3f} | "
                 f"{mean[1]:.3f} ± {sd[1]:.3f} |"
             )
-        for name in ("raw", "zscore"):
-            diff = np.array([r["loopwise"] - r[name] for r in runs])
-            mean, se = diff.mean(axis=0), diff.std(axis=0, ddof=1) / np.sqrt(len(runs))
+        for name, base in PAIRS:
+            diff = np.array([r[name] - r[base] for r in runs])
+            mean, sd = diff.mean(axis=0), diff.std(axis=0, ddof=1)
+            se = sd / np.sqrt(len(runs))
             paired.append(
-                f"| {scenario} | Loopwise - {LABELS[name]} | {mean[0]:+.3f} ± {se[0]:.3f} | "
-                f"{mean[1]:+.3f} ± {se[1]:.3f} |"
+                f"| {scenario} | {LABELS[name]} - {LABELS[base]} | {mean[0]:+.4f} "
+                f"(sd {sd[0]:.4f}, se {se[0]:.4f}) | {mean[1]:+.3f} (sd {sd[1]:.3f}, "
+                f"se {se[1]:.3f}) |"
             )
-    print("\nPaired differences over the same seeds (mean ± standard error):\n")
+    print("\nPaired differences over the same seeds (mean, sd across seeds, standard error):\n")
     print("| scenario | comparison | delta Spearman rho | delta top-20 % caught |")
     print("|---|---|---|---|")
     print("\n".join(paired))
