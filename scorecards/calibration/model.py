@@ -521,10 +521,7 @@ def dimension_spread(
     approximate; the posterior needs their ratio, which is much less affected."""
     n = int(residual.shape[0])
     width = max(n_dimensions, 1)
-    keys, cell = np.unique(
-        candidate_idx.astype(np.int64) * width + dimension_idx, return_inverse=True
-    )
-    cell = cell.reshape(-1)
+    keys, cell = _cells(candidate_idx.astype(np.int64) * width + dimension_idx)
     n_cell = np.bincount(cell, minlength=keys.shape[0]).astype(np.float64)
     df_w = n - int(keys.shape[0])
     if int(np.count_nonzero(n_cell >= 2)) < MIN_CELLS_FOR_DIMENSION_ESTIMATE or df_w < 1:
@@ -533,7 +530,7 @@ def dimension_spread(
     ss_w = float(((residual - mean_cell[cell]) ** 2).sum())
     sigma_w2 = max(ss_w / df_w, 1e-12)
     cell_cand = keys // width
-    cands, cand_of_cell = np.unique(cell_cand, return_inverse=True)
+    cands, cand_of_cell = _cells(cell_cand)
     n_c = np.bincount(cand_of_cell, weights=n_cell, minlength=cands.shape[0])
     k_c = np.bincount(cand_of_cell, minlength=cands.shape[0]).astype(np.float64)
     mean_c = np.bincount(cand_of_cell, weights=n_cell * mean_cell, minlength=cands.shape[0]) / n_c
@@ -544,6 +541,19 @@ def dimension_spread(
         return DimensionSpread(DEFAULT_DIMENSION_VARIANCE, sigma_w2, False)
     tau2 = (ss_b - sigma_w2 * float((k_c - 1.0).sum())) / coefficient
     return DimensionSpread(max(tau2, MIN_DIMENSION_VARIANCE), sigma_w2, True)
+
+
+def _cells(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], IntArray]:
+    """The distinct keys in order and each entry's index among them: ``np.unique`` with
+    ``return_inverse``, by counting when the keys are dense enough (a refit's candidates by
+    dimensions are), which is several times faster than sorting a million of them."""
+    size = int(key.max()) + 1 if key.shape[0] else 0
+    if size > 4 * key.shape[0] + 1_000_000:
+        keys, inverse = np.unique(key, return_inverse=True)
+        return keys, inverse.reshape(-1).astype(np.intp, copy=False)
+    present = np.bincount(key, minlength=size) > 0
+    compact = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), compact[key].astype(np.intp, copy=False)
 
 
 def _effective_ratings(
