@@ -144,6 +144,7 @@ def seed_demo(now: datetime | None = None) -> bool:
     with transaction.atomic():
         _demo_sourcing(manager, recruiter, now)
     _demo_booking(recruiter, now)
+    _demo_leniency_history(now)
     summaries.calibration_refit()
     # The open loops as the nightly refresh leaves them (its record is in the admin), then
     # the decided and withdrawn ones, which the nightly refresh no longer touches.
@@ -543,3 +544,64 @@ def _demo_calendars(interviewers: list[User], now: datetime) -> None:
         calendar = icalendar.Calendar.from_ical(Path(found).read_bytes())
         spans = busy.busy_in([calendar], ZoneInfo(person.time_zone), *window)
         busy.record_read(source, spans, now=now, window=window)
+
+
+def _demo_leniency_history(now: datetime) -> None:
+    """Monthly calibration refits over the past year, as the nightly task would have left
+    them (issue 18: the interviewer pages draw leniency trends from this history). Each is a
+    real fit, by the same model, of the ratings of the interviews that had ended by then;
+    months with too little history are skipped."""
+    import numpy as np
+
+    from scorecards.calibration import model as calibration
+    from scorecards.models import CalibrationRun, DimensionRating, InterviewerLeniency
+
+    rows = list(
+        DimensionRating.objects.filter(revision__is_current=True, rating__isnull=False).values_list(
+            "revision__scorecard__interview__loop__candidate_id",
+            "revision__scorecard__interviewer_id",
+            "dimension_id",
+            "rating",
+            "revision__scorecard__interview__ends_at",
+        )
+    )
+    for months_ago in range(12, 0, -1):
+        at = now - timedelta(days=30 * months_ago)
+        data = np.asarray([r[:4] for r in rows if r[4] <= at], dtype=np.int64).reshape(-1, 4)
+        if len(data) < 40:
+            continue
+        candidates, c_idx = np.unique(data[:, 0], return_inverse=True)
+        people, i_idx = np.unique(data[:, 1], return_inverse=True)
+        dims, d_idx = np.unique(data[:, 2], return_inverse=True)
+        fit = calibration.fit_leniency(
+            c_idx,
+            i_idx,
+            d_idx,
+            data[:, 3].astype(np.float64),
+            len(candidates),
+            len(people),
+            len(dims),
+        )
+        run = CalibrationRun.objects.create(
+            model_version=fit.model_version,
+            n_ratings=fit.n_ratings,
+            n_interviewers=len(people),
+            residual_variance=fit.residual_variance,
+            pair_variance=fit.pair_variance,
+            prior_variance=fit.prior_variance,
+            shrinkage=fit.shrinkage,
+            estimated=fit.estimated,
+            converged=fit.converged,
+            seconds=0.0,
+        )
+        CalibrationRun.objects.filter(pk=run.pk).update(fitted_at=at)  # auto_now_add
+        InterviewerLeniency.objects.bulk_create(
+            InterviewerLeniency(
+                run=run,
+                interviewer_id=int(user_id),
+                leniency=float(fit.leniency[index]),
+                leniency_se=float(fit.leniency_se[index]),
+                ratings=int(fit.ratings_per_interviewer[index]),
+            )
+            for index, user_id in enumerate(people)
+        )

@@ -1,6 +1,15 @@
 """The insight pages, under /insight/ (included by ``scorecards.urls``, so their names are
 ``scorecards:insight_...``). Each report adds its routes here."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from scorecards.analytics.views import interviewers
 
 urlpatterns: list[URLPattern] = []
+
+# Interviewer analytics: the table (and its CSV), one person's page.
+urlpatterns += [
+    path("interviewers/", interviewers.interviewer_list, name="insight_interviewers"),
+    path("interviewers.csv", interviewers.interviewer_csv, name="insight_interviewers_csv"),
+    path("interviewers/<id:pk>/", interviewers.interviewer_detail, name="insight_interviewer"),
+]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from config.ids import IdRouter
-from scorecards.api import views
+from scorecards.api import insight, views
 
 router = IdRouter()
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")
@@ -22,6 +22,17 @@ paths = [
     ),
     path("loops/<id:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
     path("loops/<id:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
+    # Interviewer analytics (issue 18).
+    path(
+        "insight/interviewers/",
+        insight.InterviewerInsightView.as_view(),
+        name="insight-interviewers",
+    ),
+    path(
+        "insight/interviewers/<id:pk>/",
+        insight.InterviewerInsightDetailView.as_view(),
+        name="insight-interviewer",
+    ),
 ]
 
 urlpatterns = [*paths, *router.urls]

@@ -79,6 +79,22 @@ def test_overdue_rate_counts_what_the_reminders_call_overdue():
     assert (share.hits, share.n, share.rate) == (2, 4, 0.5)
 
 
+def test_escalated_rate_uses_the_recruiters_later_deadline():
+    first, escalate = timedelta(minutes=60), timedelta(hours=48)
+    now = T0 + timedelta(days=5)
+    seats = [
+        stats.Seat(T0, first, T0 + timedelta(hours=47), escalate),  # overdue, not escalated
+        stats.Seat(T0, first, T0 + timedelta(hours=49), escalate),  # escalated
+        stats.Seat(T0, first, None, escalate),  # still owed after 5 days: escalated
+        stats.Seat(now - timedelta(hours=30), first, None, escalate),  # overdue, not yet 48 h
+        stats.Seat(T0, first, T0 + timedelta(hours=49)),  # no escalation delay: skipped
+    ]
+    # Overdue (first reminder): all five are past +60 min -> 5 of 5.
+    assert stats.overdue_rate(seats, now) == stats.Share(5, 5)
+    # Escalated: 2 of the 3 counted (the 30-hour-old owed seat is not due for it yet).
+    assert stats.overdue_rate(seats, now, escalated=True) == stats.Share(2, 3)
+
+
 def test_wilson_interval_of_a_share():
     # 2 of 4, z = 1.96 (z^2 = 3.8415): centre = (0.5 + 3.8415/8) / (1 + 3.8415/4) = 0.5;
     # half-width = 1.96 * sqrt(0.0625 + 3.8415/64) / 1.9604 = 1.96 * 0.35003 / 1.9604 = 0.34996.

@@ -106,6 +106,11 @@ SITE: dict[str, Any] = {
     # comment's author deletes it (a superuser neither reads the text away nor deletes it).
     "manager/loops/<id:pk>/comments/": ("nobody", "staff_not_owing"),
     "manager/comments/<id:pk>/delete/": ("nobody", "comment_author"),
+    # Interviewer analytics (issue 18): the table and its CSV hold each reader's own
+    # (hiring.access); one person's page: staff of a requisition they sat on, never a colleague.
+    "insight/interviewers/": "any_user",
+    "insight/interviewers.csv": "any_user",
+    "insight/interviewers/<id:pk>/": "staff_of_object",
     # A candidate's document, streamed; an e-mail link's downloads name their interview
     # (?interview=, tested in tests/hiring/test_attachments.py), so without it they sign in.
     "attachments/<id:pk>/": ("attachment_reader", "nobody"),
@@ -388,6 +393,9 @@ API: dict[str, str] = {
     "GET /api/v1/scorecards/{id}/": "scorecard_reader",
     "GET /api/v1/calibration/interviewers/": "any_user",
     "GET /api/v1/calibration/interviewers/{interviewer}/": "staff_of_object",
+    # Interviewer analytics (issue 18): as the pages /insight/interviewers/.
+    "GET /api/v1/insight/interviewers/": "any_user",
+    "GET /api/v1/insight/interviewers/{id}/": "staff_of_object",
 }
 
 # Which of the world's objects fill a URL's parameter, by the kind of object it names.
@@ -428,6 +436,7 @@ SITE_KINDS = {
     "manager/loops/<id:pk>/": "hiring.loop",
     "manager/comments/<id:pk>/": "hiring.debriefcomment",
     "attachments/<id:pk>/": "hiring.attachment",
+    "insight/interviewers/<id:pk>/": "scorecards.interviewercalibration",
     "manager/requisitions/<id:pk>/": "hiring.requisition",
     "/api/v1/role-profiles/{id}/": "hiring.roleprofile",
     "/api/v1/requisitions/{id}/": "hiring.requisition",
@@ -437,6 +446,7 @@ SITE_KINDS = {
     "/api/v1/decisions/{id}/": "hiring.decision",
     "/api/v1/scorecards/{id}/": "scorecards.scorecard",
     "/api/v1/calibration/interviewers/{interviewer}/": "scorecards.interviewercalibration",
+    "/api/v1/insight/interviewers/{id}/": "scorecards.interviewercalibration",
 }
 
 ADMIN_VIEWS = ("changelist", "add", "change", "delete", "history")
@@ -623,7 +633,9 @@ def _site_probes(world: World, out: _Probes) -> None:
             continue
         kind = next(k for prefix, k in SITE_KINDS.items() if template.startswith(prefix))
         for name in FILLS[kind]:
-            url = "/" + template.replace("<id:pk>", str(_pk(world, name)))
+            # An interviewer's analytics page is named by the person, as the API names them.
+            by_person = kind == "scorecards.interviewercalibration"
+            url = "/" + template.replace("<id:pk>", str(_pk(world, name, api=by_person)))
             out.both(template, url, value, name)
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Icc:
 
 
 def icc_oneway(
-    groups: Mapping[object, Sequence[float]] | Sequence[Sequence[float]], *, level: float = 0.95
+    groups: Mapping[Any, Sequence[float]] | Sequence[Sequence[float]], *, level: float = 0.95
 ) -> Icc | None:
     """ICC(1) of the ratings grouped by candidate, or None when there is nothing to measure:
     fewer than two candidates with two ratings, or no spread at all."""

@@ -112,17 +112,24 @@ class Seat:
     ended: datetime
     first_reminder_after: timedelta
     submitted: datetime | None
+    escalate_after: timedelta | None = None  # when the recruiter is told as well
 
 
-def overdue_rate(seats: Iterable[Seat], now: datetime) -> Share:
+def overdue_rate(seats: Iterable[Seat], now: datetime, *, escalated: bool = False) -> Share:
     """Seats whose scorecard went overdue, among the seats that could have: as the
     reminders say (``scorecards.reminders.sweep.is_overdue``), a scorecard is overdue from
     the interview's end plus the first reminder delay until it is submitted. A seat counts
     once its deadline has passed or it was submitted; it is overdue if it was submitted
-    after the deadline or is still owed past it."""
+    after the deadline or is still owed past it.
+
+    ``escalated``: the same with the later deadline at which the reminders tell the
+    recruiter too (the requisition's escalation delay); seats without one are skipped."""
     hits = n = 0
     for seat in seats:
-        deadline = seat.ended + seat.first_reminder_after
+        delay = seat.escalate_after if escalated else seat.first_reminder_after
+        if delay is None:
+            continue
+        deadline = seat.ended + delay
         if seat.submitted is None:
             if deadline > now:
                 continue  # not due yet: neither on time nor late
