@@ -47,9 +47,9 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.thread: Any = None
 
     def start(self, w: Any) -> None:
-        from hiring.heartbeats import WORKER, HeartbeatThread  # Django is set up by now
+        from hiring.heartbeats import HeartbeatThread, worker_names  # Django is set up by now
 
-        self.thread = HeartbeatThread(f"{WORKER}{w.hostname}")
+        self.thread = HeartbeatThread(*worker_names(w.hostname, w.app.amqp.queues.consume_from))
         self.thread.start()
 
     def stop(self, w: Any) -> None:

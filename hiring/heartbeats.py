@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from celery.beat import PersistentScheduler
@@ -28,7 +29,18 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 WORKER = "worker "
+QUEUE = "queue "  # + "<queue> <hostname>": a worker consuming that queue
 BEAT = "beat"
+
+
+def worker_names(hostname: str, queues: Iterable[str]) -> list[str]:
+    """The heartbeats a worker writes: its own, and one per queue it consumes (a deployment
+    with a worker per queue is only ready when every queue has a live consumer)."""
+    return [f"{WORKER}{hostname}", *(f"{QUEUE}{queue} {hostname}" for queue in sorted(queues))]
+
+
+def configured_queues() -> list[str]:
+    return [queue.name for queue in settings.CELERY_TASK_QUEUES]
 
 
 def record(name: str) -> None:
@@ -64,6 +76,30 @@ def _outbox_check() -> dict[str, Any]:
     return check
 
 
+def _queues_check() -> dict[str, Any]:
+    """Every queue tasks are routed to has a worker whose heartbeat is recent: with a worker
+    per queue (docker-compose.scale.yml), the e-mail workers can be down while others live."""
+    limit = settings.READINESS_HEARTBEAT_SECONDS
+    seen = {
+        name: _age(seen_at)
+        for name, seen_at in Heartbeat.objects.filter(name__startswith=QUEUE).values_list(
+            "name", "seen_at"
+        )
+    }
+    ages: dict[str, int | None] = {}
+    for queue in configured_queues():
+        mine = [age for name, age in seen.items() if name.split(" ")[1] == queue]
+        ages[queue] = min((age for age in mine if age is not None), default=None)
+    missing = [queue for queue, age in ages.items() if age is None or age > limit]
+    check: dict[str, Any] = {"ok": not missing, "last_seen_seconds_ago": ages}
+    if missing:
+        check["problem"] = (
+            f"no worker consuming {', '.join(missing)} has reported in the last {limit}s: "
+            "tasks routed there wait in the broker"
+        )
+    return check
+
+
 def readiness() -> tuple[bool, dict[str, Any]]:
     """``(ready, report)``: each check with ``ok`` and, when not, its ``problem``."""
     checks: dict[str, dict[str, Any]] = {}
@@ -83,6 +119,8 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         checks["worker"] = _heartbeat_check(
             "worker", workers.aggregate(seen=Max("seen_at"))["seen"]
         )
+        if checks["worker"]["ok"]:  # with no worker at all, "worker" says it already
+            checks["queues"] = _queues_check()
         checks["beat"] = _heartbeat_check(
             "beat", Heartbeat.objects.filter(name=BEAT).values_list("seen_at", flat=True).first()
         )
@@ -108,16 +146,18 @@ class HeartbeatThread(threading.Thread):
     """Writes ``name``'s heartbeat every ``HEARTBEAT_SECONDS`` until stopped: a thread, so a
     worker busy reconnecting to its broker still says it is alive."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *also: str) -> None:
         super().__init__(name=f"heartbeat {name}", daemon=True)
         self.beat_name = name
+        self.beat_names = [name, *also]
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
                 close_old_connections()
-                record(self.beat_name)
+                for beat_name in self.beat_names:
+                    record(beat_name)
             except Exception as exc:  # the database is down: readiness says so itself
                 logger.warning("heartbeat %s not written: %s", self.beat_name, exc)
             finally:

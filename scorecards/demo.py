@@ -153,6 +153,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         Loop.objects.filter(summary__isnull=True).values_list("pk", flat=True)
     )
     _demo_debrief(requisition, recruiter, manager, now)
+    _demo_stage_history(now)
     # As the nightly retention sweep would leave it: the long-decided candidate anonymised.
     privacy.anonymise_expired(now=now)
     _demo_webhooks(now)
@@ -322,6 +323,47 @@ def _demo_debrief(requisition: Requisition, recruiter: User, manager: User, now:
         body="Agreed. I'd like the case interviewers to bring the numbers they heard.",
         by=manager,
     )
+
+
+def _demo_stage_history(now: datetime) -> None:
+    """The stage history the pipeline analytics read (issue 18), for the loops the demo wrote
+    directly: created a week before their first interview, in progress from it, awaiting
+    feedback after the last, ready for debrief a day later, then decided (at the decision) or
+    withdrawn, as far as each loop got by ``now``."""
+    from hiring.models import Decision, LoopStageChange
+
+    S = Loop.Status
+    order: list[str] = [S.SCHEDULING, S.IN_PROGRESS, S.AWAITING_FEEDBACK, S.READY_FOR_DEBRIEF]
+    decided = dict(Decision.objects.filter(is_current=True).values_list("loop_id", "decided_at"))
+    spans: dict[int, list[datetime]] = {}
+    for loop_id, start, end in (
+        Interview.objects.exclude(status=Interview.Status.CANCELLED)
+        .order_by("starts_at")
+        .values_list("loop_id", "starts_at", "ends_at")
+    ):
+        spans.setdefault(loop_id, []).extend([start, end])
+    made = LoopStageChange.objects.filter(from_status="").values("loop_id")
+    rows = []
+    for loop in Loop.objects.exclude(pk__in=made).only("pk", "status", "created_at"):
+        times = spans.get(loop.pk, [])
+        end_at = decided.get(loop.pk, now)
+        created = min([loop.created_at, *(t - timedelta(days=7) for t in times[:1])])
+        moments = [created]
+        if times and times[0] <= end_at:
+            moments.append(times[0])
+        if times and max(times) <= end_at:
+            moments += [max(times), max(times) + timedelta(days=1)]
+        reached = order.index(loop.status) + 1 if loop.status in order else len(moments)
+        steps = list(zip(order, moments, strict=False))[:reached]
+        if steps[-1][0] != loop.status:  # closed (decided, or withdrawn just now), or ahead
+            steps.append((loop.status, max(end_at, steps[-1][1])))
+        rows += [
+            LoopStageChange(loop=loop, from_status=before, to_status=to, at=min(at, end_at))
+            for (before, _), (to, at) in zip([("", None), *steps], steps, strict=False)
+        ]
+        Loop.objects.filter(pk=loop.pk).update(created_at=created)
+    LoopStageChange.objects.filter(loop__in=[row.loop for row in rows]).delete()
+    LoopStageChange.objects.bulk_create(rows)
 
 
 def _demo_personal_data(

@@ -3,7 +3,7 @@
 
 from django.urls import URLPattern, path
 
-from scorecards.analytics.views import interviewers
+from scorecards.analytics.views import interviewers, pipeline
 
 urlpatterns: list[URLPattern] = []
 
@@ -12,4 +12,15 @@ urlpatterns += [
     path("interviewers/", interviewers.interviewer_list, name="insight_interviewers"),
     path("interviewers.csv", interviewers.interviewer_csv, name="insight_interviewers_csv"),
     path("interviewers/<id:pk>/", interviewers.interviewer_detail, name="insight_interviewer"),
+]
+
+# Pipeline analytics per requisition: the list, one requisition's report and its CSV.
+urlpatterns += [
+    path("requisitions/", pipeline.requisition_list, name="insight_requisitions"),
+    path("requisitions/<id:pk>/", pipeline.requisition_detail, name="insight_requisition"),
+    path(
+        "requisitions/<id:pk>/pipeline.csv",
+        pipeline.requisition_csv,
+        name="insight_requisition_csv",
+    ),
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from config.ids import IdRouter
-from scorecards.api import insight, views
+from scorecards.api import insight, pipeline_insight, views
 
 router = IdRouter()
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")
@@ -22,6 +22,12 @@ paths = [
     ),
     path("loops/<id:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
     path("loops/<id:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
+    # Pipeline analytics per requisition (issue 18).
+    path(
+        "insight/requisitions/<id:pk>/",
+        pipeline_insight.PipelineInsightView.as_view(),
+        name="insight-requisition",
+    ),
     # Interviewer analytics (issue 18).
     path(
         "insight/interviewers/",

@@ -99,7 +99,8 @@ def operations(client: APIClient) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def resource(path: str) -> str:
-    return path.removeprefix("/api/v1/").split("/")[0]
+    # /api/v1/insight/requisitions/{id}/ reports on a requisition: it takes requisitions' ids.
+    return path.removeprefix("/api/v1/").removeprefix("insight/").split("/")[0]
 
 
 def query_values(parameter: dict[str, Any], ids: list[int]) -> list[Any]:

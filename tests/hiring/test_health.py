@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def alive():
     """A worker and beat that reported just now."""
-    heartbeats.record("worker w1@host")
+    for name in heartbeats.worker_names("w1@host", heartbeats.configured_queues()):
+        heartbeats.record(name)
     heartbeats.record(heartbeats.BEAT)
 
 
@@ -37,6 +38,7 @@ def test_readyz_is_ready_when_everything_reports(client, alive):
         "database": True,
         "broker": True,
         "worker": True,
+        "queues": True,
         "beat": True,
         "outbox": True,
     }
@@ -80,3 +82,28 @@ def test_beats_scheduler_writes_its_heartbeat_as_it_ticks(tmp_path):
         scheduler.close()
     seen = Heartbeat.objects.get(name=heartbeats.BEAT).seen_at
     assert timezone.now() - seen < timedelta(seconds=30)
+
+
+def test_readyz_names_a_queue_whose_workers_all_went_quiet(client, settings):
+    """The scale-out profile runs a worker per queue: the e-mail workers can be down while
+    the others report, and e-mail then waits in the broker."""
+    limit = settings.READINESS_HEARTBEAT_SECONDS
+    for name in heartbeats.worker_names("default@host", ["celery", "webhooks", "calibration"]):
+        heartbeats.record(name)
+    for name in heartbeats.worker_names("mail@host", ["email"]):
+        heartbeats.record(name)
+    heartbeats.record(heartbeats.BEAT)
+    assert client.get("/readyz").status_code == 200
+
+    Heartbeat.objects.filter(name__endswith=" mail@host").update(
+        seen_at=timezone.now() - timedelta(seconds=limit + 30)
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["problems"] == [
+        f"queues: no worker consuming email has reported in the last {limit}s: tasks routed "
+        "there wait in the broker"
+    ]
+    assert body["checks"]["queues"]["last_seen_seconds_ago"]["email"] >= limit + 30
+    assert body["checks"]["worker"]["ok"]  # the other workers still report

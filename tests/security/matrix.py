@@ -106,6 +106,11 @@ SITE: dict[str, Any] = {
     # comment's author deletes it (a superuser neither reads the text away nor deletes it).
     "manager/loops/<id:pk>/comments/": ("nobody", "staff_not_owing"),
     "manager/comments/<id:pk>/delete/": ("nobody", "comment_author"),
+    # Pipeline analytics (issue 18): the list holds each reader's own requisitions; one
+    # requisition's report and its CSV are its staff's, never its panel's.
+    "insight/requisitions/": "any_user",
+    "insight/requisitions/<id:pk>/": "staff_of_object",
+    "insight/requisitions/<id:pk>/pipeline.csv": "staff_of_object",
     # Interviewer analytics (issue 18): the table and its CSV hold each reader's own
     # (hiring.access); one person's page: staff of a requisition they sat on, never a colleague.
     "insight/interviewers/": "any_user",
@@ -383,6 +388,7 @@ API: dict[str, str] = {
     "GET /api/v1/loops/{id}/debrief/": "staff_or_panel",
     "GET /api/v1/loops/{id}/comments/": "staff_not_owing",
     "POST /api/v1/loops/{id}/comments/": "staff_not_owing",
+    "GET /api/v1/insight/requisitions/{id}/": "staff_of_object",  # pipeline analytics
     "GET /api/v1/interviews/": "any_user",
     "GET /api/v1/interviews/{id}/": "staff_or_interview_panel",
     "POST /api/v1/interviews/{id}/scorecard/draft/": "panel_signed_in",
@@ -438,6 +444,8 @@ SITE_KINDS = {
     "attachments/<id:pk>/": "hiring.attachment",
     "insight/interviewers/<id:pk>/": "scorecards.interviewercalibration",
     "manager/requisitions/<id:pk>/": "hiring.requisition",
+    "insight/requisitions/<id:pk>/": "hiring.requisition",
+    "/api/v1/insight/requisitions/{id}/": "hiring.requisition",
     "/api/v1/role-profiles/{id}/": "hiring.roleprofile",
     "/api/v1/requisitions/{id}/": "hiring.requisition",
     "/api/v1/candidates/{id}/": "hiring.candidate",
