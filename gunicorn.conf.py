@@ -17,6 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# gunicorn's control socket (on by default since 25.1) lives at one path per user, shared by
+# every server on the host (two servers on one machine would fight over it); Loopwise does not
+# use it. `--control-socket PATH` on the command line still turns it on where wanted.
+control_socket_disable = True
+
 _made_here = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _made_here:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loopwise-metrics-")
