@@ -741,6 +741,21 @@ _ACTIONS: dict[tuple[type[Model], str], tuple[Rule, str]] = {
         lambda u, o: _may_decide(u, o),
         "Only the requisition's hiring manager can record a decision.",
     ),
+    # Predictive validity (issue 18): how a role's interviews predicted outcomes is its
+    # staff's (never the panel's); each interviewer's own record, its recruiters' only.
+    (RoleProfile, "read_validity"): (
+        lambda u, o: _all(u) or requisitions_staffed(u).filter(profile=o).exists(),
+        "Only the staff of this role's requisitions read its predictive validity.",
+    ),
+    (RoleProfile, "read_interviewer_validity"): (
+        lambda u, o: _all(u) or requisitions_recruited(u).filter(profile=o).exists(),
+        "Only this role's recruiters read each interviewer's predictive validity.",
+    ),
+    # Outcomes after the hire (issue 18): the requisition's staff record them, never the panel.
+    (Loop, "record_outcome"): (
+        lambda u, o: _in(loops_staffed(u), o),
+        "Only the requisition's hiring manager and recruiters record outcomes after the hire.",
+    ),
     (Loop, "reopen"): (
         lambda u, o: _in(loops_recruited(u), o),
         "Only the requisition's recruiters reopen its loops.",

@@ -144,6 +144,8 @@ def seed_demo(now: datetime | None = None) -> bool:
     with transaction.atomic():
         _demo_sourcing(manager, recruiter, now)
     _demo_booking(recruiter, now)
+    with transaction.atomic():
+        _demo_history(recruiter, manager, interviewers, now)
     _demo_leniency_history(now)
     summaries.calibration_refit()
     # The open loops as the nightly refresh leaves them (its record is in the admin), then
@@ -647,3 +649,190 @@ def _demo_leniency_history(now: datetime) -> None:
             )
             for index, user_id in enumerate(people)
         )
+
+
+def _demo_history(recruiter: User, manager: User, interviewers: list[User], now: datetime) -> None:
+    """A closed requisition of the same role with 18 months of decided loops, half of them
+    hires, and their outcomes at 6 and 12 months where those have passed, so the insight
+    reports (predictive validity above all) show something on `make run`. Generated from a
+    hidden ability per candidate with a seeded generator (the same history every time): some
+    dimensions' ratings load on it, some do not, and one interviewer (Marco) rates noisily;
+    outcomes come from the same ability. The scorecards are written as an import of the
+    previous system's history would write them (in bulk, submitted), the candidates through
+    the audited writer like every other."""
+    import random
+
+    from hiring.models import Dimension, HireOutcome
+    from scorecards.models import DimensionRating, Scorecard, ScorecardRevision
+
+    rng = random.Random(18)
+    profile = RoleProfile.objects.get(slug="vp-of-product")
+    dimensions = {d.slug: d for d in Dimension.objects.filter(profile=profile)}
+    # How much each dimension's rating follows the ability (0: not at all).
+    loading = {
+        "product-strategy": 0.9,
+        "metrics-analytics": 0.8,
+        "execution-operating-model": 0.7,
+        "people-leadership": 0.6,
+        "portfolio-prioritization": 0.5,
+        "cross-functional-leadership": 0.4,
+        "communication": 0.3,
+    }
+    requisition = Requisition.objects.create(
+        title="VP of Product, Platform (2025)",
+        profile=profile,
+        hiring_manager=manager,
+        status=Requisition.Status.CLOSED,
+    )
+    requisition.recruiters.add(recruiter)
+    firsts = ["Aino", "Bilal", "Carmen", "Dev", "Eun-ji", "Femi", "Greta", "Hamid", "Ines"]
+    lasts = ["Lindqvist", "Mensah", "Ortega", "Pillai", "Quinn", "Rahman", "Schulz", "Tanaka"]
+    noisy = {"marco"}
+    count, months = 80, 22
+    rows = []
+    for k in range(count):
+        first, last = firsts[k % len(firsts)], lasts[(k // len(firsts)) % len(lasts)]
+        candidate = privacy.candidate_save(
+            candidate=Candidate(
+                full_name=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}.{k}@example.com",
+                current_title="Head of Product",
+                source="Referral" if k % 3 else "Outbound",
+                time_zone="Europe/London",
+            ),
+            by=recruiter,
+        )
+        decided_at = now - timedelta(days=30 + (months * 30 - 30) * k / (count - 1))
+        rows.append((candidate, rng.gauss(0, 1), rng.gauss(0, 1), decided_at))
+    loops = Loop.objects.bulk_create(
+        Loop(candidate=candidate, requisition=requisition, status=Loop.Status.DECIDED)
+        for candidate, _, _, _ in rows
+    )
+    interviews, seats = [], []
+    for loop, (_, _, _, decided_at) in zip(loops, rows, strict=True):
+        day = (decided_at - timedelta(days=10)).replace(hour=14, minute=0, second=0, microsecond=0)
+        panel = rng.sample(interviewers, len(PANEL))
+        size = len(PANEL) - rng.randint(0, 1)  # panels of 4 or 5
+        for slot, (title, minutes, focus, _) in enumerate(PANEL[:size]):
+            starts_at = day + timedelta(days=slot // 2, hours=(slot % 2) * 2)
+            interviews.append(
+                Interview(
+                    loop=loop,
+                    title=title,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=minutes),
+                    time_zone="Europe/London",
+                    status=Interview.Status.COMPLETED,
+                )
+            )
+            seats.append((panel[slot], focus))
+    Interview.objects.bulk_create(interviews)
+    Interview.interviewers.through.objects.bulk_create(
+        Interview.interviewers.through(interview_id=i.pk, user_id=person.pk)
+        for i, (person, _) in zip(interviews, seats, strict=True)
+    )
+    Interview.focus_dimensions.through.objects.bulk_create(
+        Interview.focus_dimensions.through(interview_id=i.pk, dimension_id=dimensions[slug].pk)
+        for i, (_, focus) in zip(interviews, seats, strict=True)
+        for slug in focus
+    )
+    by_loop = {loop.pk: row for loop, row in zip(loops, rows, strict=True)}
+    cards, values = [], []
+    for interview, (person, focus) in zip(interviews, seats, strict=True):
+        _, ability, trait, decided_at = by_loop[interview.loop_id]
+        lean = next(p.leniency for p in INTERVIEWERS if p.username == person.username)
+        spread = 1.6 if person.username in noisy else 0.45
+        ratings = {}
+        for slug in focus:
+            load = loading.get(slug, 0.0)
+            latent = 2.6 + load * ability + (0.8 * trait if load == 0 else 0) + 0.4 * lean
+            ratings[slug] = max(1, min(4, round(latent + rng.gauss(0, spread))))
+        submitted = interview.ends_at + timedelta(hours=rng.randint(2, 40))
+        cards.append(
+            Scorecard(
+                interview=interview,
+                interviewer=person,
+                status=Scorecard.Status.SUBMITTED,
+                first_submitted_at=submitted,
+                last_submitted_at=submitted,
+            )
+        )
+        values.append(ratings)
+    Scorecard.objects.bulk_create(cards)
+    revisions = ScorecardRevision.objects.bulk_create(
+        ScorecardRevision(
+            scorecard=card,
+            number=1,
+            submitted_at=card.first_submitted_at,
+            is_current=True,
+            overall_recommendation=RECOMMENDATION[round(sum(r.values()) / len(r))],
+            key_takeaways=EVIDENCE[round(sum(r.values()) / len(r))],
+        )
+        for card, r in zip(cards, values, strict=True)
+    )
+    DimensionRating.objects.bulk_create(
+        DimensionRating(
+            revision=revision,
+            dimension=dimensions[slug],
+            rating=value,
+            evidence=EVIDENCE[value],
+            scale_max=profile.rating_scale,
+        )
+        for revision, r in zip(revisions, values, strict=True)
+        for slug, value in r.items()
+    )
+    # The manager hires the better half by the panel's mean rating.
+    means: dict[int, list[int]] = {}
+    for interview, r in zip(interviews, values, strict=True):
+        means.setdefault(interview.loop_id, []).extend(r.values())
+    ranked = sorted(loops, key=lambda loop: -sum(means[loop.pk]) / len(means[loop.pk]))
+    hired = {loop.pk for loop in ranked[: count // 2]}
+    Decision.objects.bulk_create(
+        Decision(
+            loop=loop,
+            outcome=Decision.Outcome.HIRE if loop.pk in hired else Decision.Outcome.NO_HIRE,
+            rationale=(
+                "Strong, consistent panel signal." if loop.pk in hired else "Below the bar."
+            ),
+            decided_by=manager,
+            decided_at=by_loop[loop.pk][3],
+        )
+        for loop in loops
+    )
+    scale = len(getattr(settings, "OUTCOME_PERFORMANCE_SCALE", None) or []) or 5
+    outcomes = []
+    for loop in loops:
+        _, ability, _, decided_at = by_loop[loop.pk]
+        age = (now - decided_at).days
+        if loop.pk not in hired or age < 183:
+            continue
+        performance = ability + rng.gauss(0, 0.4)
+        rating = max(1, min(scale, round((scale + 1) / 2 + performance)))
+        outcomes.append(
+            HireOutcome(
+                loop=loop,
+                months=6,
+                performance=rating,
+                scale_max=scale,
+                still_employed=True,
+                recorded_by=manager,
+                recorded_at=decided_at + timedelta(days=190),
+            )
+        )
+        if age >= 366:
+            left = performance < 0.1  # the weakest left, and nobody regretted it
+            later = max(1, min(scale, round((scale + 1) / 2 + performance + rng.gauss(0, 0.3))))
+            outcomes.append(
+                HireOutcome(
+                    loop=loop,
+                    months=12,
+                    performance=None if left else later,
+                    scale_max=scale,
+                    still_employed=not left,
+                    regretted=False if left else None,
+                    note="Left for a role elsewhere." if left else "",
+                    recorded_by=manager,
+                    recorded_at=decided_at + timedelta(days=372),
+                )
+            )
+    HireOutcome.objects.bulk_create(outcomes)

@@ -4,6 +4,7 @@
 from django.urls import URLPattern, path
 
 from scorecards.analytics.views import interviewers, pipeline
+from scorecards.analytics.views import validity as validity_views
 
 urlpatterns: list[URLPattern] = []
 
@@ -23,4 +24,10 @@ urlpatterns += [
         pipeline.requisition_csv,
         name="insight_requisition_csv",
     ),
+]
+
+# Predictive validity: a role profile's figures and suggested weights, and their CSV.
+urlpatterns += [
+    path("validity/", validity_views.validity_page, name="insight_validity"),
+    path("validity.csv", validity_views.validity_csv, name="insight_validity_csv"),
 ]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from config.ids import IdRouter
 from scorecards.api import insight, pipeline_insight, views
+from scorecards.api import validity as validity_api
 
 router = IdRouter()
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")
@@ -22,6 +23,8 @@ paths = [
     ),
     path("loops/<id:pk>/summary/", views.LoopSummaryView.as_view(), name="loop-summary"),
     path("loops/<id:pk>/decisions/", views.LoopDecisionView.as_view(), name="loop-decisions"),
+    # Predictive validity (issue 18): the /insight/validity/ report.
+    path("insight/validity/", validity_api.ValidityView.as_view(), name="insight-validity"),
     # Pipeline analytics per requisition (issue 18).
     path(
         "insight/requisitions/<id:pk>/",

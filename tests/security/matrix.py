@@ -56,6 +56,7 @@ from .world import World
 #   recruiter_or_recipient  that, or the person a notification is addressed to
 #   recruiter_not_owing a recruiter of the object's requisition who owes no scorecard on its loop
 #   staff_of_object     a recruiter or the hiring manager of the object's requisition
+#   staff_any           a recruiter or the hiring manager of some requisition
 #   staff_not_owing     that, and owing no scorecard on the object's loop (the blind rule)
 #   staff_or_panel      staff of the object's requisition, or on a panel of one of its loops
 #   staff_or_interview_panel  staff of the interview's requisition, or on its panel
@@ -106,6 +107,10 @@ SITE: dict[str, Any] = {
     # comment's author deletes it (a superuser neither reads the text away nor deletes it).
     "manager/loops/<id:pk>/comments/": ("nobody", "staff_not_owing"),
     "manager/comments/<id:pk>/delete/": ("nobody", "comment_author"),
+    # Predictive validity (issue 18): the staff of some requisition read their profiles'
+    # figures; an interviewer gets a 404 (outcomes never reach them).
+    "insight/validity/": "staff_any",
+    "insight/validity.csv": "staff_any",
     # Pipeline analytics (issue 18): the list holds each reader's own requisitions; one
     # requisition's report and its CSV are its staff's, never its panel's.
     "insight/requisitions/": "any_user",
@@ -399,6 +404,7 @@ API: dict[str, str] = {
     "GET /api/v1/scorecards/{id}/": "scorecard_reader",
     "GET /api/v1/calibration/interviewers/": "any_user",
     "GET /api/v1/calibration/interviewers/{interviewer}/": "staff_of_object",
+    "GET /api/v1/insight/validity/": "staff_any",  # predictive validity, as its page
     # Interviewer analytics (issue 18): as the pages /insight/interviewers/.
     "GET /api/v1/insight/interviewers/": "any_user",
     "GET /api/v1/insight/interviewers/{id}/": "staff_of_object",
@@ -908,6 +914,11 @@ RULES: dict[str, RuleFn] = {
         lambda user, obj: _recruits(user, obj) and not owes(user, _loop(obj))
     ),
     "staff_of_object": _signed_in(_staff),
+    "staff_any": _signed_in(
+        lambda user, obj: Requisition.objects.filter(
+            Q(hiring_manager=user) | Q(recruiters=user)
+        ).exists()
+    ),
     "staff_not_owing": _signed_in(
         lambda user, obj: _staff(user, obj) and not owes(user, _loop(obj))
     ),
