@@ -24,7 +24,6 @@ from hiring.models.outcomes import HireOutcome
 from hiring.models.pipeline import Candidate, Decision, Interview, Loop, Requisition
 from hiring.models.plans import PlanSlot
 from hiring.models.profiles import SchedulingProfile, TrainingRecord
-from hiring.models.stage_history import LoopStageChange
 from hiring.models.rubric import (
     DEFAULT_SCALE_LABELS,
     CaseExercise,
@@ -33,6 +32,7 @@ from hiring.models.rubric import (
     RoleProfile,
     Signal,
 )
+from hiring.models.stage_history import LoopStageChange
 
 __all__ = [
     "DEFAULT_SCALE_LABELS",
