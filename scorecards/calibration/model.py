@@ -50,8 +50,10 @@ rated by four interviewers. The overall score keeps the profile's meaning, ``sum
 over the profile's dimensions (a dimension nobody rated is estimated at ``m̂ + o_d``), and its
 interval comes from the posterior covariance of the ``s_d``. :func:`score_loop` computes the
 exact Gaussian posterior, which also carries an interviewer's shared interview effect across
-dimensions (the equations above are its special case without one). With ``tau_d² -> inf`` it is
-the old weighted mean of dimension means; with equal ``v_d`` and equal weights, too.
+dimensions (the equations above are its special case without one). When every weighted
+dimension is rated it is the old weighted mean of dimension means as ``tau_d² -> inf``, and
+exactly that mean with equal ``v_d`` and equal weights; with equal ``v_d`` and unequal weights
+it is ``kappa · weighted mean + (1 - kappa) · m̂``, ``kappa = tau_d² / (tau_d² + v)``.
 """
 
 from __future__ import annotations
