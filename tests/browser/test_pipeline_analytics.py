@@ -53,7 +53,9 @@ def test_the_recruiter_reads_a_requisitions_pipeline_charts(
         expect(times.locator("g.bar")).to_have_count(3)  # awaiting feedback: no stays
         expect(page.locator("#to-decision")).to_contain_text("median 6.0 days")
         expect(page.locator("table.pass-through tbody tr").first).to_contain_text("1 (33%)")
-        expect(page.locator('tr[data-recommended="hire"] td')).to_have_text(["1", "1"])
+        expect(page.locator('tr[data-recommended="hire"] td')).to_have_text(
+            ["1", "1"], use_inner_text=True
+        )
         expect(page.locator("#against")).to_contain_text("1 of 2")
         page.wait_for_load_state("load")
         violations = axe_violations(page)
@@ -61,6 +63,17 @@ def test_the_recruiter_reads_a_requisitions_pipeline_charts(
         assert csp_page.violations == []
         page.screenshot(path=str(screenshots / "pipeline-requisition.png"), full_page=True)
         stages.screenshot(path=str(screenshots / "pipeline-stages-chart.png"))
+        # on a phone the charts scroll sideways in regions a keyboard can reach
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        expect(page.get_by_role("region", name="Chart: loops by stage over time")).to_be_visible()
+        violations = axe_violations(page)
+        assert not violations, format_violations(violations)
+        # each figure says what it is when the table's headers are hidden
+        expect(page.locator('tr[data-recommended="hire"] td').nth(1)).to_have_text(
+            "Not hired: 1", use_inner_text=True
+        )
+        page.screenshot(path=str(screenshots / "pipeline-requisition-phone.png"), full_page=True)
 
         # an interviewer on the panel gets nothing
         page.context.clear_cookies()

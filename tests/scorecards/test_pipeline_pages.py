@@ -55,7 +55,10 @@ def test_the_recruiter_reads_the_report_with_its_charts(client, pipeline: Pipeli
     assert "median 6.0 days · 90th percentile 6.8 days" in html
     # the recommendation table: recommended hire, one hired and one not
     assert '<tr data-recommended="hire"><th scope="row">Hire (hire or strong hire)</th>' in html
-    assert '<td class="num">1</td><td class="num">1</td></tr>' in html
+    assert (
+        '<td class="num"><span class="phone-label">Hired: </span>1</td>'
+        '<td class="num"><span class="phone-label">Not hired: </span>1</td></tr>'
+    ) in html
     assert "Against a clear recommendation in <strong>1 of 2</strong>" in html
     assert "is the loop&#x27;s stored summary&#x27;s" in html  # where it comes from
     assert '<th scope="row">Screen</th>' in html

@@ -70,7 +70,10 @@ def requisition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for code, label in figures.stages
             if figures.stage_now[code]
         ],
-        "agreement_rows": figures.agreement_rows(),
+        "agreement_rows": [
+            (code, label, list(zip(counts, report.DECIDED_LABELS.values(), strict=True)))
+            for code, label, counts in figures.agreement_rows()
+        ],
         "decided_labels": list(report.DECIDED_LABELS.values()),
     }
     return render(request, "scorecards/analytics/pipeline.html", context)
