@@ -9,7 +9,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
+from django.urls import reverse
 
+from hiring import access
 from hiring.models import Loop, LoopStageChange, Requisition, User
 from scorecards.analytics.reports import pipeline as report
 from scorecards.demo import RECRUITER, seed_demo
@@ -17,7 +19,7 @@ from scorecards.demo import RECRUITER, seed_demo
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_requisitions_show_their_pipeline(settings):
+def test_the_demo_requisitions_show_their_pipeline(settings, client):
     settings.VALIDITY_RESAMPLES = 300
     assert seed_demo()
     # every loop's history starts with its creation, stays in order and ends where it is now
@@ -46,3 +48,12 @@ def test_the_demo_requisitions_show_their_pipeline(settings):
         assert len(past.weeks) == report.WEEKS_SHOWN
         assert past.to_decision.n >= 20
         assert past.agreement.clear >= 10
+
+    # and the recruiter's pages render them, charts and all
+    client.force_login(recruiter)
+    listing = client.get(reverse("scorecards:insight_requisitions"))
+    assert payments.title in listing.content.decode()
+    for requisition in Requisition.objects.filter(pk__in=access.requisitions_staffed(recruiter)):
+        page = client.get(reverse("scorecards:insight_requisition", args=[requisition.pk]))
+        assert page.status_code == 200
+        assert b'<svg xmlns="http://www.w3.org/2000/svg" class="chart stages"' in page.content
