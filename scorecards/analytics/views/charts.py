@@ -239,7 +239,7 @@ def reliability(*, rows: Sequence[ReliabilityRow], chart_id: str = "reliability"
         if row.icc is None:
             out.append(
                 f'<text class="value" x="{left + plot_w + 10}" y="{cy + 4:.0f}">'
-                f"no ICC: {row.candidates} candidates, too few rated twice or no spread</text>"
+                f"no ICC: too few of {row.candidates} candidates rated twice</text>"
             )
             continue
         interval = ""

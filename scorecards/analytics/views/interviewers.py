@@ -65,9 +65,11 @@ def _period(request: HttpRequest) -> str:
 
 
 def _reliability_chart(dimensions: list[report.DimensionReliability]) -> Any:
+    # The role profile in the label only where dimensions of several profiles are shown.
+    several = len({d.profile for d in dimensions}) > 1
     rows = [
         charts.ReliabilityRow(
-            label=d.name if not d.profile else f"{d.name} ({d.profile})",
+            label=f"{d.name} ({d.profile})" if several else d.name,
             icc=d.icc.icc if d.icc else None,
             low=d.icc.low if d.icc else None,
             high=d.icc.high if d.icc else None,
