@@ -9,10 +9,10 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from hiring.models import Decision
+from hiring.models import Decision, Loop, LoopStageChange
 from scorecards.analytics.reports import pipeline as report
 from scorecards.models import LoopSummary
-from tests.factories import RequisitionFactory, UserFactory
+from tests.factories import LoopFactory, RequisitionFactory, UserFactory
 from tests.scorecards.pipeline_world import (
     NOW,
     add_loops,
@@ -69,6 +69,26 @@ def test_the_figures_of_a_small_requisition(pipeline, recruiter):
     assert figures.agreement.hired_against == 0
     assert figures.agreement.against_share == pytest.approx(0.5)
     assert (figures.decided_hidden, figures.decided_without_summary) == (0, 0)
+
+
+def test_a_loop_made_outside_the_services_starts_where_its_first_change_left(pipeline, recruiter):
+    # added through a form that wrote no creation row, then moved on by the interviews
+    loop = LoopFactory(requisition=pipeline.requisition)
+    Loop.objects.filter(pk=loop.pk).update(created_at=nov(19), status=Loop.Status.IN_PROGRESS)
+    LoopStageChange.objects.create(
+        loop=loop, from_status="scheduling", to_status="in_progress", at=nov(21)
+    )
+    # and one with no history at all (an old import): in its stage since it was created
+    old = LoopFactory(requisition=pipeline.requisition)
+    Loop.objects.filter(pk=old.pk).update(created_at=nov(17), status=Loop.Status.DECIDED)
+
+    figures = report.pipeline_report(user=recruiter, requisition=pipeline.requisition, now=NOW)
+
+    scheduling = next(t.days for t in figures.time_in_stage if t.stage == "scheduling")
+    assert (scheduling.n, scheduling.median) == (5, 2.0)  # 2, 2, 1, 2 and this one's 2
+    [week] = [w for w in figures.weeks if str(w.start) == "2026-11-16"]
+    assert week.counts["in_progress"] == 2  # C, and this one
+    assert week.counts["decided"] == 3  # A, B and the old one
 
 
 def test_a_split_panel_counts_as_mixed(pipeline, recruiter):

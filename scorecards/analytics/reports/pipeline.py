@@ -145,22 +145,28 @@ def _histories(
     user: User, requisition: Requisition, loops: Sequence[tuple[int, str, dt.datetime]]
 ) -> tuple[dict[int, list[stats.Change]], int]:
     """Each loop's stage history in time order, and how many loops' history was backfilled.
-    A loop with no history at all (written outside the services, by an old import say)
-    counts as having been in its current stage since it was created."""
+    A loop written outside the services (an old import, the admin's add form) has no row for
+    its creation: it counts as having been in the stage its first change left (with no
+    change at all: its current stage) since it was created."""
     histories: dict[int, list[stats.Change]] = {}
+    left: dict[int, str] = {}
     backfilled: set[int] = set()
     rows = (
         access.visible(user, LoopStageChange)
         .filter(loop__requisition=requisition)
         .order_by("loop_id", "at", "pk")
-        .values_list("loop_id", "to_status", "at", "backfilled")
+        .values_list("loop_id", "from_status", "to_status", "at", "backfilled")
     )
-    for loop_id, to, at, was_backfilled in rows:
+    for loop_id, before, to, at, was_backfilled in rows:
+        left.setdefault(loop_id, before)
         histories.setdefault(loop_id, []).append(stats.Change(at=at, to=to))
         if was_backfilled:
             backfilled.add(loop_id)
     for pk, status, created_at in loops:
-        histories.setdefault(pk, [stats.Change(at=created_at, to=status)])
+        history = histories.setdefault(pk, [])
+        start = left.get(pk, status)
+        if start and (not history or created_at < history[0].at):
+            history.insert(0, stats.Change(at=created_at, to=start))
     return histories, len(backfilled)
 
 
