@@ -25,6 +25,7 @@ from scorecards.calibration import summaries
 from scorecards.importer import import_scorecards
 from scorecards.models import LoopSummary
 from scorecards.tasks import summarise_loops
+from tests import broker
 from tests.factories import LoopFactory
 from tests.scorecards.test_import_export import HEADER
 from tests.scorecards.test_summaries import submit
@@ -43,8 +44,7 @@ def queued(redis_client: redis.Redis) -> Iterator[Callable[[], list[list[int]]]]
 
     def read() -> list[list[int]]:
         found: list[list[int]] = []
-        for raw in redis_client.lrange("celery", 0, -1):
-            message: dict[str, Any] = json.loads(raw)
+        for message in broker.messages(redis_client):
             if message["headers"]["task"] != summaries.SUMMARISE_TASK:
                 continue
             args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))

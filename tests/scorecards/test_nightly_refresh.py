@@ -30,6 +30,7 @@ from scorecards.models import (
     SummaryRefreshBatch,
 )
 from scorecards.tasks import nightly_calibration, refresh_summary_batch, summarise_loops
+from tests import broker
 from tests.celery_worker import wait_for
 from tests.concurrency import collide
 from tests.factories import InterviewFactory, LoopFactory, RequisitionFactory, UserFactory
@@ -65,8 +66,7 @@ def computed_at(loops: list[Loop]) -> dict[int, datetime]:
 def queued(redis_client: redis.Redis) -> list[tuple[str, dict[str, Any]]]:
     """Every task waiting on the real broker: its name and keyword arguments."""
     found = []
-    for raw in redis_client.lrange("celery", 0, -1):
-        message: dict[str, Any] = json.loads(raw)
+    for message in broker.messages(redis_client):
         _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         found.append((message["headers"]["task"], kwargs))
     return found
