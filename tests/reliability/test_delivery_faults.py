@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -68,7 +69,10 @@ def tasks_in_hand(broker: redis.Redis, *, dead: Collection[bytes] = ()) -> int:
     (after they return), so until then the broker keeps each one in its unacked set;
     ``dead`` are the delivery tags a killed worker left there."""
     queued = sum(
-        broker.llen(key) for key in broker.scan_iter("celery*") if broker.type(key) == b"list"
+        broker.llen(key)
+        for queue in settings.CELERY_TASK_QUEUES  # each routed queue (and its priority lists)
+        for key in broker.scan_iter(f"{queue.name}*")
+        if broker.type(key) == b"list"
     )
     return queued + len(set(broker.hkeys("unacked")) - set(dead))
 
