@@ -22,7 +22,7 @@ from scorecards.analytics.reports import validity as report
 from scorecards.analytics.stats import validity as stats
 
 
-class CorrelationSerializer(serializers.Serializer[stats.Correlation]):
+class ValidityCorrelationSerializer(serializers.Serializer[stats.Correlation]):
     n = serializers.IntegerField(help_text="Hires with both a score and an outcome.")
     method = serializers.CharField(help_text="spearman (the figure `r`) or pearson.")
     r = serializers.FloatField(allow_null=True, help_text="Null when withheld.")
@@ -35,11 +35,11 @@ class CorrelationSerializer(serializers.Serializer[stats.Correlation]):
     message = serializers.CharField(help_text="The reason in words, when withheld.")
 
 
-class DimensionSerializer(serializers.Serializer[report.DimensionRow]):
+class ValidityDimensionSerializer(serializers.Serializer[report.DimensionRow]):
     slug = serializers.CharField()
     name = serializers.CharField()
     weight = serializers.FloatField(help_text="The profile's current weight.")
-    validity = CorrelationSerializer(source="figure")
+    validity = ValidityCorrelationSerializer(source="figure")
     suggested_weight = serializers.SerializerMethodField()
     suggestion_reason = serializers.SerializerMethodField(
         help_text='"predicts", "predicts_against" or "unclear"; null without a suggestion.'
@@ -52,33 +52,33 @@ class DimensionSerializer(serializers.Serializer[report.DimensionRow]):
         return None if row.advice is None else row.advice.reason
 
 
-class InterviewerSerializer(serializers.Serializer[report.InterviewerRow]):
+class ValidityInterviewerSerializer(serializers.Serializer[report.InterviewerRow]):
     id = serializers.IntegerField(source="user_id")
     name = serializers.CharField()
-    validity = CorrelationSerializer(source="comparison.own")
-    panel = CorrelationSerializer(source="comparison.panel")
+    validity = ValidityCorrelationSerializer(source="comparison.own")
+    panel = ValidityCorrelationSerializer(source="comparison.panel")
     difference = serializers.FloatField(source="comparison.difference", allow_null=True)
     difference_low = serializers.FloatField(source="comparison.low", allow_null=True)
     difference_high = serializers.FloatField(source="comparison.high", allow_null=True)
     noisy = serializers.BooleanField(source="comparison.noisy")
 
 
-class ProfileSerializer(serializers.Serializer[Any]):
+class ValidityProfileSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
 
 
 class ValiditySerializer(serializers.Serializer[report.ValidityReport]):
-    profile = ProfileSerializer(allow_null=True, help_text="Null: every role profile.")
-    profiles = ProfileSerializer(many=True, help_text="The role profiles the caller may read.")
+    profile = ValidityProfileSerializer(allow_null=True, help_text="Null: every role profile.")
+    profiles = ValidityProfileSerializer(many=True, help_text="The profiles the caller may read.")
     hires = serializers.IntegerField(source="hired", help_text="Hires the caller may see.")
     with_outcome = serializers.IntegerField(help_text="Of those, hires with an outcome.")
     min_hires = serializers.IntegerField(source="min_n")
     caution = serializers.SerializerMethodField()
-    overall = CorrelationSerializer()
-    dimensions = DimensionSerializer(many=True)
+    overall = ValidityCorrelationSerializer()
+    dimensions = ValidityDimensionSerializer(many=True)
     suggestion = serializers.BooleanField(help_text="Whether any weight is suggested.")
-    interviewers = InterviewerSerializer(
+    interviewers = ValidityInterviewerSerializer(
         many=True, allow_null=True, help_text="Null: not the caller's to see."
     )
     interviewers_below_min_hires = serializers.IntegerField(source="interviewers_below_min_n")

@@ -86,6 +86,7 @@ def seeded(world, hiring_manager, interviewer, other_interviewer) -> dict[str, l
         "scorecards": [mine.pk, far_scorecard.pk],
         "decisions": [decision.pk, far_decision.pk],
         "calibration": [interviewer.pk, stranger.pk],
+        "validity": [world.requisition.profile_id, elsewhere.profile_id],  # ?profile=
     }
 
 
