@@ -723,6 +723,11 @@ class LoopAdmin(PolicyAdmin):
 
     # --- Saving: scheduling rules and calendars ------------------------------------------
 
+    def save_model(self, request: HttpRequest, obj: Loop, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # the stage a loop starts in opens its history, as the services' do
+            stages.record(loop=obj, before="", by=request_user(request))
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
         if formset.model is not Interview:
             super().save_formset(request, form, formset, change)

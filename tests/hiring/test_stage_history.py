@@ -16,7 +16,7 @@ from hiring import services, stages
 from hiring.decisions import decision_record
 from hiring.models import Decision, Loop, LoopStageChange
 from scorecards.services import loop_refresh_status
-from tests.factories import CandidateFactory, DecisionFactory, LoopFactory
+from tests.factories import CandidateFactory, DecisionFactory, LoopFactory, RequisitionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,20 @@ def test_the_backfill_reconstructs_a_plausible_history(world, hiring_manager):
     assert rows[fresh.pk] == [("", S.SCHEDULING, fresh.created_at)]
     assert LoopStageChange.objects.filter(backfilled=False).count() == 0
     assert Decision.objects.filter(loop=decided, is_current=True).count() == 1
+
+
+def test_a_loop_added_in_the_admin_starts_its_history_too(client, world, recruiter):
+    from tests.hiring.test_scheduling_warnings import new_loop_data
+
+    # the recruiter's candidate, put forward for one requisition, gets a loop for another
+    candidate = CandidateFactory()
+    services.candidate_put_forward(candidate=candidate, requisition=world.requisition, by=None)
+    second = RequisitionFactory(profile=world.requisition.profile)
+    second.recruiters.add(recruiter)
+    client.force_login(recruiter)
+
+    response = client.post("/admin/hiring/loop/add/", new_loop_data(candidate, second, []))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    loop = Loop.objects.get(candidate=candidate, requisition=second)
+    assert history(loop) == [("", S.SCHEDULING, recruiter.pk)]
