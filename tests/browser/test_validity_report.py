@@ -28,7 +28,7 @@ def test_the_recruiter_reads_the_validity_chart_and_weights(
     page = csp_page.page
     base = live_server.url
     sign_in(page, base, history.recruiter.username)
-    page.goto(f"{base}/insight/validity/")
+    page.get_by_role("link", name="Predictive validity").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Predictive validity")
     page.get_by_label("Role profile").select_option(str(history.profile.pk))
     page.get_by_role("button", name="Show").click()
