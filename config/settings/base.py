@@ -433,6 +433,11 @@ API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 # decision (0 turns the automatic anonymisation off).
 CANDIDATE_RETENTION_DAYS = env_int("CANDIDATE_RETENTION_DAYS", 730, minimum=0)
 
+# Predictive validity (issue 18): a correlation needs this many hires with an outcome before
+# it is shown, and its bootstrap interval this many resamples.
+VALIDITY_MIN_HIRES = env_int("VALIDITY_MIN_HIRES", 15, minimum=3)
+VALIDITY_RESAMPLES = env_int("VALIDITY_RESAMPLES", 1000, minimum=100)
+
 
 def _rate(name: str, default: str) -> str:
     value = env_str(name, default).strip()
