@@ -208,3 +208,18 @@ def test_reading_the_report_writes_nothing(client, history):
             if q["sql"].lstrip().upper().startswith(WRITES)
         ]
         assert writes == []
+
+
+def test_interviewer_rows_come_only_from_requisitions_the_reader_recruits_for(history):
+    # The recruiter also manages the other requisition: its hires count in the figures,
+    # not in the interviewers' records.
+    theirs = history.other_loops[0].requisition
+    theirs.hiring_manager = history.recruiter
+    theirs.save()
+    data = report.validity_report(history.recruiter, str(history.profile.pk))
+    assert (data.hired, data.overall.n) == (22, 22)
+    assert data.interviewers is not None
+    assert [row.comparison.own.n for row in data.interviewers] == [18, 18]
+    everyone = report.validity_report(history.admin, "all").interviewers
+    assert everyone is not None
+    assert [row.comparison.own.n for row in everyone] == [22, 22]

@@ -16,7 +16,8 @@ Who reads what (``hiring.access`` decides every part):
   outcomes they may read (``visible(user, HireOutcome)``);
 - the per-interviewer rows (each interviewer's own predictive record: their performance data)
   only superusers and the profile's recruiters (``read_interviewer_validity``), never a
-  hiring manager as such;
+  hiring manager as such, and computed only from hires of the requisitions the reader
+  recruits for;
 - anyone else, interviewers included: a 404. Outcomes never reach interviewers.
 
 Per hire, the scores are those of its stored summary (``LoopSummary``): each dimension's
@@ -213,7 +214,21 @@ def validity_report(user: User, profile_key: str | None) -> ValidityReport:
             loop_id__in=list(outcomes)
         ).values_list("loop_id", "calibrated_score", "data")
     }
-    own = _own_ratings(summaries) if people_ok else {}
+    own: dict[int, dict[str, float]] = {}
+    if people_ok:
+        # Interviewers' rows come only from hires of requisitions the reader recruits for
+        # (all, for a superuser): a recruiter who also manages another requisition does not
+        # read its interviewers' records through this one.
+        recruited = (
+            summaries
+            if access.administers(user)
+            else set(
+                access.loops_recruited(user)
+                .filter(pk__in=list(summaries))
+                .values_list("pk", flat=True)
+            )
+        )
+        own = _own_ratings(recruited)
     dimensions = (
         list(Dimension.objects.filter(profile=profile).order_by("order", "pk"))
         if profile is not None
