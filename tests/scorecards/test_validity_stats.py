@@ -75,6 +75,7 @@ def test_below_the_minimum_n_the_figure_is_withheld_with_a_sentence() -> None:
     assert "Only 4 hires" in figure.message
     assert "from 5 hires on" in figure.message
     assert validity([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], min_n=5).shown
+    assert validity([], [], min_n=5).message.startswith("No hire has both a score and an outcome")
 
 
 def test_every_hire_alike_is_withheld_too() -> None:

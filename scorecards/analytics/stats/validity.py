@@ -230,6 +230,8 @@ def _check(min_n: int, resamples: int, level: float) -> None:
 
 
 def too_few_message(n: int, min_n: int) -> str:
+    if n == 0:
+        return f"No hire has both a score and an outcome yet: the figure is shown from {min_n} on."
     hires = "hire" if n == 1 else "hires"
     return (
         f"Only {n} {hires} with both a score and an outcome: the figure is shown from "
