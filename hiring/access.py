@@ -55,6 +55,7 @@ from hiring.models import (
     DebriefOutcome,
     Decision,
     Dimension,
+    HireOutcome,
     Interview,
     Loop,
     LoopStageChange,
@@ -374,6 +375,14 @@ def _debrief_outcomes(user: User) -> QuerySet[DebriefOutcome]:
     return DebriefOutcome.objects.filter(decision__in=_decisions(user).values("pk"))
 
 
+def _hire_outcomes(user: User) -> QuerySet[HireOutcome]:
+    """What happened after a hire (issue 18) is about an employee now: the requisition's
+    recruiters and hiring manager (and superusers) see it, never someone only on the panel."""
+    if _all(user):
+        return HireOutcome.objects.all()
+    return HireOutcome.objects.filter(loop__in=loops_staffed(user).values("pk"))
+
+
 def _scorecards(user: User) -> QuerySet[Scorecard]:
     """Every scorecard ``user`` may read:
 
@@ -479,6 +488,7 @@ def _audit_events(user: User) -> QuerySet[AuditEvent]:
         )
         | Q(object_type="scorecards.scorecard", object_id__in=ids(_scorecards(user)))
         | Q(object_type="hiring.decision", object_id__in=ids(_decisions(user)))
+        | Q(object_type="hiring.hireoutcome", object_id__in=ids(_hire_outcomes(user)))
     )
 
 
@@ -630,6 +640,7 @@ _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Debrief: _debriefs,
     DebriefComment: _debrief_comments,
     DebriefOutcome: _debrief_outcomes,
+    HireOutcome: _hire_outcomes,
     Scorecard: _scorecards,
     ScorecardRevision: _revisions,
     DimensionRating: _ratings,

@@ -11,6 +11,7 @@ class HiringConfig(AppConfig):
         # The e-mails and webhook bodies register their renderers and describers on import:
         # invites, updates, cancellations and nudges; booking links; webhook failure alerts and
         # events.
+        from hiring import outcomes  # noqa: F401  (the outcome reminder's renderer)
         from hiring.delivery import webhooks  # noqa: F401
         from hiring.roles import ensure_recruiters_group
         from hiring.scheduling import (  # noqa: F401

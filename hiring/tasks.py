@@ -62,6 +62,15 @@ def anonymise_expired_candidates() -> int:
 
 
 @shared_task
+def remind_due_outcomes() -> int:
+    """Ask hiring managers for the outcomes after a hire that fell due (issue 18). Safe to run
+    twice: one reminder per loop and checkpoint, ever."""
+    from hiring import outcomes
+
+    return outcomes.remind_due()
+
+
+@shared_task
 def calendars_sync_due() -> int:
     """Read interviewers' calendars that are due (CALENDAR_SYNC_BATCH_SIZE at a time,
     re-queuing while there are more). Beat runs it every minute; each source is a row with

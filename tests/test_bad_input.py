@@ -167,6 +167,7 @@ def json_posts(world, recruiter, hiring_manager, interviewer) -> dict[str, tuple
         "/api/v1/interviews/{id}/scorecard/submit/": (interviewer, world.interview.pk),
         "/api/v1/loops/{id}/decisions/": (hiring_manager, world.loop.pk),
         "/api/v1/loops/{id}/comments/": (hiring_manager, world.loop.pk),
+        "/api/v1/loops/{loop_id}/outcomes/": (hiring_manager, world.loop.pk),
         "/api/v1/candidates/{id}/erase/": (recruiter, world.loop.candidate_id),
     }
 

@@ -277,6 +277,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "hiring.tasks.anonymise_expired_candidates",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Outcomes after the hire: ask hiring managers for due ones, once per loop and checkpoint.
+    "remind-due-outcomes": {
+        "task": "hiring.tasks.remind_due_outcomes",
+        "schedule": crontab(hour=7, minute=45),
+    },
 }
 
 
@@ -432,6 +437,21 @@ API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 # Personal data (hiring.privacy): a decided candidate is anonymised this long after the
 # decision (0 turns the automatic anonymisation off).
 CANDIDATE_RETENTION_DAYS = env_int("CANDIDATE_RETENTION_DAYS", 730, minimum=0)
+
+# Outcomes after the hire (hiring.outcomes): the performance scale's labels, worst first,
+# comma-separated. Each outcome keeps the size of the scale it was recorded on.
+OUTCOME_PERFORMANCE_SCALE = env_list(
+    "OUTCOME_PERFORMANCE_SCALE",
+    [
+        "Well below expectations",
+        "Below expectations",
+        "Meets expectations",
+        "Exceeds expectations",
+        "Far exceeds expectations",
+    ],
+)
+if not 2 <= len(OUTCOME_PERFORMANCE_SCALE) <= 10:
+    raise ImproperlyConfigured("OUTCOME_PERFORMANCE_SCALE needs 2 to 10 labels, worst first.")
 
 # Predictive validity (issue 18): a correlation needs this many hires with an outcome before
 # it is shown, and its bootstrap interval this many resamples.

@@ -26,6 +26,7 @@ from hiring.models import (
     Candidate,
     DebriefComment,
     Decision,
+    HireOutcome,
     Interview,
     Loop,
     Notification,
@@ -140,6 +141,17 @@ def _erase_attachments(candidate: Candidate) -> None:
     transaction.on_commit(delete_files)
 
 
+def _erase_outcomes(candidate: Candidate) -> None:
+    """Outcomes after the hire (issue 18) are about the person, not the interviews: they go,
+    and the trail keeps that they were recorded (when, by whom), not what they said."""
+    HireOutcome.objects.filter(loop__candidate=candidate).delete()
+    scrub_rows(
+        AuditEvent.objects.filter(candidate=candidate, object_type="hiring.hireoutcome"),
+        ("before", "after"),
+        lambda value: dict.fromkeys(value, ERASED) if isinstance(value, dict) else value,
+    )
+
+
 def delete_stored(storage: Any, names: list[str]) -> None:
     """Delete files from the storage once the rows are gone; a storage that fails leaves an
     orphan to log, not an error for the person who removed it."""
@@ -175,6 +187,7 @@ def candidate_anonymise(*, candidate: Candidate, by: User | None = None, reason:
         pending.update(status=Notification.Status.CANCELLED)
         _scrub_history(locked, scrubber)
         _erase_attachments(locked)
+        _erase_outcomes(locked)
         # Their booking links open nothing any more, and the hours they gave are forgotten.
         BookingLink.objects.filter(loop__candidate=locked).update(
             status=BookingLink.Status.REVOKED, availability=[]
@@ -217,6 +230,7 @@ def candidate_delete(*, candidate: Candidate, by: User) -> None:
         locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
         _scrub_history(locked, _Scrubber.for_candidate(locked))
         _erase_attachments(locked)
+        _erase_outcomes(locked)
         audit(action="candidate.deleted", obj=locked, by=by, before={"id": locked.pk})
         locked.delete()
 

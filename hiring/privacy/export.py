@@ -21,6 +21,7 @@ from hiring.models import (
     DebriefComment,
     DebriefOutcome,
     Decision,
+    HireOutcome,
     Interview,
     Loop,
     Notification,
@@ -73,6 +74,11 @@ def candidate_export(*, candidate: Candidate, by: User) -> dict[str, Any]:
                 access.visible(by, DebriefComment)
                 .select_related("author")
                 .order_by("created_at", "pk"),
+            ),
+            # Outcomes after the hire (issue 18), as far as ``by`` may see them.
+            models.Prefetch(
+                "outcomes",
+                access.visible(by, HireOutcome).select_related("recorded_by").order_by("months"),
             ),
         )
         .order_by("created_at", "pk")
@@ -201,6 +207,19 @@ def _loop_export(loop: Loop, held: dict[str, dict[int, list[dict[str, Any]]]]) -
                 "deleted": comment.deleted_at is not None,
             }
             for comment in loop.debrief_comments.all()
+        ],
+        "outcomes_after_hire": [
+            {
+                "months": outcome.months,
+                "performance": outcome.performance,
+                "scale_max": outcome.scale_max,
+                "still_employed": outcome.still_employed,
+                "regretted": outcome.regretted,
+                "note": outcome.note,
+                "recorded_by": outcome.recorded_by.display_name if outcome.recorded_by else None,
+                "recorded_at": json_value(outcome.recorded_at),
+            }
+            for outcome in loop.outcomes.all()
         ],
     }
 

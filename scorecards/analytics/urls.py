@@ -3,7 +3,7 @@
 
 from django.urls import URLPattern, path
 
-from scorecards.analytics.views import interviewers, pipeline
+from scorecards.analytics.views import interviewers, outcomes, pipeline
 from scorecards.analytics.views import validity as validity_views
 
 urlpatterns: list[URLPattern] = []
@@ -30,4 +30,11 @@ urlpatterns += [
 urlpatterns += [
     path("validity/", validity_views.validity_page, name="insight_validity"),
     path("validity.csv", validity_views.validity_csv, name="insight_validity_csv"),
+]
+
+# Outcomes after the hire: a hired loop's checkpoints, and the CSV of those the reader sees.
+urlpatterns += [
+    path("loops/<id:pk>/outcomes/", outcomes.loop_outcomes, name="insight_outcomes"),
+    path("outcomes.csv", outcomes.outcomes_csv, name="insight_outcomes_csv"),
+    path("outcomes/import/", outcomes.outcomes_import, name="insight_outcomes_import"),
 ]

@@ -18,6 +18,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.ids import MAX_ID
+from hiring import outcomes
 from hiring.models import User
 from scorecards.models import CalibrationRun, InterviewerCalibration, Scorecard
 from tests.api import test_schema
@@ -77,6 +78,13 @@ def seeded(world, hiring_manager, interviewer, other_interviewer) -> dict[str, l
         InterviewerCalibration.objects.create(
             interviewer=person, run=run, leniency=0.1, leniency_se=0.1, ratings=10
         )
+    # Outcomes after both hires (HR's import records them before they are due).
+    hired = [
+        outcomes.record_outcome(
+            loop=loop, months=6, performance=3, still_employed=True, regretted=None, by=None
+        )
+        for loop in (world.loop, far_loop)
+    ]
     return {
         "role-profiles": [world.requisition.profile_id, elsewhere.profile_id],
         "requisitions": [world.requisition.pk, elsewhere.pk],
@@ -86,6 +94,7 @@ def seeded(world, hiring_manager, interviewer, other_interviewer) -> dict[str, l
         "scorecards": [mine.pk, far_scorecard.pk],
         "decisions": [decision.pk, far_decision.pk],
         "calibration": [interviewer.pk, stranger.pk],
+        "outcomes": [outcome.pk for outcome in hired],
         "validity": [world.requisition.profile_id, elsewhere.profile_id],  # ?profile=
     }
 
@@ -125,6 +134,12 @@ def bodies(path: str, world) -> list[dict[str, Any]]:
         "/api/v1/loops/{id}/decisions/": {"outcome": "hire", "rationale": "Above the bar."},
         "/api/v1/candidates/{id}/erase/": {"reason": "The candidate asked us to."},
         "/api/v1/loops/{id}/comments/": {"body": "Strong on strategy."},
+        "/api/v1/loops/{loop_id}/outcomes/": {
+            "months": 12,
+            "performance": 4,
+            "still_employed": True,
+            "note": "Promoted.",
+        },
     }
     assert path in plausible, f"{path}: add a plausible body for this new POST"
     return [{}, plausible[path]]

@@ -283,8 +283,8 @@ def test_the_services_refuse_a_missing_or_overlong_reason(world, recruiter, reas
 
 def test_the_api_cannot_withdraw_cancel_or_no_show_without_the_services(client, world):
     """The API reads loops and interviews; its only writes on them are the panel's
-    scorecards, the hiring manager's decision (with its rationale) and the debrief thread's
-    comments. A write that ends an
+    scorecards, the hiring manager's decision (with its rationale), the debrief thread's
+    comments and the outcomes after a hire. A write that ends an
     interview or a loop, added to the API, must go through the services above, which need
     the reason: this test fails when one appears."""
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
@@ -299,6 +299,7 @@ def test_the_api_cannot_withdraw_cancel_or_no_show_without_the_services(client, 
     assert writes == {
         ("POST", "/api/v1/loops/{id}/decisions/"),
         ("POST", "/api/v1/loops/{id}/comments/"),  # the debrief thread: ends nothing
+        ("POST", "/api/v1/loops/{loop_id}/outcomes/"),  # after the hire: ends nothing
         ("POST", "/api/v1/interviews/{id}/scorecard/draft/"),
         ("POST", "/api/v1/interviews/{id}/scorecard/submit/"),
     }

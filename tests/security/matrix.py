@@ -28,6 +28,7 @@ from hiring.models import (
     Candidate,
     DebriefComment,
     Decision,
+    HireOutcome,
     Interview,
     Loop,
     Notification,
@@ -107,6 +108,11 @@ SITE: dict[str, Any] = {
     # comment's author deletes it (a superuser neither reads the text away nor deletes it).
     "manager/loops/<id:pk>/comments/": ("nobody", "staff_not_owing"),
     "manager/comments/<id:pk>/delete/": ("nobody", "comment_author"),
+    # Outcomes after the hire (issue 18): the requisition's staff, never its panel; the CSV
+    # holds each reader's own (hiring.access), nothing for an interviewer.
+    "insight/loops/<id:pk>/outcomes/": "staff_of_object",
+    "insight/outcomes.csv": "any_user",
+    "insight/outcomes/import/": "superuser",  # HR's CSV upload: all or nothing
     # Predictive validity (issue 18): the staff of some requisition read their profiles'
     # figures; an interviewer gets a 404 (outcomes never reach them).
     "insight/validity/": "staff_any",
@@ -394,6 +400,11 @@ API: dict[str, str] = {
     "GET /api/v1/loops/{id}/comments/": "staff_not_owing",
     "POST /api/v1/loops/{id}/comments/": "staff_not_owing",
     "GET /api/v1/insight/requisitions/{id}/": "staff_of_object",  # pipeline analytics
+    # Outcomes after the hire (issue 18): the requisition's staff, never its panel.
+    "GET /api/v1/outcomes/": "any_user",
+    "GET /api/v1/outcomes/{id}/": "staff_of_object",
+    "GET /api/v1/loops/{loop_id}/outcomes/": "staff_of_object",
+    "POST /api/v1/loops/{loop_id}/outcomes/": "staff_of_object",
     "GET /api/v1/interviews/": "any_user",
     "GET /api/v1/interviews/{id}/": "staff_or_interview_panel",
     "POST /api/v1/interviews/{id}/scorecard/draft/": "panel_signed_in",
@@ -436,6 +447,7 @@ FILLS: dict[str, tuple[str, ...]] = {
     "hiring.trainingrecord": ("train_a", "train_b"),
     "hiring.calendarsource": ("calsrc_sam", "calsrc_bea"),
     "hiring.debriefcomment": ("c_a1", "c_a2"),
+    "hiring.hireoutcome": ("o_a3",),
 }
 # Actions act on open loops and their interviews.
 ACTION_FILLS = {
@@ -447,6 +459,7 @@ SITE_KINDS = {
     "scorecards/<id:pk>/": "scorecards.scorecard",
     "manager/loops/<id:pk>/": "hiring.loop",
     "manager/comments/<id:pk>/": "hiring.debriefcomment",
+    "insight/loops/<id:pk>/": "hiring.loop",
     "attachments/<id:pk>/": "hiring.attachment",
     "insight/interviewers/<id:pk>/": "scorecards.interviewercalibration",
     "manager/requisitions/<id:pk>/": "hiring.requisition",
@@ -458,6 +471,7 @@ SITE_KINDS = {
     "/api/v1/loops/{id}/": "hiring.loop",
     "/api/v1/interviews/{id}/": "hiring.interview",
     "/api/v1/decisions/{id}/": "hiring.decision",
+    "/api/v1/outcomes/{id}/": "hiring.hireoutcome",
     "/api/v1/scorecards/{id}/": "scorecards.scorecard",
     "/api/v1/calibration/interviewers/{interviewer}/": "scorecards.interviewercalibration",
     "/api/v1/insight/interviewers/{id}/": "scorecards.interviewercalibration",
@@ -765,7 +779,7 @@ def _requisitions(obj: Any) -> set[int]:
         return {obj.interview.loop.requisition_id}
     if isinstance(obj, DimensionRating):
         return _requisitions(obj.revision.scorecard)
-    if isinstance(obj, LoopSummary | DebriefComment):
+    if isinstance(obj, LoopSummary | DebriefComment | HireOutcome):
         return {obj.loop.requisition_id}
     if isinstance(obj, InterviewerCalibration):
         return set(

@@ -29,7 +29,7 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
-from hiring import attachments, debriefs, decisions, privacy, services
+from hiring import attachments, debriefs, decisions, outcomes, privacy, services
 from hiring.models import (
     AuditEvent,
     CalendarSource,
@@ -117,6 +117,7 @@ SENTINEL_LABELS = (
     "RATIONALE-B1",
     "COMMENT-A1",
     "COMMENT-A2",
+    "OUTCOME-A3",
     "WEBHOOK-SECRET",
 )
 
@@ -338,6 +339,17 @@ def build_world() -> World:
         rationale=w.plant("RATIONALE-A3", A_STAFF, "decision rationale: A staff"),
         by=mia,
     )
+    # How the A3 hire did (issue 18): its staff's, never an interviewer's. HR's import
+    # (by=None) records it before it is due.
+    o_a3 = outcomes.record_outcome(
+        loop=a3,
+        months=6,
+        performance=4,
+        still_employed=True,
+        regretted=None,
+        note=w.plant("OUTCOME-A3", A_STAFF, "outcome after the hire: A staff"),
+        by=None,
+    )
     d_b1 = decisions.decision_record(
         loop=b1,
         outcome="no_hire",
@@ -420,6 +432,7 @@ def build_world() -> World:
         s_bea=s_bea,
         d_a3=d_a3,
         d_b1=d_b1,
+        o_a3=o_a3,
         subscription=subscription,
         delivery=delivery,
         group=Group.objects.get(name=RECRUITERS_GROUP),
