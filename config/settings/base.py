@@ -52,6 +52,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of the request carries its id (config.logs).
     "config.logs.RequestIdMiddleware",
+    # Request and database metrics for /metrics (config.metrics): counted in memory, around
+    # every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.metrics.QueryMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     # A password session owing its second factor (or an enrolment TWO_FACTOR_REQUIRED_FOR
     # demands) reaches only that page; after the policy headers, so its redirects carry them.
     "signin.two_factor.TwoFactorMiddleware",
+    # Responses by status and view, and each view's latency (after axes' lockout answer).
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
