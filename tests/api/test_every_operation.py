@@ -94,6 +94,7 @@ def seeded(world, hiring_manager, interviewer, other_interviewer) -> dict[str, l
         "scorecards": [mine.pk, far_scorecard.pk],
         "decisions": [decision.pk, far_decision.pk],
         "calibration": [interviewer.pk, stranger.pk],
+        "interviewers": [interviewer.pk, stranger.pk],  # /insight/interviewers/{id}/
         "outcomes": [outcome.pk for outcome in hired],
         "validity": [world.requisition.profile_id, elsewhere.profile_id],  # ?profile=
     }
