@@ -221,6 +221,12 @@ class ScorecardSubmitSerializer(ScorecardContentSerializer):
     )
 
 
+DIMENSION_SCORE_KEYS = (
+    "calibrated", "low", "high", "shrunk", "shrunk_low", "shrunk_high", "pull", "raw_mean",
+    "n_ratings",
+)  # fmt: skip
+
+
 class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
     recommendation_display = serializers.SerializerMethodField()
     reasons = serializers.SerializerMethodField()
@@ -232,13 +238,39 @@ class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
         "recompute is queued; ask again in a moment for the fresh one."
     )
 
+    dimensions = serializers.SerializerMethodField(
+        help_text="Each rated dimension by slug: `calibrated` (mean of leniency-corrected "
+        "ratings) and `shrunk` (pulled toward the candidate's level in proportion to its "
+        "uncertainty: what the overall and must-have checks use) with their intervals (`low`/`high`, `shrunk_low`/`shrunk_high`), "
+        "`pull` (0–1, how far), `raw_mean` and `n_ratings`. Summaries computed by an older "
+        "model have no `shrunk` values (null) until recomputed."
+    )
+
     class Meta:
         model = LoopSummary
         fields = ["loop", "computed_at", "model_version", "recommendation",
                   "recommendation_display", "needs_debrief",
                   "level_suggestion", "scorecards_in", "scorecards_expected", "raw_score",
-                  "calibrated_score", "calibrated_low", "calibrated_high",
+                  "calibrated_score", "calibrated_low", "calibrated_high", "dimensions",
                   "reasons", "reason_messages", "stale"]  # fmt: skip
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    key: {"type": "number", "nullable": True} for key in DIMENSION_SCORE_KEYS
+                },
+            },
+        }
+    )
+    def get_dimensions(self, summary: LoopSummary) -> dict[str, dict[str, float | None]]:
+        stored = summary.data.get("scores", {}).get("dimensions", {})
+        return {
+            slug: {key: scores.get(key) for key in DIMENSION_SCORE_KEYS}
+            for slug, scores in stored.items()
+        }
 
     def get_recommendation_display(self, summary: LoopSummary) -> str:
         return LABELS.get(summary.recommendation, summary.recommendation)
