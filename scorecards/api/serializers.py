@@ -241,8 +241,9 @@ class LoopSummarySerializer(serializers.ModelSerializer[LoopSummary]):
     dimensions = serializers.SerializerMethodField(
         help_text="Each rated dimension by slug: `calibrated` (mean of leniency-corrected "
         "ratings) and `shrunk` (pulled toward the candidate's level in proportion to its "
-        "uncertainty: what the overall and must-have checks use) with their intervals (`low`/`high`, `shrunk_low`/`shrunk_high`), "
-        "`pull` (0–1, how far), `raw_mean` and `n_ratings`. Summaries computed by an older "
+        "uncertainty: what the overall and must-have checks use) with their intervals "
+        "(`low`/`high`, `shrunk_low`/`shrunk_high`), `pull` (0 to 1, how far), `raw_mean` and "
+        "`n_ratings`. Summaries computed by an older "
         "model have no `shrunk` values (null) until recomputed."
     )
 
