@@ -20,6 +20,8 @@ from hiring import access, debriefs, limits, privacy, stages
 from hiring.delivery import outbox
 from hiring.errors import Invalid, Refused
 from hiring.models import Candidate, Decision, Loop, RoleProfile, User
+from scorecards.calibration.recommendation import SPLIT_RECOMMENDATIONS
+from scorecards.models import LoopSummary
 
 
 def may_decide(*, user: User, loop: Loop) -> bool:
@@ -58,6 +60,10 @@ def _snapshot(decision: Decision | None) -> dict[str, Any] | None:
         "decided_by": decision.decided_by_id,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def _reason_codes(reasons: Any) -> set[str]:
+    return {r.get("code", "") for r in reasons or [] if isinstance(r, dict)}
 
 
 def decision_record(
@@ -111,6 +117,11 @@ def decision_record(
         if previous is not None:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
+        shown = (
+            LoopSummary.objects.filter(loop=locked)
+            .values_list("recommendation", "data__verdict__reasons")
+            .first()
+        )
         decision = Decision.objects.create(
             loop=locked,
             outcome=outcome,
@@ -119,6 +130,8 @@ def decision_record(
             decided_by=by,
             decided_at=timezone.now(),
             is_current=True,
+            recommendation=shown[0] if shown else "",
+            panel_split=bool(shown) and SPLIT_RECOMMENDATIONS in _reason_codes(shown[1]),
         )
         debriefs.outcome_record(decision=decision, outcome=debrief_outcome, attendees=attendees)
         status_before = locked.status

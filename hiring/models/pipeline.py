@@ -248,6 +248,18 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="decisions")
     decided_at = models.DateTimeField()
     is_current = models.BooleanField(default=True)
+    # What the loop's summary recommended when the decision was recorded (what the hiring
+    # manager had in front of them), kept because the summary changes after an amendment or
+    # a refit: the pipeline report sets decisions against it.
+    recommendation = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="The summary's recommendation when decided (empty: no summary yet, or "
+        "decided before it was kept).",
+    )
+    panel_split = models.BooleanField(
+        default=False, help_text="The summary said the panel split when decided."
+    )
 
     class Meta:
         ordering = ["-decided_at"]

@@ -195,3 +195,30 @@ def test_only_the_loops_recruiters_reopen_it(world, hiring_manager, recruiter):
         stages.loop_reopen(loop=world.loop, by=hiring_manager, reason="Mine now.")
     world.loop.refresh_from_db()
     assert world.loop.status == Loop.Status.WITHDRAWN
+
+
+def test_the_decision_keeps_the_recommendation_the_manager_had_in_front_of_them(
+    world, hiring_manager, interviewer, other_interviewer
+):
+    from scorecards.calibration import summaries
+    from scorecards.models import LoopSummary
+    from tests.scorecards.test_summaries import submit
+
+    # without a summary there is nothing to keep
+    first = decision_record(
+        loop=world.loop, outcome="no_hire", rationale="Too early.", by=hiring_manager
+    )
+    assert (first.recommendation, first.panel_split) == ("", False)
+
+    # with one, its recommendation at that moment stays with the decision
+    submit(world.interview, interviewer, rating=4)
+    submit(world.other_interview, other_interviewer, rating=4)
+    summaries.loop_summary_compute(loop_id=world.loop.pk)
+    shown = LoopSummary.objects.get(loop=world.loop).recommendation
+    assert shown in {"hire", "strong_hire"}
+    second = decision_record(
+        loop=world.loop, outcome="hire", rationale="Strong everywhere.", by=hiring_manager
+    )
+    LoopSummary.objects.filter(loop=world.loop).update(recommendation="no_hire")
+    second.refresh_from_db()
+    assert (second.recommendation, second.panel_split) == (shown, False)

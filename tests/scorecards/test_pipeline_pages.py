@@ -60,7 +60,7 @@ def test_the_recruiter_reads_the_report_with_its_charts(client, pipeline: Pipeli
         '<td class="num"><span class="phone-label">Not hired: </span>1</td></tr>'
     ) in html
     assert "Against a clear recommendation in <strong>1 of 2</strong>" in html
-    assert "is the loop&#x27;s stored summary&#x27;s" in html  # where it comes from
+    assert "the one the summary showed when the decision was recorded" in html  # its source
     assert '<th scope="row">Screen</th>' in html
     assert '<th scope="row">Case study</th>' in html
 

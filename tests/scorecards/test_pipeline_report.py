@@ -162,3 +162,18 @@ def test_queries_stay_constant_as_loops_grow(pipeline, recruiter, hiring_manager
         == 17
     )
     assert Decision.objects.filter(loop__requisition=pipeline.requisition).count() == 15
+
+
+def test_a_decision_is_set_against_the_recommendation_it_was_made_with(pipeline, recruiter):
+    # the manager declined against a "hire"; a later amendment turned the summary to no hire
+    Decision.objects.filter(loop=pipeline.declined, is_current=True).update(recommendation="hire")
+    LoopSummary.objects.filter(loop=pipeline.declined).update(recommendation="no_hire")
+
+    figures = report.pipeline_report(user=recruiter, requisition=pipeline.requisition, now=NOW)
+
+    assert figures.agreement.count("hire", "no_hire") == 1
+    assert figures.agreement.declined_against == 1
+    # and one recorded while the panel split counts as mixed, whatever the summary says now
+    Decision.objects.filter(loop=pipeline.declined, is_current=True).update(panel_split=True)
+    figures = report.pipeline_report(user=recruiter, requisition=pipeline.requisition, now=NOW)
+    assert figures.agreement.count("mixed", "no_hire") == 1

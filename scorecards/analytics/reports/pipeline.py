@@ -12,9 +12,9 @@ Each report is a fixed number of queries however many loops the requisition has 
 one requisition, two for the list of requisitions); the figures come from
 ``scorecards.analytics.stats.pipeline``.
 
-The recommendation a decision is set against is the loop's *stored summary's* (the one the
-pages show now): a decision does not record the recommendation it was made against, and a
-summary is recomputed when a scorecard is amended afterwards. The report says so.
+The recommendation a decision is set against is the one the decision recorded (the summary's
+when it was decided: ``Decision.recommendation``); for decisions recorded before that was
+kept, the loop's stored summary's (the one the pages show now). The report says so.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ RECOMMENDED_LABELS = {
 }
 DECIDED_LABELS = {stats.HIRE: "Hired", stats.NO_HIRE: "Not hired"}
 RECOMMENDATION_SOURCE = (
-    "The recommendation is the loop's stored summary's, as the pages show it now: a decision "
-    "does not record the recommendation it was made against, and the summary is recomputed "
-    "if a scorecard is amended after the decision."
+    "The recommendation is the one the summary showed when the decision was recorded; for "
+    "decisions recorded before Loopwise kept it, the loop's stored summary's as the pages "
+    "show it now."
 )
 
 
@@ -196,12 +196,16 @@ def pipeline_report(
         if slot_id is not None:
             reached.setdefault(slot_id, set()).add(loop_id)
 
-    decisions = {
-        loop_id: (outcome, decided_at)
-        for loop_id, outcome, decided_at in access.visible(user, Decision)
+    decisions: dict[int, tuple[str, dt.datetime]] = {}
+    recorded: dict[int, str] = {}  # the recommendation each decision was made against
+    for loop_id, outcome, decided_at, code, split in (
+        access.visible(user, Decision)
         .filter(loop__requisition=requisition, is_current=True)
-        .values_list("loop_id", "outcome", "decided_at")
-    }
+        .values_list("loop_id", "outcome", "decided_at", "recommendation", "panel_split")
+    ):
+        decisions[loop_id] = (outcome, decided_at)
+        if code:
+            recorded[loop_id] = _recommended(code, [{"code": SPLIT}] if split else [])
     hired = {pk for pk, (outcome, _) in decisions.items() if outcome == Decision.Outcome.HIRE}
     summaries = {
         loop_id: _recommended(code, reasons)
@@ -209,6 +213,9 @@ def pipeline_report(
         .filter(loop__requisition=requisition)
         .values_list("loop_id", "recommendation", "data__verdict__reasons")
     }
+    # A decision's own record wins; older decisions fall back to the stored summary, which
+    # the reader must be allowed to see (the blind rule) either way.
+    summaries = {pk: recorded.get(pk, rec) for pk, rec in summaries.items()}
     pairs = [(summaries[pk], outcome) for pk, (outcome, _) in decisions.items() if pk in summaries]
     decided_loops = {pk for pk, status, _ in loops if status == S.DECIDED}
 
