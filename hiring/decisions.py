@@ -130,8 +130,8 @@ def decision_record(
             decided_by=by,
             decided_at=timezone.now(),
             is_current=True,
-            recommendation=shown[0] if shown else "",
-            panel_split=bool(shown) and SPLIT_RECOMMENDATIONS in _reason_codes(shown[1]),
+            recommendation=shown[0] if shown is not None else "",
+            panel_split=shown is not None and SPLIT_RECOMMENDATIONS in _reason_codes(shown[1]),
         )
         debriefs.outcome_record(decision=decision, outcome=debrief_outcome, attendees=attendees)
         status_before = locked.status
