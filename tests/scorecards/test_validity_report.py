@@ -223,3 +223,11 @@ def test_interviewer_rows_come_only_from_requisitions_the_reader_recruits_for(hi
     everyone = report.validity_report(history.admin, "all").interviewers
     assert everyone is not None
     assert [row.comparison.own.n for row in everyone] == [22, 22]
+
+
+def test_the_page_opens_on_the_profile_with_the_most_outcomes(client, history):
+    # an administrator may read every profile, most with no hires at all: the first by name
+    # (the rubric's "Chief Product Officer") would show nothing but withheld figures
+    client.force_login(history.admin)
+    page = client.get(reverse("scorecards:insight_validity")).content.decode()
+    assert f"<title>Predictive validity · {escape(history.profile.name)}" in page

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from hiring import access
@@ -167,6 +167,19 @@ def _own_ratings(loop_ids: Iterable[int]) -> dict[int, dict[str, float]]:
     }
 
 
+def _most_outcomes(user: User, profiles: list[RoleProfile]) -> RoleProfile:
+    """The page opens on the profile with the most hires whose outcomes the reader may see
+    (ties and none: the first by name), not on one with nothing to show."""
+    counts = dict(
+        _hired_loops(user, None)
+        .filter(pk__in=access.visible(user, HireOutcome).values("loop_id"))
+        .values_list("requisition__profile_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("requisition__profile_id", "n")
+    )
+    return max(profiles, key=lambda p: (counts.get(p.pk, 0), -profiles.index(p)))
+
+
 def validity_report(user: User, profile_key: str | None) -> ValidityReport:
     """The report for ``profile_key`` (a role profile's id, ``ALL``, or None: the first the
     reader may read). A reader who may read none, or not this one, gets a 404."""
@@ -177,7 +190,7 @@ def validity_report(user: User, profile_key: str | None) -> ValidityReport:
     if profile_key == ALL:
         profile = None
     elif profile_key in (None, ""):
-        profile = profiles[0]
+        profile = _most_outcomes(user, profiles)
     else:
         assert profile_key is not None
         profile = next((p for p in profiles if str(p.pk) == profile_key), None)
