@@ -251,3 +251,20 @@ def test_home_links_each_reader_to_their_analytics(
     assert f'href="{LIST}"'.encode() not in home
     client.force_login(outsider)
     assert b"/insight/interviewers" not in client.get("/").content
+
+
+def test_a_trainees_scorecard_is_not_the_panels_view(
+    client, recruiter, interviewer, other_interviewer, history
+):
+    a1, a2, _b1 = history
+    # jonas sat a2 as a trainee (issue 17): his scorecard there is kept and measures him,
+    # but the panel's view iris is compared with is the qualified interviewers' only
+    seat = a2.interviews.get(interviewers=other_interviewer)
+    seat.trainees.add(other_interviewer)
+    client.force_login(recruiter)
+
+    rows = rows_on_page(client.get(LIST))
+
+    iris, jonas = rows[interviewer.pk], rows[other_interviewer.pk]
+    assert (iris.panel.hits, iris.panel.n) == (1, 1)  # a1 only: a2 has no one else left
+    assert jonas.panel.n == 2  # his own agreement with the panel still counts both

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -269,7 +269,16 @@ def _revisions(
     )
     if since is not None:
         revisions = revisions.filter(scorecard__interview__ends_at__gte=since)
-    return revisions
+    # A trainee's seat (issue 17): their scorecard is theirs to be measured on, but it is not
+    # the panel's view, and it calibrates no one: kept out of the others and of the ICC.
+    return revisions.annotate(
+        trainee=Exists(
+            Interview.trainees.through.objects.filter(
+                interview_id=OuterRef("scorecard__interview_id"),
+                user_id=OuterRef("scorecard__interviewer_id"),
+            )
+        )
+    )
 
 
 @dataclass
@@ -277,6 +286,7 @@ class _Card:
     interviewer_id: int
     loop_id: int
     recommendation: str
+    trainee: bool = False
     ratings: list[float] = field(default_factory=list)
 
     @property
@@ -294,10 +304,14 @@ def _agreement(
     """Agreement with the rest of the panel and with the decision: two queries (the
     scorecards with their mean rating, the decisions)."""
     cards: dict[int, _Card] = {}
-    for pk, interviewer_id, loop_id, recommendation in revisions.values_list(
-        "pk", "scorecard__interviewer_id", "scorecard__interview__loop_id", "overall_recommendation"
+    for pk, interviewer_id, loop_id, recommendation, trainee in revisions.values_list(
+        "pk",
+        "scorecard__interviewer_id",
+        "scorecard__interview__loop_id",
+        "overall_recommendation",
+        "trainee",
     ):
-        cards[pk] = _Card(interviewer_id, loop_id, recommendation)
+        cards[pk] = _Card(interviewer_id, loop_id, recommendation, trainee)
     for revision_id, rating in DimensionRating.objects.filter(
         revision__in=revisions.values("pk"), rating__isnull=False
     ).values_list("revision_id", "rating"):
@@ -319,7 +333,11 @@ def _agreement(
         for card in panel:
             if card.interviewer_id not in rows:
                 continue
-            others = [c for c in panel if c is not card and c.interviewer_id != card.interviewer_id]
+            others = [
+                c
+                for c in panel
+                if c is not card and c.interviewer_id != card.interviewer_id and not c.trainee
+            ]
             views[card.interviewer_id].append(
                 stats.PanelView(
                     card.recommendation,
@@ -338,11 +356,11 @@ def _agreement(
 
 
 def _reliability(revisions: QuerySet[ScorecardRevision]) -> list[DimensionReliability]:
-    """ICC(1) per dimension, a loop's ratings of it forming one candidate's group: two
-    queries."""
+    """ICC(1) per dimension, a loop's ratings of it forming one candidate's group (trainees'
+    left out): two queries."""
     groups: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for dimension_id, loop_id, rating in DimensionRating.objects.filter(
-        revision__in=revisions.values("pk"), rating__isnull=False
+        revision__in=revisions.filter(trainee=False).values("pk"), rating__isnull=False
     ).values_list("dimension_id", "revision__scorecard__interview__loop_id", "rating"):
         if rating is not None:
             groups[dimension_id][loop_id].append(float(rating))
