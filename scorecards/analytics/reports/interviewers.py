@@ -269,14 +269,17 @@ def _revisions(
     )
     if since is not None:
         revisions = revisions.filter(scorecard__interview__ends_at__gte=since)
-    # A trainee's seat (issue 17): their scorecard is theirs to be measured on, but it is not
-    # the panel's view, and it calibrates no one: kept out of the others and of the ICC.
-    return revisions.annotate(
-        trainee=Exists(
-            Interview.trainees.through.objects.filter(
-                interview_id=OuterRef("scorecard__interview_id"),
-                user_id=OuterRef("scorecard__interviewer_id"),
-            )
+    return revisions
+
+
+def _trainee_seat() -> Exists:
+    """A revision written from a trainee's seat (issue 17): the scorecard measures the
+    trainee, but it is not the panel's view and calibrates no one, so it is kept out of the
+    others each interviewer is compared with and out of the ICC."""
+    return Exists(
+        Interview.trainees.through.objects.filter(
+            interview_id=OuterRef("scorecard__interview_id"),
+            user_id=OuterRef("scorecard__interviewer_id"),
         )
     )
 
@@ -304,7 +307,9 @@ def _agreement(
     """Agreement with the rest of the panel and with the decision: two queries (the
     scorecards with their mean rating, the decisions)."""
     cards: dict[int, _Card] = {}
-    for pk, interviewer_id, loop_id, recommendation, trainee in revisions.values_list(
+    for pk, interviewer_id, loop_id, recommendation, trainee in revisions.annotate(
+        trainee=_trainee_seat()
+    ).values_list(
         "pk",
         "scorecard__interviewer_id",
         "scorecard__interview__loop_id",
@@ -360,7 +365,7 @@ def _reliability(revisions: QuerySet[ScorecardRevision]) -> list[DimensionReliab
     left out): two queries."""
     groups: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for dimension_id, loop_id, rating in DimensionRating.objects.filter(
-        revision__in=revisions.filter(trainee=False).values("pk"), rating__isnull=False
+        revision__in=revisions.filter(~_trainee_seat()).values("pk"), rating__isnull=False
     ).values_list("dimension_id", "revision__scorecard__interview__loop_id", "rating"):
         if rating is not None:
             groups[dimension_id][loop_id].append(float(rating))
