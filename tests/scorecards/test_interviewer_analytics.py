@@ -256,7 +256,7 @@ def test_home_links_each_reader_to_their_analytics(
 def test_a_trainees_scorecard_is_not_the_panels_view(
     client, recruiter, interviewer, other_interviewer, history
 ):
-    a1, a2, _b1 = history
+    _a1, a2, _b1 = history
     # jonas sat a2 as a trainee (issue 17): his scorecard there is kept and measures him,
     # but the panel's view iris is compared with is the qualified interviewers' only
     seat = a2.interviews.get(interviewers=other_interviewer)
