@@ -23,7 +23,8 @@ ZERO = "#6b7280"
 LABELLED_POINTS = 12  # up to this many points, every one prints its value
 
 
-def _head(chart_id: str, cls: str, width: int, height: int, title: str, desc: str) -> str:
+def svg_head(chart_id: str, cls: str, width: int, height: int, title: str, desc: str) -> str:
+    """An insight chart's opening tag with its accessible title and description."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {cls}" id="{_t(chart_id)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -60,7 +61,7 @@ def leniency_trend(*, points: Sequence[TrendPoint], chart_id: str = "leniency-tr
         "colleagues would for the same candidates), with its 95% interval as a band and zero "
         "as a dashed line."
     )
-    out = [_head(chart_id, "trend", width, height, "Leniency over time", desc)]
+    out = [svg_head(chart_id, "trend", width, height, "Leniency over time", desc)]
     if not points:
         out.append(f'<text class="legend" x="{left}" y="{top + 20}">No refit yet.</text></svg>')
         return mark_safe("".join(out))  # noqa: S308 - every text is escaped
@@ -172,7 +173,7 @@ def feedback_distribution(
         f"Scorecards by time from the interview's end to their first submission ({total} in "
         "all); each bar prints its count."
     )
-    out = [_head(chart_id, "histogram", width, height, "Time to feedback", desc)]
+    out = [svg_head(chart_id, "histogram", width, height, "Time to feedback", desc)]
     most = max((count for _label, count in buckets), default=0) or 1
     base = top + plot_h
     for i, (label, count) in enumerate(buckets):
@@ -221,7 +222,7 @@ def reliability(*, rows: Sequence[ReliabilityRow], chart_id: str = "reliability"
         "single ratings (dot) with its 95% interval (whiskers); 0 means no agreement beyond "
         "chance, 1 perfect agreement. Values and the candidates behind them at the right."
     )
-    out = [_head(chart_id, "reliability", width, height, "Agreement between interviewers", desc)]
+    out = [svg_head(chart_id, "reliability", width, height, "Agreement between interviewers", desc)]
     bottom = top + row_h * len(rows)
     for tick in (-0.5, 0.0, 0.5, 1.0):
         x = sx(tick)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 
+from scorecards.analytics.views.charts import svg_head
 from scorecards.manager.charts import _clip, _t
 
 # One colour per stage, open stages in blues and greens, closed ones in greys and amber;
@@ -27,16 +28,6 @@ STAGE_FILLS = {
 }
 MEDIAN_FILL = "#60a5fa"
 P90_STROKE = "#1e3a8a"
-
-
-def _head(chart_id: str, cls: str, width: int, height: int, title: str, desc: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {cls}" id="{_t(chart_id)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{_t(chart_id)}-title {_t(chart_id)}-desc">'
-        f'<title id="{_t(chart_id)}-title">{_t(title)}</title>'
-        f'<desc id="{_t(chart_id)}-desc">{_t(desc)}</desc>'
-    )
 
 
 def _days(value: float) -> str:
@@ -65,7 +56,7 @@ def stages_over_time(
         "For each week, the loops in each stage at the end of the week (the current week: "
         "now), stacked; each segment prints its number of loops and each bar its total."
     )
-    out = [_head(chart_id, "stages", width, height, "Loops by stage over time", desc)]
+    out = [svg_head(chart_id, "stages", width, height, "Loops by stage over time", desc)]
     bottom = top + plot_h
     out.append(
         f'<line class="axis-line" x1="{left - 4}" y1="{bottom}" x2="{width - 16}" '
@@ -132,7 +123,7 @@ def time_in_stage(*, rows: Sequence[StageBar], chart_id: str = "time-in-stage") 
         "percentile (tick), over the stays that are over; each bar prints both and how many "
         "stays they come from."
     )
-    out = [_head(chart_id, "time-in-stage", width, height, "Time in each stage", desc)]
+    out = [svg_head(chart_id, "time-in-stage", width, height, "Time in each stage", desc)]
     for i, row in enumerate(rows):
         cy = top + i * row_h + row_h / 2
         out.append(
