@@ -33,7 +33,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
@@ -188,7 +187,11 @@ def interviewer_report(
     if since is not None:
         window = Interview.objects.filter(ends_at__gte=since).values("loop_id")
         loops = loops.filter(pk__in=window)
-    person_ids = people.values("pk")
+    # The scope is worked out once, into plain ids: nested into every query below, the
+    # policy's subqueries left the planner guessing (a test database's stale statistics
+    # once turned the seats query into minutes).
+    loops = Loop.objects.filter(pk__in=list(loops.values_list("pk", flat=True)))
+    person_ids = list(rows)
     _timeliness(rows, person_ids, loops, since, now)
     _leniency(rows, user, person_ids)
     revisions = _revisions(user, loops, since)
@@ -199,17 +202,21 @@ def interviewer_report(
 
 def _timeliness(
     rows: dict[int, InterviewerRow],
-    person_ids: QuerySet[Any],
+    person_ids: list[int],
     loops: QuerySet[Loop],
     since: dt.datetime | None,
     now: dt.datetime,
 ) -> None:
     """Scorecards written, time to feedback and the overdue rate: one query over the seats."""
-    first_submitted = Scorecard.objects.filter(
-        interview_id=OuterRef("interview_id"),
-        interviewer_id=OuterRef("user_id"),
-        status=Scorecard.Status.SUBMITTED,
-    ).values("first_submitted_at")[:1]
+    first_submitted = (
+        Scorecard.objects.filter(
+            interview_id=OuterRef("interview_id"),
+            interviewer_id=OuterRef("user_id"),
+            status=Scorecard.Status.SUBMITTED,
+        )
+        .order_by()
+        .values("first_submitted_at")[:1]
+    )  # one per seat: no order (no join) needed
     seats = Panel.objects.filter(
         user__in=person_ids,
         interview__loop__in=loops.values("pk"),
@@ -243,7 +250,7 @@ def _timeliness(
         row.escalated = stats.overdue_rate(seat_list, now, escalated=True)
 
 
-def _leniency(rows: dict[int, InterviewerRow], user: User, person_ids: QuerySet[Any]) -> None:
+def _leniency(rows: dict[int, InterviewerRow], user: User, person_ids: list[int]) -> None:
     """The current leniency, as the policy shows it to ``user`` (their own, to themselves)."""
     current = InterviewerCalibration.objects.filter(interviewer__in=person_ids)
     if not access.administers(user):
