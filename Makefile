@@ -27,7 +27,8 @@ run: demo
 	SITE_URL=$(SITE_URL) .venv/bin/honcho start --port $(PORT) --procfile Procfile
 
 test: venv
-	bash scripts/test.sh
+	# The 20 slowest tests of each pass are listed above its summary: where CI's time goes.
+	bash scripts/test.sh --durations=20
 
 lint: venv
 	.venv/bin/ruff check .
