@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hiring import attachments, debriefs, privacy
@@ -159,6 +159,12 @@ def seed_demo(now: datetime | None = None) -> bool:
     # As the nightly retention sweep would leave it: the long-decided candidate anonymised.
     privacy.anonymise_expired(now=now)
     _demo_webhooks(now)
+    if connection.vendor == "postgresql":
+        # After a bulk load, fresh planner statistics, as autovacuum would soon gather: on a
+        # database analysed while nearly empty (a test database), the policy's nested
+        # subqueries were otherwise planned as if every table held a row or two.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return True
 
 
