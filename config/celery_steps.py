@@ -40,7 +40,12 @@ class CatchUpOnConnect(bootsteps.StartStopStep):
 
 class WorkerHeartbeat(bootsteps.StartStopStep):
     """Writes this worker's heartbeat (``hiring.heartbeats``) from a thread of the main
-    process, for ``/readyz``: whatever the pool and the broker are doing."""
+    process, for ``/readyz``: whatever the pool and the broker are doing.
+
+    It starts after the pool, once the prefork children exist: a child forked while this
+    thread was inside SQLite (the embedded default) could inherit a lock no one releases."""
+
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, w: Any, **kwargs: Any) -> None:
         super().__init__(w, **kwargs)

@@ -47,6 +47,17 @@ def record(name: str) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
 
 
+def record_all(names: Iterable[str]) -> None:
+    """Several heartbeats in one statement: the shortest hold on the database's write lock."""
+    now = timezone.now()
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, seen_at=now) for name in names],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["seen_at"],
+    )
+
+
 def _age(seen_at: Any) -> int | None:
     return None if seen_at is None else max(int((timezone.now() - seen_at).total_seconds()), 0)
 
@@ -156,8 +167,7 @@ class HeartbeatThread(threading.Thread):
         while not self.stopping.is_set():
             try:
                 close_old_connections()
-                for beat_name in self.beat_names:
-                    record(beat_name)
+                record_all(self.beat_names)
             except Exception as exc:  # the database is down: readiness says so itself
                 logger.warning("heartbeat %s not written: %s", self.beat_name, exc)
             finally:
