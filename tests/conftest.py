@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -26,6 +27,95 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.relative_to(tests).parts[0] in SQLITE_TOO:
             item.add_marker(pytest.mark.sqlite)
+    # The tests that read the demo run one after another, so they share one seeding (see
+    # `demo`). pytest-django has already put the database tests first; they all are.
+    readers = [item for item in items if "demo" in getattr(item, "fixturenames", ())]
+    if readers:
+        first = items.index(readers[0])
+        others = [item for item in items if item not in set(readers)]
+        items[:] = others[:first] + readers + others[first:]
+
+
+# --- The demo, seeded once for the tests that read it ------------------------------------------
+
+
+@dataclass
+class Demo:
+    """The data set of `make run` (scorecards.demo), seeded for a test. ``seeded``: what
+    ``seed_demo()`` answered, True when it made the data set."""
+
+    seeded: bool
+
+
+class SharedDemo:
+    """The demo seeded once, in a transaction left open while the tests that read it run one
+    after another (each in a savepoint of its own, rolled back: a test's writes never reach
+    the next), then rolled back before any other test runs: seeding takes seconds, and
+    several tests only read what it made."""
+
+    def __init__(self, blocker: Any) -> None:
+        self.blocker = blocker
+        self.atomic: Any = None
+        self.seeded = False
+
+    @property
+    def open(self) -> bool:
+        return self.atomic is not None
+
+    def start(self) -> None:
+        from django.db import transaction
+
+        from scorecards.demo import seed_demo
+
+        self.blocker.unblock()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.seeded = seed_demo()
+
+    def end(self) -> None:
+        from django.db import transaction
+
+        if self.atomic is None:
+            return
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+        self.atomic = None
+        self.blocker.restore()
+
+
+SHARED_DEMO = pytest.StashKey[SharedDemo]()
+
+
+@pytest.fixture(scope="session")
+def shared_demo(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[SharedDemo]:
+    shared = SharedDemo(django_db_blocker)
+    shared.start()
+    request.config.stash[SHARED_DEMO] = shared
+    yield shared
+    shared.end()
+
+
+@pytest.fixture
+def demo(shared_demo: SharedDemo, db: None) -> Demo:
+    """The demo, for a test that reads it: the shared seeding while it is open, else (the
+    tests were run in another order) one of the test's own."""
+    if shared_demo.open:
+        return Demo(seeded=shared_demo.seeded)
+    from scorecards.demo import seed_demo
+
+    return Demo(seeded=seed_demo())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Roll the shared demo back once the next test does not read it."""
+    result = yield
+    shared = item.config.stash.get(SHARED_DEMO, None)
+    if shared is not None and "demo" not in getattr(nextitem, "fixturenames", ()):
+        shared.end()
+    return result
 
 
 @pytest.fixture

@@ -360,10 +360,8 @@ def test_two_candidates_racing_for_the_same_interviewer_get_one_booking(recruite
     assert Notification.objects.filter(reason="interview.invite").count() == 1
 
 
-def test_the_demo_has_a_link_waiting_and_one_booked(client, db):
-    from scorecards.demo import BOOKING_CANDIDATES, demo_booking_link, seed_demo
-
-    seed_demo()
+def test_the_demo_has_a_link_waiting_and_one_booked(client, demo):
+    from scorecards.demo import BOOKING_CANDIDATES, demo_booking_link
 
     waiting, booked = (
         BookingLink.objects.get(loop__candidate__full_name=name) for name in BOOKING_CANDIDATES

@@ -4,14 +4,17 @@ UTC time moves at the DST switch, all-day offsites and a call set in another zon
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import time_machine
 from django.contrib.staticfiles import finders
+from django.db import transaction
 from django.test import override_settings
 
 from hiring.models import BusyBlock, CalendarSource, User
@@ -23,6 +26,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # A Monday in March 2027: New York switched the day before, the UK switches on 28 March.
 NOW = datetime(2027, 3, 15, 6, 0, tzinfo=UTC)
+SITE_URL = "http://127.0.0.1:8123"
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_at_now(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The demo seeded once for this module, at NOW, its feeds served from SITE_URL: in a
+    transaction rolled back when the module is done (each test runs in a savepoint of its
+    own, rolled back too), as seeding takes seconds."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(NOW, tick=False), override_settings(SITE_URL=SITE_URL):
+            seed_demo()
+        yield
+        transaction.set_rollback(True)
 
 
 def utc(*args: int) -> datetime:
@@ -35,17 +51,16 @@ def blocks(username: str) -> list[tuple[datetime, datetime]]:
     )
 
 
-@override_settings(SITE_URL="http://127.0.0.1:8123")
-def test_every_demo_interviewer_has_a_known_calendar_with_its_busy_time() -> None:
-    with time_machine.travel(NOW, tick=False):
-        seed_demo()
-
+@override_settings(SITE_URL=SITE_URL)
+def test_every_demo_interviewer_has_a_known_calendar_with_its_busy_time(
+    demo_seeded_at_now: None,
+) -> None:
     for person in INTERVIEWERS:
         user = User.objects.get(username=person.username)
         [source] = CalendarSource.objects.filter(owner=user)
         assert source.kind == CalendarSource.Kind.ICS_FEED
         assert source.url == (
-            f"http://127.0.0.1:8123/static/{DEMO_CALENDARS.format(username=person.username)}"
+            f"{SITE_URL}/static/{DEMO_CALENDARS.format(username=person.username)}"
         )
         assert blocks(person.username), person.username
         availability = busy.busy_for(user, NOW, NOW + timedelta(days=14), now=NOW)
@@ -65,7 +80,7 @@ def test_every_demo_interviewer_has_a_known_calendar_with_its_busy_time() -> Non
     assert all(start.hour in (0, 23) and start.weekday() in (3, 4) for start, _ in offsite)
 
 
-def test_the_sweep_reads_the_demo_feed_as_served() -> None:
+def test_the_sweep_reads_the_demo_feed_as_served(demo_seeded_at_now: None) -> None:
     """The same file, served over HTTP as the demo's web server serves it, gives the same
     blocks when the sweep reads it."""
     path = finders.find(DEMO_CALENDARS.format(username="iris"))
@@ -78,8 +93,6 @@ def test_the_sweep_reads_the_demo_feed_as_served() -> None:
         request.end_headers()
         request.wfile.write(body)
 
-    with time_machine.travel(NOW, tick=False):
-        seed_demo()
     seeded = blocks("iris")
     source = CalendarSource.objects.get(owner__username="iris")
     with http_server(serve, method="GET") as base:

@@ -626,11 +626,10 @@ def test_the_api_gives_the_plan_the_requisition_follows(world, recruiter, interv
     assert api.get(url).status_code == 404
 
 
-def test_the_demo_loops_follow_the_shipped_plan(client):
+def test_the_demo_loops_follow_the_shipped_plan(client, demo):
     from hiring.models import Loop, User
-    from scorecards.demo import BRUNO, RECRUITER, seed_demo
+    from scorecards.demo import BRUNO, RECRUITER
 
-    seed_demo()
     loop = (
         Loop.objects.filter(
             requisition__title="VP of Product, Payments", status__in=Loop.OPEN_STATUSES

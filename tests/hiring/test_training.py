@@ -244,10 +244,9 @@ def test_a_recruiter_trains_people_only_on_their_requisitions_plans(
 
 
 @pytest.mark.django_db
-def test_the_demo_has_profiles_and_a_trainee_midway_on_the_marketplace_plan(client):
-    from scorecards.demo import RECRUITER, seed_demo
+def test_the_demo_has_profiles_and_a_trainee_midway_on_the_marketplace_plan(client, demo):
+    from scorecards.demo import RECRUITER
 
-    seed_demo()
     recruiter = User.objects.get(username=RECRUITER.username)
     client.force_login(recruiter)
 

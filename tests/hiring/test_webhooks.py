@@ -479,10 +479,9 @@ def test_the_delivery_log_shows_the_body_and_retries_a_failed_delivery_now(admin
     assert delivery.attempt_log == log  # the history stays
 
 
-def test_the_demo_shows_a_paused_subscription_with_a_short_log(client):
-    from scorecards.demo import ADMIN, seed_demo
+def test_the_demo_shows_a_paused_subscription_with_a_short_log(client, demo):
+    from scorecards.demo import ADMIN
 
-    seed_demo()
     dispatch_all()  # what the worker of `make run` does next
 
     subscription = WebhookSubscription.objects.get()

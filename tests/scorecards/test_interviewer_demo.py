@@ -8,14 +8,14 @@ from django.urls import reverse
 
 from hiring.models import User
 from scorecards.analytics.reports import interviewers as report
-from scorecards.demo import INTERVIEWERS, RECRUITER, seed_demo
+from scorecards.demo import INTERVIEWERS, RECRUITER
 from scorecards.models import CalibrationRun
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_shows_interviewer_trends_and_figures(client):
-    assert seed_demo()
+def test_the_demo_shows_interviewer_trends_and_figures(client, demo):
+    assert demo.seeded
     recruiter = User.objects.get(username=RECRUITER.username)
     iris = User.objects.get(username=INTERVIEWERS[0].username)  # the lenient one
 

@@ -14,14 +14,14 @@ from django.urls import reverse
 from hiring import access
 from hiring.models import Loop, LoopStageChange, Requisition, User
 from scorecards.analytics.reports import pipeline as report
-from scorecards.demo import RECRUITER, seed_demo
+from scorecards.demo import RECRUITER
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_requisitions_show_their_pipeline(settings, client):
+def test_the_demo_requisitions_show_their_pipeline(settings, client, demo):
     settings.VALIDITY_RESAMPLES = 300
-    assert seed_demo()
+    assert demo.seeded
     # every loop's history starts with its creation, stays in order and ends where it is now
     for loop in Loop.objects.all():
         changes = list(LoopStageChange.objects.filter(loop=loop).order_by("at", "pk"))

@@ -12,9 +12,9 @@ from scorecards.demo import HIRING_MANAGER, RECRUITER, seed_demo
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_hires_with_outcomes_and_the_report_shows_figures(settings):
+def test_the_demo_has_hires_with_outcomes_and_the_report_shows_figures(settings, demo):
     settings.VALIDITY_RESAMPLES = 300
-    assert seed_demo()
+    assert demo.seeded
     history = Loop.objects.filter(requisition__title="VP of Product, Platform (2025)")
     assert history.count() == 80
     assert not history.filter(summary__isnull=True).exists()  # summaries computed
