@@ -7,6 +7,8 @@ multiprocess mode keeps the counts in files under ``PROMETHEUS_MULTIPROC_DIR`` a
 fresh temporary directory is made for this server (and removed when it exits); when it is,
 the files a previous server left there are removed at start. It must be set before a worker
 imports prometheus_client: here, in the master, before any worker is forked.
+
+Each worker warms up (``config.warmup``) before it accepts its first request.
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ def on_starting(server: Any) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker imports every view and compiles every template before its first request,
+    so no user pays for them on a freshly started worker (``config.warmup``)."""
+    from config.warmup import warm_up
+
+    warmed = warm_up()
+    worker.log.info(
+        "worker %s warmed up: %d URL names, %d templates in %.2f s",
+        worker.pid,
+        warmed.url_names,
+        warmed.templates,
+        warmed.seconds,
+    )
 
 
 def child_exit(server: Any, worker: Any) -> None:
