@@ -188,3 +188,69 @@ def test_magic_links_are_not_password_sign_ins(client, world, interviewer):
     assert client.get(link).status_code == 302
     assert client.get(f"/interviews/{world.interview.pk}/kit/").status_code == 200
     assert sign_in(Client(), "/login/", "iris", "pw").status_code == 302
+
+
+ADDRESS_PAUSED = (
+    "Too many failed sign-in attempts from your network; password sign-in from it is paused "
+    f"for {settings.LOGIN_COOLOFF_MINUTES} minutes."
+)
+
+
+@override_settings(LOGIN_ADDRESS_FAILURE_LIMIT=8)
+@pytest.mark.parametrize("page", PAGES)
+def test_one_password_sprayed_over_many_usernames_pauses_that_address(
+    client, staff, world, interviewer, page
+):
+    """Each username fails once, so no per-person lockout ever triggers; the address's total
+    does."""
+    answers = [sign_in(client, page, f"person{n}", "Summer2026!") for n in range(12)]
+    for answer in answers[:7]:
+        assert answer.status_code == 200
+        assert ADDRESS_PAUSED not in answer.content.decode()
+    for answer in answers[7:]:
+        assert answer.status_code == 429
+        assert ADDRESS_PAUSED in answer.content.decode()
+        assert LOCKED_OUT not in answer.content.decode()
+        assert answer["Retry-After"] == str(settings.LOGIN_COOLOFF_MINUTES * 60)
+
+    # everyone at that address is paused, with the right password too, on both pages
+    for other in PAGES:
+        refused = sign_in(Client(), other, "sam", "pw")
+        assert refused.status_code == 429
+        assert ADDRESS_PAUSED in refused.content.decode()
+    assert not signed_in(client)
+    # an interview e-mail's link is not a password sign-in: it still works from there
+    url = magic_link_url(interview=world.interview, interviewer=interviewer)
+    assert client.get(f"{urlsplit(url).path}?{urlsplit(url).query}").status_code == 302
+    # another address is not affected
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.20"), page, "sam", "pw").status_code == 302
+
+
+@override_settings(LOGIN_ADDRESS_FAILURE_LIMIT=8)
+def test_an_address_pause_ends_with_the_cool_off_or_when_a_superuser_unlocks_it(client, staff):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(8):
+            sign_in(client, "/login/", f"person{n}", "wrong")
+        assert sign_in(client, "/login/", "sam", "pw").status_code == 429
+    with time_machine.travel(start + 2 * COOL_OFF + timedelta(seconds=2), tick=False):
+        assert sign_in(client, "/login/", "sam", "pw").status_code == 302
+
+    for n in range(8):
+        sign_in(Client(), "/login/", f"person{n}", "wrong")
+    assert sign_in(Client(), "/login/", "sam", "pw").status_code == 429
+    admin = Client()
+    admin.force_login(UserFactory(username="ada", is_staff=True, is_superuser=True))
+    listing = admin.get("/admin/axes/accessattempt/?q=127.0.0.1")
+    assert listing.status_code == 200
+    ids = list(AccessAttempt.objects.filter(ip_address="127.0.0.1").values_list("pk", flat=True))
+    assert len(ids) >= 8
+    admin.post("/admin/axes/accessattempt/", {"action": "unlock", "_selected_action": ids})
+    assert sign_in(Client(), "/login/", "sam", "pw").status_code == 302
+
+
+@override_settings(LOGIN_ADDRESS_FAILURE_LIMIT=0)
+def test_the_address_limit_can_be_turned_off(client, staff):
+    for n in range(30):
+        assert sign_in(client, "/login/", f"person{n}", "wrong").status_code == 200
+    assert sign_in(client, "/login/", "sam", "pw").status_code == 302

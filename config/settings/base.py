@@ -134,6 +134,9 @@ LOGOUT_REDIRECT_URL = "login"
 # success resets the count; a superuser unlocks early in the admin (Access attempts).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+# Every username's failures from one address added up (password spraying): from this many,
+# password sign-in from that address pauses for the cool-off. 0 turns it off.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=0)
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0: the connection's
 # own address is the client's. Behind one TLS proxy, 1.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
@@ -145,6 +148,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "signin.protection.client_ip"
 AXES_LOCKOUT_CALLABLE = "signin.protection.lockout_response"
+AXES_HANDLER = "signin.protection.Handler"  # adds LOGIN_ADDRESS_FAILURE_LIMIT
 AXES_WHITELIST_CALLABLE = "signin.protection.is_magic_link"  # magic links are not passwords
 # Only failed attempts are kept, and only until the first sign-in after their cool-off: no
 # log of every sign-in.
