@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -32,22 +33,40 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def chromium(transactional_db, live_server):
-    """A headless Chromium, started once the test database is ready: Playwright runs an
-    event loop in this thread, and a serialized rollback restored after that would not
-    bring the rubric back."""
+@pytest.fixture(scope="package")
+def chromium_process(django_db_setup: None) -> Iterator[Any]:
+    """One headless Chromium for the browser tests, which run one after another (each opens
+    contexts of its own): launching it took a second or more a test. Closed when they are
+    done, so Playwright's event loop is gone before any other test runs.
+
+    While that loop runs, Django's ``connections`` (context-local) hands each test a new
+    connection object, without the migrated rows that the test database's own kept for
+    serialized rollbacks: they are given to every connection object of its class, so each
+    test's serialized rollback still brings the rubric back."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("Debian's chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # ORM calls made while Playwright's loop ran may have opened their own connection.
-        connections.close_all()
+    kept = [
+        (type(connections[alias]), connections[alias]._test_serialized_contents)
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        for wrapper, contents in kept:
+            patch.setattr(wrapper, "_test_serialized_contents", contents, raising=False)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def chromium(chromium_process, transactional_db, live_server):
+    yield chromium_process
+    # ORM calls made while Playwright's loop ran may have opened their own connection.
+    connections.close_all()
 
 
 @pytest.fixture
