@@ -19,26 +19,46 @@ ROOT = Path(__file__).resolve().parents[2]
 FLOW = "tests/reliability/installation_flow.py"
 
 
-def run_installation(database_url: str, tmp_path: Path, name: str) -> dict[str, list[str]]:
-    out = tmp_path / f"{name}.json"
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",  # the work is driven in-process: no broker needed
-        "LOOPWISE_VAR_DIR": str(tmp_path / name),
-        "LOOPWISE_IDS_OUT": str(out),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--create-db", FLOW],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    ids: dict[str, list[str]] = json.loads(out.read_text())
-    return ids
+class Installation:
+    """One installation's flow (tests/reliability/installation_flow.py) in a pytest process of
+    its own, started at once: the two run side by side, each on its own database."""
+
+    def __init__(self, database_url: str, tmp_path: Path, name: str) -> None:
+        self.out = tmp_path / f"{name}.json"
+        self.log = tmp_path / f"{name}.log"
+        env = os.environ | {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": "",  # the work is driven in-process: no broker needed
+            "LOOPWISE_VAR_DIR": str(tmp_path / name),
+            "LOOPWISE_IDS_OUT": str(self.out),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "--create-db", FLOW],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def ids(self) -> dict[str, list[str]]:
+        """Wait for the flow to pass, then the ids it emitted."""
+        try:
+            returncode = self.process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        assert returncode == 0, self.log.read_text(errors="replace")[-8000:]
+        ids: dict[str, list[str]] = json.loads(self.out.read_text())
+        return ids
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.mark.timeout(900)
@@ -50,9 +70,16 @@ def test_two_installations_emit_disjoint_delivery_event_calendar_and_message_ids
     postgres = (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/loopwise_two"
     )
-    first = run_installation(postgres, tmp_path, "postgres")
     # ... and a fresh SQLite file, what `make run` uses
-    second = run_installation(f"sqlite:///{tmp_path / 'second.sqlite3'}", tmp_path, "sqlite")
+    installations = [
+        Installation(postgres, tmp_path, "postgres"),
+        Installation(f"sqlite:///{tmp_path / 'second.sqlite3'}", tmp_path, "sqlite"),
+    ]
+    try:
+        first, second = (installation.ids() for installation in installations)
+    finally:
+        for installation in installations:
+            installation.stop()
 
     for kind in ("delivery ids", "event ids", "calendar UIDs", "Message-IDs"):
         # each installation sent some, as many as the other (the same flow) ...
