@@ -5,6 +5,9 @@ hiring manager records with the decision.
   one. The panel and the hiring manager get an invite (``debrief.invite``), each change an
   update with the next SEQUENCE, and a cancellation (``debrief.cancel``): one notification
   row per person and change, keyed on the SEQUENCE, so a replayed POST sends nothing twice.
+  The attendees follow the panel: a change of an interview's interviewers or a cancelled
+  interview (``hiring.signals``) sends the update to those asked and a cancellation to those
+  no longer asked (``debrief_panel_sync``).
 - The discussion quotes the panel's feedback, so only whoever may read the summary reads or
   writes it (``access.can(user, "discuss", loop)``): a panelist who still owes a scorecard
   does not. ``@username`` mentions notify the person (``debrief.mention``), and only such a
@@ -202,6 +205,73 @@ def debrief_cancel(*, debrief: Debrief, by: User) -> bool:
                 sequence=debrief.calendar_sequence,
             )
     return True
+
+
+def holders(debrief: Debrief) -> set[int]:
+    """The people whose calendars hold the debrief now: sent an invite for it and not a
+    cancellation since (their latest message about it, by SEQUENCE, is an invite)."""
+    latest: dict[int, tuple[int, str]] = {}
+    rows = notifications_about(debrief, reasons=(DEBRIEF_INVITE, DEBRIEF_CANCEL)).values_list(
+        "recipient_id", "sequence", "reason"
+    )
+    for person, sequence, reason in rows:
+        if person is not None and (person not in latest or sequence >= latest[person][0]):
+            latest[person] = (sequence, reason)
+    return {person for person, (_, reason) in latest.items() if reason == DEBRIEF_INVITE}
+
+
+def debrief_panel_sync(*, loop: Loop) -> bool:
+    """The loop's panel changed (someone added to or taken off an interview, an interview
+    cancelled) while its debrief is scheduled: the event goes to the next SEQUENCE with the
+    new attendees, everyone now asked gets the update (a newcomer, the invite), and anyone no
+    longer asked gets a cancellation. Nothing happens (False) when no debrief is scheduled
+    or the people asked did not change, so running it twice tells nobody twice."""
+    with transaction.atomic():
+        locked = Loop.objects.select_for_update(of=("self",)).get(pk=loop.pk)
+        debrief = current(locked)
+        if debrief is None:
+            return False
+        wanted = invitees(locked)
+        held = holders(debrief)
+        if {person.pk for person in wanted} == held:
+            return False
+        Debrief.objects.filter(pk=debrief.pk).update(
+            calendar_sequence=F("calendar_sequence") + 1, updated_at=timezone.now()
+        )
+        debrief.refresh_from_db()
+        _invite_all(debrief, wanted)
+        dropped = User.objects.filter(pk__in=held - {person.pk for person in wanted})
+        for person in dropped.order_by("pk"):
+            notifications.notify(
+                reason=DEBRIEF_CANCEL,
+                obj=debrief,
+                recipient_email=person.email,
+                recipient=person,
+                sequence=debrief.calendar_sequence,
+            )
+    return True
+
+
+def debrief_panel_changed(loop_id: int) -> None:
+    """Ask for :func:`debrief_panel_sync` once the current transaction commits, once per loop
+    however many changes the transaction made (an admin save replaces a panel in two steps).
+    Called by ``hiring.signals`` for every change of an interview's interviewers or status."""
+    connection_ = transaction.get_connection()
+    for _, callback, _ in connection_.run_on_commit:
+        pending = getattr(callback, "debrief_loop_ids", None)
+        if pending is not None:
+            pending.add(loop_id)
+            return
+    loops = {loop_id}
+
+    def sync() -> None:
+        for pk in sorted(loops):
+            loop = Loop.objects.filter(pk=pk).first()
+            if loop is not None and current(loop) is not None:
+                debrief_panel_sync(loop=loop)
+
+    sync.debrief_loop_ids = loops  # type: ignore[attr-defined]
+    transaction.on_commit(sync, robust=True)  # a failure is logged; the panel change stands
 
 
 def notifications_about(debrief: Debrief, *, reasons: Sequence[str]) -> QuerySet[Notification]:

@@ -118,10 +118,13 @@ def render_cancel(notification: Notification) -> RenderedEmail | None:
     if (
         debrief is None
         or recipient is None
-        or debrief.status != Debrief.Status.CANCELLED
-        or notification.sequence != debrief.calendar_sequence
+        or notification.sequence != debrief.calendar_sequence  # a later change follows
     ):
         return None
+    if debrief.status == Debrief.Status.SCHEDULED and any(
+        person.pk == recipient.pk for person in invitees(debrief.loop)
+    ):
+        return None  # taken off the panel, then put back before this went out
     ics = debrief_ics(debrief, method=calendar.CANCEL, attendees=[recipient])
     return RenderedEmail.from_templates(
         "hiring/emails/debrief_cancel",

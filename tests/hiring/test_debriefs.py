@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -134,6 +135,80 @@ def test_a_change_sends_an_update_with_the_same_uid_and_the_next_sequence_and_ca
     )
     assert str(event["STATUS"]) == "CANCELLED"
     assert debriefs.current(loop) is None
+
+
+# The panel tests commit for real: the update goes out after the change's transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_panel_change_after_scheduling_updates_everyone_and_cancels_for_whoever_left(
+    world, recruiter, interviewer, other_interviewer, hiring_manager
+):
+    loop = ready(world)
+    debrief = schedule(loop, recruiter)
+    deliver_due()
+    mail.outbox.clear()
+    newcomer = UserFactory(username="nadia", email="nadia@example.com")
+    # when the second interview's interviewer is replaced (one save: a removal and an add)
+    with transaction.atomic():
+        world.other_interview.interviewers.set([newcomer])
+    deliver_due()
+    # then one message each: the next SEQUENCE, the new attendees; a cancel for who left
+    staying = {interviewer.email, hiring_manager.email, newcomer.email}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([*staying, other_interviewer.email])
+    for address in staying:
+        [message] = mails_to(address)
+        method, event = ics_of(message)
+        assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
+            "REQUEST",
+            debrief.calendar_uid,
+            1,
+        )
+        assert {str(a) for a in event["ATTENDEE"]} == {f"mailto:{e}" for e in staying}
+    [gone] = mails_to(other_interviewer.email)
+    method, event = ics_of(gone)
+    assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
+        "CANCEL",
+        debrief.calendar_uid,
+        1,
+    )
+    assert debriefs.holders(debrief) == {interviewer.pk, hiring_manager.pk, newcomer.pk}
+    # and asking again changes nothing and tells nobody
+    mail.outbox.clear()
+    assert not debriefs.debrief_panel_sync(loop=loop)
+    deliver_due()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_cancelled_interview_takes_its_interviewer_off_the_debrief(
+    world, recruiter, interviewer, other_interviewer
+):
+    loop = ready(world)
+    debrief = schedule(loop, recruiter)
+    deliver_due()
+    mail.outbox.clear()
+    world.other_interview.status = world.other_interview.Status.CANCELLED
+    world.other_interview.save()
+    deliver_due()
+    method, event = ics_of(mails_to(other_interviewer.email)[0])
+    assert (method, int(event["SEQUENCE"])) == ("CANCEL", 1)
+    method, event = ics_of(mails_to(interviewer.email)[0])
+    assert (method, int(event["SEQUENCE"])) == ("REQUEST", 1)
+    assert f"mailto:{other_interviewer.email}" not in {str(a) for a in event["ATTENDEE"]}
+    debrief.refresh_from_db()
+    assert debrief.calendar_sequence == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_panel_change_without_a_scheduled_debrief_tells_nobody(world, recruiter):
+    loop = ready(world)
+    world.other_interview.interviewers.add(UserFactory())
+    debrief = schedule(loop, recruiter)
+    debriefs.debrief_cancel(debrief=debrief, by=recruiter)
+    deliver_due()
+    mail.outbox.clear()
+    world.interview.interviewers.add(UserFactory())
+    deliver_due()
+    assert mail.outbox == []
 
 
 def test_an_invite_superseded_before_it_went_out_is_not_sent(world, recruiter, interviewer):
