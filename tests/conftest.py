@@ -281,15 +281,17 @@ def celery_workers(
 
         worker = start_worker(celery_workers, tmp_path)
 
-    Every worker started is stopped at the end of the test, killed if it will not stop.
-    Tests using it commit their data (a transactional database, rolled back by
+    Every worker still running at the end of the test is killed, pool and all: its warm
+    shutdown took two seconds, and nothing it would have put back is wanted (the next test
+    empties the broker and the database). A test that needs a worker's shutdown stops it
+    itself. Tests using it commit their data (a transactional database, rolled back by
     serialisation so the rubric survives) so the worker can see it.
     """
     redis_client.flushdb()  # no stale messages from earlier tests
     workers: list[WorkerProcess] = []
     yield workers
     for worker in workers:
-        worker.stop()
+        worker.kill()
 
 
 @pytest.fixture
