@@ -8,9 +8,12 @@ API and a CSV import), audited as the personal data they are.
 - Who records: whoever staffs the requisition (its hiring manager and recruiters) and
   superusers (``access.check(by, "record_outcome", loop)``). Nobody who is only on the panel
   sees or writes an outcome (``access.visible(user, HireOutcome)``).
-- When: from the checkpoint's due date on. HR (a superuser) may enter one earlier, and the
-  CSV import (a superuser's upload, or ``manage.py import_outcomes``) brings in history as it
-  is: what HR knows is recorded, not refused for its date.
+- When: from the checkpoint's due date on, but a departure as soon as it happens (a hire who
+  left in their third month is the 6-month checkpoint's outcome: not employed, regretted or
+  not), and nobody is then asked about a later checkpoint. HR (a superuser) may enter any
+  outcome earlier, and the CSV import (a superuser's upload, or ``manage.py
+  import_outcomes``) brings in history as it is: what HR knows is recorded, not refused for
+  its date.
 - Every write is audited with the candidate (``outcome.recorded``, ``outcome.revised`` with
   before and after); a revision that changes nothing writes nothing.
 - Reminders: ``remind_due`` asks the hiring manager for each due, unrecorded checkpoint, one
@@ -142,11 +145,12 @@ def outcome_errors(
         errors["loop"] = "Outcomes are recorded for hires: this loop's decision is not to hire."
     elif loop.candidate.anonymised_at is not None:
         errors["loop"] = "This candidate's data was erased: nothing more is recorded about them."
-    elif "months" not in errors and not may_enter_early(by):
+    elif "months" not in errors and not may_enter_early(by) and still_employed is not False:
         due = due_at(decision, months)
         if (now or timezone.now()) < due:
             errors["months"] = (
-                f"The {months}-month outcome is due on {due:%d %B %Y}: record it from then on."
+                f"The {months}-month outcome is due on {due:%d %B %Y}: record it from then "
+                "on, or now if they have left."
             )
     if still_employed not in (True, False):
         errors["still_employed"] = "Say whether they are still employed."
@@ -246,6 +250,7 @@ class Checkpoint:
     due_at: datetime
     due: bool
     outcome: HireOutcome | None
+    left_before: HireOutcome | None = None  # an earlier checkpoint says the hire left
 
 
 def checkpoints(loop: Loop, *, now: datetime | None = None) -> list[Checkpoint]:
@@ -265,6 +270,14 @@ def checkpoints(loop: Loop, *, now: datetime | None = None) -> list[Checkpoint]:
             due_at=due_at(decision, months),
             due=due_at(decision, months) <= now,
             outcome=recorded.get(months),
+            left_before=next(
+                (
+                    outcome
+                    for earlier, outcome in sorted(recorded.items())
+                    if earlier < months and not outcome.still_employed
+                ),
+                None,
+            ),
         )
         for months in CHECKPOINTS
     ]
@@ -295,18 +308,35 @@ def due_outcomes(now: datetime, *, within: timedelta = REMIND_WITHIN) -> list[Du
         .select_related("loop__requisition__hiring_manager", "loop__candidate")
         .order_by("decided_at", "pk")
     )
-    recorded = set(
-        HireOutcome.objects.filter(
+    recorded: dict[tuple[int, int], bool] = {
+        (loop_id, months): still_employed
+        for loop_id, months, still_employed in HireOutcome.objects.filter(
             loop__in=decisions.values("loop_id"),
-        ).values_list("loop_id", "months")
-    )
+        ).values_list("loop_id", "months", "still_employed")
+    }
     due: list[DueOutcome] = []
     for decision in decisions:
         for months in CHECKPOINTS:
             when = due_at(decision, months)
-            if now - within <= when <= now and (decision.loop_id, months) not in recorded:
+            # a hire recorded as gone at an earlier checkpoint is not asked about
+            left = any(
+                recorded.get((decision.loop_id, earlier)) is False
+                for earlier in CHECKPOINTS
+                if earlier < months
+            )
+            unrecorded = (decision.loop_id, months) not in recorded
+            if now - within <= when <= now and unrecorded and not left:
                 due.append(DueOutcome(loop=decision.loop, months=months, due_at=when))
     return due
+
+
+def left_before(loop: Loop, months: int) -> HireOutcome | None:
+    """The earlier checkpoint's outcome saying the hire had left, if one does."""
+    return (
+        HireOutcome.objects.filter(loop=loop, months__lt=months, still_employed=False)
+        .order_by("months")
+        .first()
+    )
 
 
 def remind_due(now: datetime | None = None) -> int:
@@ -367,6 +397,7 @@ def render_outcome_due(notification: Notification) -> RenderedEmail | None:
         or loop.candidate.anonymised_at is not None
         or loop.requisition.hiring_manager_id != recipient.pk
         or HireOutcome.objects.filter(loop=loop, months=months).exists()
+        or left_before(loop, months) is not None
     ):
         return None
     context = {

@@ -841,4 +841,24 @@ def _demo_history(recruiter: User, manager: User, interviewers: list[User], now:
                     recorded_at=decided_at + timedelta(days=372),
                 )
             )
+    # The most recent hire gone already, recorded as it happened: a departure is recorded
+    # before its checkpoint is due, and nobody is asked about them again.
+    recent = [
+        loop for loop in loops if loop.pk in hired and 45 <= (now - by_loop[loop.pk][3]).days < 183
+    ]
+    if recent:
+        gone = max(recent, key=lambda loop: by_loop[loop.pk][3])
+        outcomes.append(
+            HireOutcome(
+                loop=gone,
+                months=6,
+                performance=None,
+                scale_max=scale,
+                still_employed=False,
+                regretted=True,
+                note="Left in their second month to move abroad; we would have kept them.",
+                recorded_by=manager,
+                recorded_at=by_loop[gone.pk][3] + timedelta(days=40),
+            )
+        )
     HireOutcome.objects.bulk_create(outcomes)

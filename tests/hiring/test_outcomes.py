@@ -104,11 +104,50 @@ def test_before_it_is_due_the_manager_is_told_when_and_hr_may_enter_it(
     # then they are told the date it opens, and nothing is stored
     due = outcomes.due_at(decision, 6)
     assert errors_of(excinfo)["months"] == [
-        f"The 6-month outcome is due on {due:%d %B %Y}: record it from then on."
+        f"The 6-month outcome is due on {due:%d %B %Y}: record it from then on, "
+        "or now if they have left."
     ]
     assert not HireOutcome.objects.exists()
     # but HR (a superuser) may enter history early
     assert record(world.loop, admin_user).recorded_by == admin_user
+
+
+def test_a_departure_is_recorded_when_it_happens_and_no_later_checkpoint_is_asked_for(
+    world, hiring_manager, settings
+):
+    settings.QUIET_HOURS_START = settings.QUIET_HOURS_END = 0
+    # given a hire who left in their third month
+    hire(world.loop, hiring_manager, days_ago=80)
+    # when the manager records it at once, on the 6-month checkpoint
+    left = record(
+        world.loop,
+        hiring_manager,
+        performance=None,
+        still_employed=False,
+        regretted=True,
+        note="Left for a competitor.",
+    )
+    assert (left.months, left.still_employed, left.regretted) == (6, False, True)
+    # then the page's checkpoints say so, and a rating is still refused before it is due
+    six, twelve = outcomes.checkpoints(world.loop)
+    assert six.outcome == left
+    assert twelve.left_before == left
+    with pytest.raises(ValidationError):
+        record(world.loop, hiring_manager, months=12)
+    # and a year on, nobody is asked how they are doing at 12 months
+    Decision.objects.filter(loop=world.loop).update(decided_at=timezone.now() - timedelta(days=370))
+    assert outcomes.due_outcomes(timezone.now()) == []
+    assert remind_due_outcomes() == 0
+    # a reminder already queued for it renders to nothing
+    assert outcomes.notifications.notify(
+        reason=outcomes.OUTCOME_DUE,
+        obj=world.loop,
+        recipient_email=hiring_manager.email,
+        recipient=hiring_manager,
+        sequence=12,
+    )
+    deliver_due()
+    assert mail.outbox == []
 
 
 def test_the_twelve_month_checkpoint_opens_twelve_months_after_the_decision(world, hiring_manager):

@@ -36,11 +36,12 @@ def test_the_manager_sees_both_checkpoints_and_records_the_due_one(client, world
     hire(world.loop, hiring_manager, days_ago=200)
     client.force_login(hiring_manager)
     page = client.get(page_url(world.loop)).content.decode()
-    # both checkpoints with their due dates; only the due one has a form
+    # both checkpoints with their due dates; the one not due yet takes a departure only
     [six, twelve] = outcomes.checkpoints(world.loop)
     assert f"Due {six.due_at:%-d %B %Y}" in page
-    assert f"The form opens on {twelve.due_at:%-d %B %Y}." in page
-    assert page.count('class="decision outcome-form') == 1
+    assert f"The full outcome opens on {twelve.due_at:%-d %B %Y}." in page
+    assert "Record that they left before 12 months" in page
+    assert page.count('class="decision outcome-form') == 2
     assert "5. Far exceeds expectations" in page
     # when they record it
     response = client.post(
@@ -194,3 +195,25 @@ def test_the_page_and_the_export_never_write_and_their_queries_do_not_grow(
     for sql in (*first_page, *first_csv):
         assert not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     assert AuditEvent.objects.count() == writes_before
+
+
+def test_a_departure_is_recorded_from_the_page_before_it_is_due(client, world, hiring_manager):
+    hire(world.loop, hiring_manager, days_ago=60)
+    client.force_login(hiring_manager)
+    # a rating before it is due is refused, saying when and what may be recorded now
+    refused = client.post(
+        page_url(world.loop), {"months": "6", "still_employed": "yes", "performance": "3"}
+    )
+    assert refused.status_code == 400
+    assert "or now if they have left." in refused.content.decode()
+    assert not HireOutcome.objects.exists()
+    # that they left is recorded at once
+    response = client.post(
+        page_url(world.loop),
+        {"months": "6", "still_employed": "no", "regretted": "yes", "note": "Relocated."},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "nothing to record: they left by the 6 months checkpoint" in page
+    assert page.count('class="decision outcome-form') == 1  # the 6-month one, to revise
+    assert HireOutcome.objects.get().regretted is True

@@ -3,6 +3,8 @@ outcomes after the hire, so the predictive validity report shows real figures at
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from hiring.models import HireOutcome, Loop, User
@@ -22,6 +24,11 @@ def test_the_demo_has_hires_with_outcomes_and_the_report_shows_figures(settings,
     assert outcomes.filter(months=6).count() >= 20
     assert outcomes.filter(months=12).exists()
     assert outcomes.filter(still_employed=False, regretted=False).exists()
+    # a recent hire who left before the 6-month checkpoint, recorded as it happened
+    gone = outcomes.get(months=6, still_employed=False, regretted=True)
+    assert gone.recorded_at < gone.loop.decisions.get(is_current=True).decided_at + timedelta(
+        days=183
+    )
 
     recruiter = User.objects.get(username=RECRUITER.username)
     data = report.validity_report(recruiter, None)

@@ -126,7 +126,8 @@ def _render(
                 if point.outcome
                 else None,
                 "form": form or OutcomeForm.for_outcome(point),
-                "may_record": point.due or outcomes.may_enter_early(_user(request)),
+                # before it is due, the form records a departure only (HR: anything)
+                "early": not point.due and not outcomes.may_enter_early(_user(request)),
             }
         )
     context = {
