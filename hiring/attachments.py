@@ -14,8 +14,13 @@ download are on the candidate's audit trail; erasure deletes the files
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -26,6 +31,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -178,6 +184,56 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
         storage = attachment.file.storage
         attachment.delete()
         transaction.on_commit(lambda: delete_stored(storage, [stored]))
+
+
+logger = logging.getLogger(__name__)
+
+# An upload writes its file before its row (``attachment_add``): a file younger than this is
+# not an orphan yet, only an upload in progress.
+ORPHAN_GRACE = timedelta(hours=1)
+FOLDER = "attachments"
+
+
+def _stored_files(storage: Any) -> Iterator[str]:
+    """Every file under ``attachments/<uuid>/`` in ``storage``."""
+    if not storage.exists(FOLDER):
+        return
+    folders, files = storage.listdir(FOLDER)
+    yield from (f"{FOLDER}/{name}" for name in files)
+    for folder in folders:
+        _, inner = storage.listdir(f"{FOLDER}/{folder}")
+        yield from (f"{FOLDER}/{folder}/{name}" for name in inner)
+
+
+def orphans_delete(*, now: datetime | None = None) -> int:
+    """Delete the stored files no document row names any more, older than ``ORPHAN_GRACE``:
+    a storage that failed when its row was removed or its candidate erased (``delete_stored``
+    logs it and goes on), or a process that died between writing a file and its row. A
+    candidate's documents must not outlive their rows. Returns how many went; run daily by
+    beat, and safe to run twice (the second finds none)."""
+    storage = Attachment._meta.get_field("file").storage
+    now = now or timezone.now()
+    known = set(Attachment.objects.values_list("file", flat=True))
+    deleted = 0
+    for name in _stored_files(storage):
+        if name in known or storage.get_modified_time(name) > now - ORPHAN_GRACE:
+            continue
+        # still not named by a row, checked again right before it goes
+        if Attachment.objects.filter(file=name).exists():
+            continue
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Could not delete the orphaned attachment %s", name)
+            continue
+        deleted += 1
+        folder = PurePath(name).parent
+        if hasattr(storage, "path"):  # a folder of the filesystem storage: remove it if empty
+            with contextlib.suppress(OSError):
+                os.rmdir(storage.path(str(folder)))
+    if deleted:
+        logger.warning("Deleted %d orphaned attachment file(s)", deleted)
+    return deleted
 
 
 def download_url(attachment: Attachment, interview: Interview | None = None) -> str:

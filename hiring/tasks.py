@@ -62,6 +62,15 @@ def anonymise_expired_candidates() -> int:
 
 
 @shared_task
+def delete_orphaned_attachments() -> int:
+    """Delete stored documents no row names any more (a storage that failed when they were
+    removed). Safe to run twice: the second run finds none."""
+    from hiring import attachments
+
+    return attachments.orphans_delete()
+
+
+@shared_task
 def remind_due_outcomes() -> int:
     """Ask hiring managers for the outcomes after a hire that fell due (issue 18). Safe to run
     twice: one reminder per loop and checkpoint, ever."""

@@ -287,6 +287,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "hiring.tasks.anonymise_expired_candidates",
         "schedule": crontab(hour=3, minute=15),
     },
+    # A candidate's documents whose rows are gone but whose files a failing storage kept.
+    "delete-orphaned-attachments": {
+        "task": "hiring.tasks.delete_orphaned_attachments",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Outcomes after the hire: ask hiring managers for due ones, once per loop and checkpoint.
     "remind-due-outcomes": {
         "task": "hiring.tasks.remind_due_outcomes",

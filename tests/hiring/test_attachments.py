@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from hiring import attachments, privacy
+from hiring import attachments, privacy, tasks
 from hiring.errors import Refused
 from hiring.models import Attachment, AuditEvent, Candidate, User
 from hiring.roles import RECRUITERS_GROUP
@@ -339,3 +342,50 @@ def test_retention_deletes_the_documents_of_an_expired_candidate(
 
     assert not Attachment.objects.exists()
     assert not default_storage.exists(cv.file.name)
+
+
+# --- Files left behind ----------------------------------------------------------------------
+
+
+def test_a_file_the_storage_failed_to_delete_is_deleted_by_the_daily_sweep(
+    world, recruiter, cv, storage, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    # given a storage that fails when the recruiter removes the document
+    def failing(self: FileSystemStorage, name: str) -> None:
+        raise OSError("the bucket answered 503")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FileSystemStorage, "delete", failing)
+        with django_capture_on_commit_callbacks(execute=True):
+            attachments.attachment_remove(attachment=cv, by=recruiter)
+    # then the row is gone, the removal did not fail, but the file is still stored (logged)
+    assert not Attachment.objects.exists()
+    [left] = stored_files(storage)
+    assert "Could not delete the stored attachment" in caplog.text
+
+    # a document being uploaded right now (file written, row not yet) is not touched
+    fresh = storage / "attachments" / ("f" * 32) / "upload.pdf"
+    fresh.parent.mkdir(parents=True)
+    fresh.write_bytes(PDF)
+    kept = attachments.attachment_add(
+        candidate=world.loop.candidate,
+        file=SimpleUploadedFile("Kept.pdf", PDF),
+        kind="cv",
+        by=recruiter,
+    )
+    now = timezone.now()
+    old = (now - timedelta(hours=2)).timestamp()
+    os.utime(left, (old, old))
+    os.utime(storage / kept.file.name, (old, old))
+
+    # when the daily sweep runs (twice)
+    assert tasks.delete_orphaned_attachments() == 1
+    assert tasks.delete_orphaned_attachments() == 0
+    # then only the orphan went, with its folder; the fresh upload and the live document stay
+    assert not left.exists()
+    assert not left.parent.exists()
+    assert fresh.exists()
+    assert default_storage.exists(kept.file.name)
+    # and once the fresh one is old enough, it goes too
+    assert attachments.orphans_delete(now=now + timedelta(hours=2)) == 1
+    assert stored_files(storage) == [storage / kept.file.name]
