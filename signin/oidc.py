@@ -52,6 +52,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from joserfc.errors import JoseError
 from requests import RequestException
 
 from hiring.models import User
@@ -301,6 +302,11 @@ def callback(request: HttpRequest) -> HttpResponse:
     except OAuthError as error:
         # A stale or replayed sign-in (its state is gone from the session), a bad ID token.
         return _refused(request, f"The sign-in with {provider_name()} failed ({error.error}).", 400)
+    except JoseError as error:
+        # The ID token did not check out: another issuer or audience, a bad signature, expired.
+        log.warning("An ID token from the identity provider was refused: %s", error)
+        reason = f"The sign-in with {provider_name()} failed (its ID token: {error.error})."
+        return _refused(request, reason, 400)
     except RequestException as error:
         log.warning("The identity provider did not answer: %s", error)
         return _refused(

@@ -247,3 +247,43 @@ def test_a_deactivated_person_loses_their_provider_session_at_once(
     response = sign_in(Client(), "hank")
     assert response.status_code == 403
     assert "deactivated" in response.content.decode()
+
+
+def test_a_provider_without_discovery_works_from_endpoints_set_by_hand(
+    client: Client, settings: Any, issuer: str
+) -> None:
+    """Some providers publish no discovery document (or an unreachable one): the README's
+    OIDC_OP_* settings name each endpoint and the issuer instead."""
+    document = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=10).json()
+    for name, value in settings_for(issuer).items():
+        setattr(settings, name, value)
+    settings.OIDC_OP_DISCOVERY_URL = ""
+    settings.OIDC_OP_ISSUER = document["issuer"]
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = document["authorization_endpoint"]
+    settings.OIDC_OP_TOKEN_ENDPOINT = document["token_endpoint"]
+    settings.OIDC_OP_USER_ENDPOINT = document["userinfo_endpoint"]
+    settings.OIDC_OP_JWKS_ENDPOINT = document["jwks_uri"]
+    settings.OIDC_OP_LOGOUT_ENDPOINT = document["end_session_endpoint"]
+
+    assert "Sign in with Example SSO" in client.get("/login/").content.decode()
+    response = sign_in(client, "rita")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    rita = User.objects.get(email="rita@example.com")
+    assert rita.groups.filter(name=RECRUITERS_GROUP).exists()
+    assert signed_in(client)
+    # the sign-out goes to the hand-set end-session endpoint
+    signed_out = client.post("/logout/").content.decode()
+    end_url = unescape(signed_out.split('id="oidc-sign-out" href="')[1].split('"')[0])
+    assert end_url.startswith(document["end_session_endpoint"])
+
+    # a wrong issuer set by hand refuses the provider's tokens: nobody is signed in
+    settings.OIDC_OP_ISSUER = "https://not-the-provider.example"
+    other = Client()
+    refused = sign_in(other, "hank")
+    assert refused.status_code == 400
+    assert "The sign-in with Example SSO failed (its ID token: invalid_claim)" in unescape(
+        refused.content.decode()
+    )
+    assert not signed_in(other)
+    assert not User.objects.filter(email="hank@example.com").exists()
