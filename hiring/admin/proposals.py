@@ -104,6 +104,36 @@ def _send_link(model_admin: Any, request: HttpRequest, loop: Any, form: BookingL
     return True
 
 
+def _withdraw_link(model_admin: Any, request: HttpRequest, loop: Any) -> None:
+    user = request_user(request)
+    raw = request.POST.get("link", "")
+    link = (
+        access.visible(user, BookingLink).filter(loop=loop, pk=int(raw)).first()
+        if raw.isdigit() and len(raw) < 19
+        else None
+    )
+    if link is None:
+        model_admin.message_user(
+            request, "That booking link is not one of this loop's.", messages.ERROR
+        )
+        return
+    try:
+        withdrawn = booking.booking_link_withdraw(link=link, by=user)
+    except ApplicationError as error:
+        report(model_admin, request, error)
+        return
+    if withdrawn:
+        model_admin.message_user(
+            request,
+            "The booking link is withdrawn: it opens nothing now. What it booked stays booked.",
+            messages.SUCCESS,
+        )
+    else:
+        model_admin.message_user(
+            request, "That booking link no longer worked: nothing changed.", messages.WARNING
+        )
+
+
 def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> HttpResponse:
     user = request_user(request)
     loop = loop_to_change(model_admin, request, object_id)
@@ -116,6 +146,9 @@ def propose_view(model_admin: Any, request: HttpRequest, object_id: int) -> Http
     if request.method == "POST" and request.POST.get("action") == "send_link":
         if _send_link(model_admin, request, loop, link_form):
             return HttpResponseRedirect(request.path)
+    elif request.method == "POST" and request.POST.get("action") == "withdraw_link":
+        _withdraw_link(model_admin, request, loop)
+        return HttpResponseRedirect(request.path)
     elif request.method == "POST":
         try:
             choices = [proposals.Choice.decode(v) for v in request.POST.getlist("choice")]

@@ -106,9 +106,12 @@ def link_open(token: str, *, lock: bool = False) -> BookingLink:
     if link is None:
         raise LinkUnusable("This booking link no longer exists. Ask your recruiter for a new one.")
     if link.status == BookingLink.Status.REVOKED:
+        newer = BookingLink.objects.filter(loop_id=link.loop_id, pk__gt=link.pk).exists()
         raise LinkUnusable(
             "This booking link was replaced by a newer one: use the latest e-mail from your "
-            "recruiter.",
+            "recruiter."
+            if newer
+            else "Your recruiter withdrew this booking link: ask them if you need a new one.",
             link=link,
         )
     if link.status != BookingLink.Status.CANCELLED and works_until(link) <= timezone.now():
@@ -178,6 +181,27 @@ def booking_link_send(
             after={"link": link.pk, "first_day": str(first_day), "last_day": str(link.last_day)},
         )
     return link
+
+
+def booking_link_withdraw(*, link: BookingLink, by: User) -> bool:
+    """Stop ``link`` working at once (sent to a wrong address, say, or the candidate should
+    not book or move anything by it any more); what it booked stays booked. False when it
+    no longer worked anyway (a second click)."""
+    services.check_can_act(user=by, loop=link.loop)
+    with transaction.atomic():
+        withdrawn = BookingLink.objects.filter(
+            pk=link.pk, status__in=[BookingLink.Status.OPEN, BookingLink.Status.BOOKED]
+        ).update(status=BookingLink.Status.REVOKED, updated_at=timezone.now())
+        if withdrawn:
+            privacy.audit(
+                action="booking_link.withdrawn",
+                obj=link.loop,
+                by=by,
+                candidate_id=link.loop.candidate_id,
+                after={"link": link.pk},
+            )
+    link.refresh_from_db()
+    return bool(withdrawn)
 
 
 # --- The candidate's side --------------------------------------------------------------------

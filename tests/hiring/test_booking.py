@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hiring.delivery.notifications import deliver_due
 from hiring.errors import Invalid, Refused
-from hiring.models import BookingLink, Interview, Loop, Notification, PlanSlot, User
+from hiring.models import AuditEvent, BookingLink, Interview, Loop, Notification, PlanSlot, User
 from hiring.scheduling import booking, proposals
 from tests.concurrency import collide
 from tests.factories import CandidateFactory, LoopFactory, RequisitionFactory, UserFactory
@@ -102,6 +103,63 @@ def test_a_new_link_replaces_the_open_one(client, planned, recruiter):
     assert old.status_code == 410
     assert "replaced by a newer one" in unescape(old.content.decode())
     assert client.get(path_of(second)).status_code == 200
+
+
+def test_the_recruiter_withdraws_a_link_and_it_opens_nothing(client, planned, recruiter):
+    link = send(planned, recruiter)
+    client.force_login(recruiter)
+    page = client.get(f"/admin/hiring/loop/{planned.pk}/propose/").content.decode()
+    assert f'name="link" value="{link.pk}"' in page
+    # when the recruiter withdraws it (twice: a double click)
+    for _ in range(2):
+        answer = client.post(
+            f"/admin/hiring/loop/{planned.pk}/propose/",
+            {"action": "withdraw_link", "link": str(link.pk)},
+            follow=True,
+        )
+    assert "That booking link no longer worked: nothing changed." in answer.content.decode()
+    link.refresh_from_db()
+    assert link.status == BookingLink.Status.REVOKED
+    assert AuditEvent.objects.filter(action="booking_link.withdrawn", actor=recruiter).count() == 1
+    # then the candidate's page says so, and offers nothing
+    candidate = Client()
+    closed = candidate.get(path_of(link))
+    assert closed.status_code == 410
+    assert "Your recruiter withdrew this booking link" in unescape(closed.content.decode())
+    # and the page no longer offers to withdraw it
+    page = client.get(f"/admin/hiring/loop/{planned.pk}/propose/").content.decode()
+    assert f'name="link" value="{link.pk}"' not in page
+
+
+def test_only_the_loops_recruiters_withdraw_and_only_this_loops_links(
+    client, planned, recruiter, interviewer, world
+):
+    link = send(planned, recruiter)
+    with pytest.raises(Refused, match="recruiters"):
+        booking.booking_link_withdraw(link=link, by=interviewer)
+    client.force_login(interviewer)
+    answer = client.post(
+        f"/admin/hiring/loop/{planned.pk}/propose/",
+        {"action": "withdraw_link", "link": str(link.pk)},
+    )
+    assert answer.status_code in (302, 403, 404)
+    # a link of another loop, or no link at all, named on this loop's page changes nothing
+    client.force_login(recruiter)
+    for bad in (str(link.pk + 1000), "x", "9" * 30, ""):
+        page = client.post(
+            f"/admin/hiring/loop/{world.loop.pk}/propose/",
+            {"action": "withdraw_link", "link": bad},
+            follow=True,
+        )
+        assert "That booking link is not one of this loop" in unescape(page.content.decode())
+    other_loop = client.post(
+        f"/admin/hiring/loop/{world.loop.pk}/propose/",
+        {"action": "withdraw_link", "link": str(link.pk)},
+        follow=True,
+    )
+    assert "not one of this loop" in unescape(other_loop.content.decode())
+    link.refresh_from_db()
+    assert link.status == BookingLink.Status.OPEN
 
 
 def test_bad_expired_and_closed_links_say_why(client, planned, recruiter):
