@@ -37,3 +37,9 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email or self.username
+
+    @property
+    def name_for_candidates(self) -> str:
+        """How a candidate sees this person (their booking page, their schedule): the name,
+        never the work address or username the staff's pages fall back to."""
+        return self.get_full_name() or "a member of the hiring team"

@@ -293,6 +293,8 @@ def options_for(link: BookingLink, zone: str, *, fresh: bool = False) -> list[Op
         return [Option(**item) for item in cached]
     _count_search(link)
     result = proposals.propose_for(loop=link.loop, windows=windows, count=OPTIONS)
+    placed = {p.interviewer.id for proposal, _ in result.proposals for p in proposal.placements}
+    names = {person.pk: person.name_for_candidates for person in User.objects.filter(pk__in=placed)}
     tz = ZoneInfo(zone)
     options = [
         Option(
@@ -300,7 +302,7 @@ def options_for(link: BookingLink, zone: str, *, fresh: bool = False) -> list[Op
             rows=[
                 {
                     "title": placement.slot.title,
-                    "who": placement.interviewer.name,
+                    "who": names.get(placement.interviewer.id, ""),
                     "starts_at": placement.starts_at.astimezone(tz),
                     "ends_at": placement.ends_at.astimezone(tz),
                 }
@@ -376,7 +378,7 @@ def booked_rows(link: BookingLink, zone: str) -> list[dict[str, Any]]:
             "title": interview.title,
             "starts_at": interview.starts_at.astimezone(tz),
             "ends_at": interview.ends_at.astimezone(tz),
-            "who": ", ".join(person.display_name for person in interview.interviewers.all()),
+            "who": ", ".join(p.name_for_candidates for p in interview.interviewers.all()),
             "status": interview.get_status_display(),
             "live": interview.status == Interview.Status.SCHEDULED,
             "location": interview.location,

@@ -160,7 +160,7 @@ def render_candidate_schedule(notification: Notification) -> RenderedEmail | Non
             "when": when(interview, interview.time_zone),
             "location": interview.location,
             "video_url": interview.video_url,
-            "panel": ", ".join(member.display_name for member in interview.interviewers.all()),
+            "panel": ", ".join(m.name_for_candidates for m in interview.interviewers.all()),
         }
         for interview in interviews
     ]

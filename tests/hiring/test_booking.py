@@ -248,6 +248,30 @@ def test_the_candidate_books_a_schedule_and_invites_go_out(client, planned, recr
     assert planned.interviews.count() == 2
 
 
+def test_the_candidate_sees_interviewers_names_never_their_addresses(
+    client, planned, recruiter, panel
+):
+    # Ben's account has no name: staff pages show his address, the candidate never does
+    User.objects.filter(pk=panel["ben"].pk).update(first_name="", last_name="")
+    link = send(planned, recruiter)
+    page = client.get(path_of(link))
+    text = page.content.decode()
+    assert "with Ava" in text
+    assert "with a member of the hiring team" in text
+    assert panel["ben"].email not in text
+    option = page.context["options"][0]
+    client.post(path_of(link), {"action": "book", "option": option.signed, "tz": "Europe/London"})
+    booked = client.get(path_of(link)).content.decode()
+    assert "a member of the hiring team" in booked
+    assert panel["ben"].email not in booked
+    deliver_due()
+    [schedule] = [m for m in mail.outbox if "Your interview schedule" in m.subject]
+    assert "a member of the hiring team" in schedule.body
+    assert panel["ben"].email not in schedule.body
+    [(html, _)] = schedule.alternatives
+    assert panel["ben"].email not in html
+
+
 def test_a_changed_or_stale_option_books_nothing(client, planned, recruiter):
     link = send(planned, recruiter)
     option = client.get(path_of(link)).context["options"][0]
