@@ -163,7 +163,8 @@ def reset(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     if not me.is_superuser:
         raise PermissionDenied
-    form = ResetForm(request.POST or None)
+    # The admin's user page links here with ?username= (a GET only fills the form in).
+    form = ResetForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     if request.method == "POST" and form.is_valid():
         person = User.objects.filter(username=form.cleaned_data["username"]).first()
         if person is None:

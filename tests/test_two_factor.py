@@ -226,6 +226,32 @@ def test_a_superuser_resets_someone_who_lost_their_phone(rita: User) -> None:
     assert sign_in(rita).get(ADMIN)["Location"].startswith(SETUP)
 
 
+def test_the_admin_user_page_offers_the_reset_to_superusers_for_people_enrolled(
+    rita: User,
+) -> None:
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    boss_browser = Client()
+    boss_browser.force_login(boss, backend="sesame.backends.ModelBackend")
+    page = f"/admin/hiring/user/{rita.pk}/change/"
+    # not enrolled yet: nothing to reset
+    assert 'id="two-factor-reset"' not in boss_browser.get(page).content.decode()
+
+    enrol(sign_in(rita))
+    shown = boss_browser.get(page).content.decode()
+    assert 'href="/account/two-factor/reset/?username=rita" id="two-factor-reset"' in shown
+    # the link opens the reset page with her username filled in; the GET resets nothing
+    form = boss_browser.get("/account/two-factor/reset/?username=rita").content.decode()
+    assert 'value="rita"' in form
+    assert TOTPDevice.objects.filter(user=rita).exists()
+    # a recruiter looking her up sees no such link
+    recruiter = UserFactory(username="rob", is_staff=True)
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS_GROUP))
+    recruiter_browser = Client()
+    recruiter_browser.force_login(recruiter, backend="sesame.backends.ModelBackend")
+    answer = recruiter_browser.get(page)
+    assert 'id="two-factor-reset"' not in answer.content.decode()
+
+
 def test_the_setting_names_only_what_it_knows(settings: Any) -> None:
     settings.TWO_FACTOR_REQUIRED_FOR = ["recruiter"]
     with pytest.raises(ImproperlyConfigured, match="recruiter"):
