@@ -14,7 +14,7 @@ from scorecards.models import ScorecardRevision
 from scorecards.services import RatingInput, ScorecardContent
 
 # Headless Chromium with the strict CSP, shared with the browser tests (docs pages).
-from tests.browser.conftest import chromium, csp_page  # noqa: F401
+from tests.browser.conftest import chromium, chromium_process, csp_page  # noqa: F401
 from tests.tokens import bearer
 
 
