@@ -72,7 +72,11 @@ class SharedDemo:
         self.blocker.unblock()
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
-        self.seeded = seed_demo()
+        try:
+            self.seeded = seed_demo()
+        except BaseException:
+            self.end()  # no test may run inside what a failed seeding left
+            raise
 
     def end(self) -> None:
         from django.db import transaction
