@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hiring.delivery import webhooks
@@ -48,13 +48,12 @@ def emit(topic: str, payload: dict[str, Any], *, dedupe_key: str | None = None) 
     """Record an event in the current transaction; nudge the dispatcher after commit."""
     now = timezone.now()
     if dedupe_key is not None:
-        try:
-            with transaction.atomic():
-                OutboxEvent.objects.create(
-                    topic=topic, payload=payload, dedupe_key=dedupe_key, available_at=now
-                )
-        except IntegrityError:
-            return  # already recorded: emitting twice is one event
+        # One statement (INSERT ... ON CONFLICT DO NOTHING), not a savepoint around an insert
+        # that may fail: emitting twice is one event.
+        OutboxEvent.objects.bulk_create(
+            [OutboxEvent(topic=topic, payload=payload, dedupe_key=dedupe_key, available_at=now)],
+            ignore_conflicts=True,
+        )
     else:
         OutboxEvent.objects.create(topic=topic, payload=payload, available_at=now)
     nudge()
