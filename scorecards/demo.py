@@ -603,8 +603,8 @@ def _demo_leniency_history(now: datetime) -> None:
     months with too little history are skipped."""
     import numpy as np
 
-    from scorecards.calibration import model as calibration
-    from scorecards.models import CalibrationRun, DimensionRating, InterviewerLeniency
+    from scorecards.calibration import summaries
+    from scorecards.models import CalibrationRun, DimensionRating
 
     rows = list(
         DimensionRating.objects.filter(revision__is_current=True, rating__isnull=False).values_list(
@@ -620,41 +620,8 @@ def _demo_leniency_history(now: datetime) -> None:
         data = np.asarray([r[:4] for r in rows if r[4] <= at], dtype=np.int64).reshape(-1, 4)
         if len(data) < 40:
             continue
-        candidates, c_idx = np.unique(data[:, 0], return_inverse=True)
-        people, i_idx = np.unique(data[:, 1], return_inverse=True)
-        dims, d_idx = np.unique(data[:, 2], return_inverse=True)
-        fit = calibration.fit_leniency(
-            c_idx,
-            i_idx,
-            d_idx,
-            data[:, 3].astype(np.float64),
-            len(candidates),
-            len(people),
-            len(dims),
-        )
-        run = CalibrationRun.objects.create(
-            model_version=fit.model_version,
-            n_ratings=fit.n_ratings,
-            n_interviewers=len(people),
-            residual_variance=fit.residual_variance,
-            pair_variance=fit.pair_variance,
-            prior_variance=fit.prior_variance,
-            shrinkage=fit.shrinkage,
-            estimated=fit.estimated,
-            converged=fit.converged,
-            seconds=0.0,
-        )
+        run = summaries.run_store(summaries.refit_ratings(data))
         CalibrationRun.objects.filter(pk=run.pk).update(fitted_at=at)  # auto_now_add
-        InterviewerLeniency.objects.bulk_create(
-            InterviewerLeniency(
-                run=run,
-                interviewer_id=int(user_id),
-                leniency=float(fit.leniency[index]),
-                leniency_se=float(fit.leniency_se[index]),
-                ratings=int(fit.ratings_per_interviewer[index]),
-            )
-            for index, user_id in enumerate(people)
-        )
 
 
 def _demo_history(recruiter: User, manager: User, interviewers: list[User], now: datetime) -> None:

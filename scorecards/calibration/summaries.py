@@ -67,11 +67,18 @@ def _history_batches() -> Iterator[np.ndarray]:
             yield np.asarray(rows, dtype=np.int64)
 
 
-def calibration_refit() -> CalibrationRun:
-    """Refit interviewer leniency jointly over all history (DESIGN §4) and store it."""
-    started = time.perf_counter()
-    batches = list(_history_batches())
-    data = np.concatenate(batches) if batches else np.empty((0, 4), dtype=np.int64)
+@dataclass(frozen=True)
+class Refit:
+    """One fit of the leniency model over a set of ratings, with the ids its indices stand
+    for (``interviewers[k]`` is the user of ``fit.leniency[k]``)."""
+
+    fit: calibration.LeniencyFit
+    interviewers: np.ndarray
+    dimensions: np.ndarray
+
+
+def refit_ratings(data: np.ndarray) -> Refit:
+    """Fit the model to rows of (candidate, interviewer, dimension, rating) ids."""
     candidates, candidate_idx = np.unique(data[:, 0], return_inverse=True)
     interviewers, interviewer_idx = np.unique(data[:, 1], return_inverse=True)
     dimensions, dimension_idx = np.unique(data[:, 2], return_inverse=True)
@@ -84,22 +91,53 @@ def calibration_refit() -> CalibrationRun:
         len(interviewers),
         len(dimensions),
     )
+    return Refit(fit, interviewers, dimensions)
+
+
+def run_store(refit: Refit) -> CalibrationRun:
+    """Store a fit as a run, with each interviewer's leniency in the history the insight
+    pages draw trends from (issue 18). The current corrections are ``calibration_refit``'s."""
+    fit, interviewers = refit.fit, refit.interviewers
+    run = CalibrationRun.objects.create(
+        model_version=fit.model_version,
+        n_ratings=fit.n_ratings,
+        n_interviewers=len(interviewers),
+        residual_variance=fit.residual_variance,
+        pair_variance=fit.pair_variance,
+        prior_variance=fit.prior_variance,
+        shrinkage=fit.shrinkage,
+        estimated=fit.estimated,
+        converged=fit.converged,
+        seconds=0.0,
+        dimension_variance=fit.dimension_variance,
+        rating_variance=fit.rating_variance,
+        dimension_means={str(int(d)): float(fit.mu[k]) for k, d in enumerate(refit.dimensions)},
+    )
+    InterviewerLeniency.objects.bulk_create(
+        [
+            InterviewerLeniency(
+                run=run,
+                interviewer_id=int(user_id),
+                leniency=float(fit.leniency[index]),
+                leniency_se=float(fit.leniency_se[index]),
+                ratings=int(fit.ratings_per_interviewer[index]),
+            )
+            for index, user_id in enumerate(interviewers)
+        ],
+        batch_size=5000,
+    )
+    return run
+
+
+def calibration_refit() -> CalibrationRun:
+    """Refit interviewer leniency jointly over all history (DESIGN §4) and store it."""
+    started = time.perf_counter()
+    batches = list(_history_batches())
+    data = np.concatenate(batches) if batches else np.empty((0, 4), dtype=np.int64)
+    refit = refit_ratings(data)
+    fit = refit.fit
     with transaction.atomic():
-        run = CalibrationRun.objects.create(
-            model_version=fit.model_version,
-            n_ratings=fit.n_ratings,
-            n_interviewers=len(interviewers),
-            residual_variance=fit.residual_variance,
-            pair_variance=fit.pair_variance,
-            prior_variance=fit.prior_variance,
-            shrinkage=fit.shrinkage,
-            estimated=fit.estimated,
-            converged=fit.converged,
-            seconds=0.0,
-            dimension_variance=fit.dimension_variance,
-            rating_variance=fit.rating_variance,
-            dimension_means={str(int(d)): float(fit.mu[k]) for k, d in enumerate(dimensions)},
-        )
+        run = run_store(refit)
         InterviewerCalibration.objects.bulk_create(
             [
                 InterviewerCalibration(
@@ -109,7 +147,7 @@ def calibration_refit() -> CalibrationRun:
                     leniency_se=float(fit.leniency_se[index]),
                     ratings=int(fit.ratings_per_interviewer[index]),
                 )
-                for index, user_id in enumerate(interviewers)
+                for index, user_id in enumerate(refit.interviewers)
             ],
             batch_size=5000,
             update_conflicts=True,
@@ -118,20 +156,6 @@ def calibration_refit() -> CalibrationRun:
         )
         # Interviewers with no rating left (all amended away) lose their correction.
         InterviewerCalibration.objects.exclude(run=run).delete()
-        # Every refit is kept per interviewer too: the trends of the insight pages (issue 18).
-        InterviewerLeniency.objects.bulk_create(
-            [
-                InterviewerLeniency(
-                    run=run,
-                    interviewer_id=int(user_id),
-                    leniency=float(fit.leniency[index]),
-                    leniency_se=float(fit.leniency_se[index]),
-                    ratings=int(fit.ratings_per_interviewer[index]),
-                )
-                for index, user_id in enumerate(interviewers)
-            ],
-            batch_size=5000,
-        )
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["seconds"])
     logger.info("calibration: refit %s ratings in %.2fs", run.n_ratings, run.seconds)
