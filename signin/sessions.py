@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 
 from hiring.models import User
 from signin.models import UserSession
+from signin.tokens import tokens_revoke_all
 
 STARTED = "signin.started"  # when the person signed in (epoch seconds)
 SEEN = "signin.seen"  # their latest request, to the minute
@@ -170,6 +171,11 @@ def _privileges_saved(sender: Any, instance: User, created: bool, **kwargs: Any)
         return
     if tuple(getattr(instance, name) for name in PRIVILEGE_FIELDS) != before:
         sessions_end(user=instance)
+        was_active = before[PRIVILEGE_FIELDS.index("is_active")]
+        if was_active and not instance.is_active:
+            # Deactivated (the admin's checkbox, SCIM): their API tokens are revoked, not only
+            # refused while inactive, so reactivating the account brings none of them back.
+            tokens_revoke_all(owner=instance)
 
 
 @receiver(m2m_changed, sender=User.groups.through)

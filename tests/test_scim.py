@@ -19,6 +19,7 @@ from hiring.models import User
 from hiring.roles import RECRUITERS_GROUP
 from scorecards.magic_links import magic_link_url
 from scorecards.models import Scorecard
+from signin.models import ApiToken
 from signin.oidc import Refused, user_for_claims
 from tests.api.conftest import submit_scorecard
 from tests.conftest import World
@@ -324,6 +325,8 @@ def test_a_deactivated_person_is_refused_at_once_and_their_scorecards_stay(
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
     assert api.get("/api/v1/interviews/").status_code == 401
+    # the token is revoked, not only refused while the account is inactive
+    assert ApiToken.objects.filter(owner=interviewer, revoked_at__isnull=True).count() == 0
     assert granted.get(kit).status_code != 200
     assert Client().get(link_url).status_code == 403  # the link itself opens nothing now
     scorecard = Scorecard.objects.get(pk=revision.scorecard_id)
@@ -331,13 +334,17 @@ def test_a_deactivated_person_is_refused_at_once_and_their_scorecards_stay(
     assert scorecard.revisions.count() == 1
 
 
-def test_reactivating_lets_the_person_sign_in_again(scim):
+def test_reactivating_lets_the_person_sign_in_again_but_brings_no_old_token_back(scim):
     person, _ = created_user(scim, OKTA_CREATE)
+    old_token = api_client(person)
+    assert old_token.get("/api/v1/interviews/").status_code == 200
     deactivate_by_okta(scim, person)
     scim("PATCH", f"Users/{person.pk}", patch({"op": "replace", "value": {"active": True}}))
 
     browser = browser_of(User.objects.get(pk=person.pk))
     assert browser.get("/interviews/").status_code == 200
+    assert old_token.get("/api/v1/interviews/").status_code == 401
+    assert api_client(User.objects.get(pk=person.pk)).get("/api/v1/interviews/").status_code == 200
 
 
 # --- Groups --------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ strict subset: the requests Okta and Entra ID send.
   managers and interviewers are roles of a requisition's staffing, not groups, so the
   identity provider does not grant them.
 - **Deactivation takes effect at once**: saving ``is_active=False`` ends the person's
-  sessions (``signin.sessions``), their API tokens are refused (``signin.tokens``) and their
+  sessions and revokes their API tokens (``signin.sessions``; reactivating brings no old
+  token back) and their
   e-mail links too (django-sesame refuses an inactive user; a grant already in a session is
   checked against ``is_active`` on every page, ``scorecards.magic_links``).
 """
