@@ -22,7 +22,7 @@ strict subset: the requests Okta and Entra ID send.
   identity provider does not grant them.
 - **Deactivation takes effect at once**: saving ``is_active=False`` ends the person's
   sessions and revokes their API tokens (``signin.sessions``; reactivating brings no old
-  token back) and their
-  e-mail links too (django-sesame refuses an inactive user; a grant already in a session is
-  checked against ``is_active`` on every page, ``scorecards.magic_links``).
+  token back), and their e-mail links are refused too (django-sesame refuses an inactive
+  user; a grant already in a session is checked against ``is_active`` on every page,
+  ``scorecards.magic_links``).
 """
