@@ -124,14 +124,15 @@ def token_authenticate(secret: str) -> ApiToken:
     if match is None:
         raise TokenRefused("Unknown API token.")
     now = timezone.now()
+    # A deactivated account's tokens are revoked too (signin.sessions): say the cause.
+    if not match.owner.is_active:
+        raise TokenRefused("This API token's account is deactivated.")
     if match.revoked_at is not None:
         raise TokenRefused("This API token was revoked; create a new one.")
     if match.expires_at <= now:
         raise TokenRefused(
             f"This API token expired on {match.expires_at:%Y-%m-%d}; create a new one."
         )
-    if not match.owner.is_active:
-        raise TokenRefused("This API token's account is deactivated.")
     _touch(match, now)
     return match
 
