@@ -118,6 +118,18 @@ def _invite_all(debrief: Debrief, people: Iterable[User]) -> int:
     return told
 
 
+def _cancel_all(debrief: Debrief, people: QuerySet[User]) -> None:
+    """A cancellation at the debrief's current SEQUENCE to each of ``people``."""
+    for person in people.order_by("pk"):
+        notifications.notify(
+            reason=DEBRIEF_CANCEL,
+            obj=debrief,
+            recipient_email=person.email,
+            recipient=person,
+            sequence=debrief.calendar_sequence,
+        )
+
+
 def debrief_schedule(
     *,
     loop: Loop,
@@ -195,15 +207,8 @@ def debrief_cancel(*, debrief: Debrief, by: User) -> bool:
         debrief.refresh_from_db()
         invited = User.objects.filter(
             pk__in=notifications_about(debrief, reasons=(DEBRIEF_INVITE,)).values("recipient_id")
-        ).order_by("pk")
-        for person in invited:
-            notifications.notify(
-                reason=DEBRIEF_CANCEL,
-                obj=debrief,
-                recipient_email=person.email,
-                recipient=person,
-                sequence=debrief.calendar_sequence,
-            )
+        )
+        _cancel_all(debrief, invited)
     return True
 
 
@@ -240,15 +245,7 @@ def debrief_panel_sync(*, loop: Loop) -> bool:
         )
         debrief.refresh_from_db()
         _invite_all(debrief, wanted)
-        dropped = User.objects.filter(pk__in=held - {person.pk for person in wanted})
-        for person in dropped.order_by("pk"):
-            notifications.notify(
-                reason=DEBRIEF_CANCEL,
-                obj=debrief,
-                recipient_email=person.email,
-                recipient=person,
-                sequence=debrief.calendar_sequence,
-            )
+        _cancel_all(debrief, User.objects.filter(pk__in=held - {p.pk for p in wanted}))
     return True
 
 
