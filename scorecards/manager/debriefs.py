@@ -52,14 +52,34 @@ def outcome_fields(form: forms.Form, people: list[User]) -> None:
     form.fields["attendees"] = attendees
 
 
-def context(user: User, loop: Loop, comment_form: CommentForm | None = None) -> dict[str, Any]:
-    """What the summary page shows of the debrief."""
-    thread: list[DebriefComment] = list(debriefs.thread(loop=loop, user=user))
+# The discussion shows its latest comments; a link shows them all.
+THREAD_LATEST = 50
+
+
+def context(
+    user: User,
+    loop: Loop,
+    comment_form: CommentForm | None = None,
+    *,
+    whole_thread: bool = False,
+) -> dict[str, Any]:
+    """What the summary page shows of the debrief: the discussion's latest
+    ``THREAD_LATEST`` comments, oldest first (all of them when ``whole_thread``), and how
+    many earlier ones are not shown."""
+    comments = debriefs.thread(loop=loop, user=user)
+    earlier = 0
+    if whole_thread:
+        thread: list[DebriefComment] = list(comments)
+    else:
+        thread = list(comments.reverse()[:THREAD_LATEST])[::-1]
+        if len(thread) == THREAD_LATEST:
+            earlier = comments.count() - THREAD_LATEST
     debrief: Debrief | None = debriefs.current(loop)
     return {
         "debrief": debrief,
         "debrief_when": _when(debrief, user) if debrief else "",
         "thread": thread,
+        "thread_earlier": earlier,
         "comment_form": comment_form or CommentForm(),
         "mentionable": debriefs.mentionable(loop),
         "debrief_invitees": debriefs.invitees(loop),

@@ -413,7 +413,8 @@ def _render_summary(
         context = _summary_context(user, loop, stored.summary)
         context["stale"] = stored.stale
         template = "scorecards/manager/loop_summary.html"
-    context.update(debrief_page.context(user, loop, comment_form))
+    whole_thread = request.GET.get("comments") == "all"
+    context.update(debrief_page.context(user, loop, comment_form, whole_thread=whole_thread))
     if context["may_decide"] and form is None:
         form = DecisionForm(ladder=context["ladder"], people=context["debrief_invitees"])
     context["form"] = form

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hiring import debriefs
 from hiring.delivery.notifications import deliver_due
 from hiring.models import DebriefComment, DebriefOutcome, Loop
 from scorecards.calibration import summaries
+from scorecards.manager.debriefs import THREAD_LATEST
 from scorecards.services import loop_refresh_status
 from tests.factories import InterviewFactory
 from tests.scorecards.test_summaries import submit
@@ -165,3 +168,35 @@ def test_the_summary_costs_the_same_queries_with_2_and_40_comments(
         assert f"Point {total - 1}." in html
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_long_discussion_shows_its_latest_comments_and_a_link_to_all_in_constant_queries(
+    client, ready_loop, recruiter
+):
+    def post(n: int) -> None:
+        DebriefComment.objects.bulk_create(
+            DebriefComment(loop=ready_loop, author=recruiter, body=f"Point number {k}.")
+            for k in range(n)
+        )
+
+    client.force_login(recruiter)
+    post(THREAD_LATEST + 5)
+    with CaptureQueriesContext(connection) as fewer:
+        html = client.get(summary_url(ready_loop)).content.decode()
+    # the latest fifty, oldest of them first; the five before them behind a link
+    assert html.count('<li class="comment') == THREAD_LATEST
+    assert "Point number 5." in html
+    assert "Point number 4." not in html
+    assert html.index("Point number 5.") < html.index(f"Point number {THREAD_LATEST + 4}.")
+    assert "Show the 5 earlier comments" in html
+    whole = client.get(summary_url(ready_loop), {"comments": "all"}).content.decode()
+    assert whole.count('<li class="comment') == THREAD_LATEST + 5
+    assert "Point number 0." in whole
+    assert "earlier comment" not in whole
+    # the page's cost does not grow with the thread
+    post(200)
+    with CaptureQueriesContext(connection) as more:
+        html = client.get(summary_url(ready_loop)).content.decode()
+    assert "Show the 205 earlier comments" in html
+    assert len(fewer.captured_queries) > 0
+    assert len(more.captured_queries) == len(fewer.captured_queries)
