@@ -24,6 +24,21 @@ TEMPLATE = "hiring/booking.html"
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
+def zone_groups(zones: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The zones by region, each shown by its place ("New York", "Argentina / Buenos Aires"),
+    sorted by it: a candidate typing "Lon" in the list lands on London."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in zones:
+        region, slash, place = name.partition("/")
+        if not slash:  # "UTC", a candidate's own
+            region, place = "Other", name
+        groups.setdefault(region, []).append((name, place.replace("_", " ").replace("/", " / ")))
+    return [(region, sorted(groups[region], key=lambda item: item[1])) for region in sorted(groups)]
+
+
+ZONE_GROUPS = zone_groups(ZONES)
+
+
 def _unusable(request: HttpRequest, problem: booking.LinkUnusable) -> HttpResponse:
     status = 404 if problem.link is None else 410
     return render(
@@ -45,7 +60,7 @@ def _page(
         "link": link,
         "loop": loop,
         "zone": zone,
-        "zones": ZONES if zone in ZONES else sorted([*ZONES, zone]),
+        "zone_groups": ZONE_GROUPS if zone in ZONES else zone_groups(sorted([*ZONES, zone])),
         "problems": problems or [],
         "asked_zone": "tz" in request.GET or request.method == "POST",
     }

@@ -272,6 +272,21 @@ def test_the_candidate_sees_interviewers_names_never_their_addresses(
     assert panel["ben"].email not in html
 
 
+def test_the_zone_list_is_grouped_by_region_and_names_places(client, planned, recruiter):
+    link = send(planned, recruiter)
+    html = client.get(path_of(link)).content.decode()
+    europe = html.split('<optgroup label="Europe">', 1)[1].split("</optgroup>", 1)[0]
+    assert '<option value="Europe/London" selected>London</option>' in europe
+    america = html.split('<optgroup label="America">', 1)[1].split("</optgroup>", 1)[0]
+    assert '<option value="America/New_York">New York</option>' in america
+    assert '<option value="America/Argentina/Buenos_Aires">Argentina / Buenos Aires</option>' in (
+        america
+    )
+    # a zone outside the regions (the candidate's own "UTC") is offered too, and chosen
+    utc = client.get(path_of(link), {"tz": "UTC"}).content.decode()
+    assert '<optgroup label="Other"><option value="UTC" selected>UTC</option>' in utc
+
+
 def test_a_changed_or_stale_option_books_nothing(client, planned, recruiter):
     link = send(planned, recruiter)
     option = client.get(path_of(link)).context["options"][0]
