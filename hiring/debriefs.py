@@ -31,7 +31,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from hiring import access, limits
-from hiring.delivery import notifications
+from hiring.delivery import background, notifications
 from hiring.errors import Invalid
 from hiring.models import (
     Debrief,
@@ -253,22 +253,19 @@ def debrief_panel_changed(loop_id: int) -> None:
     """Ask for :func:`debrief_panel_sync` once the current transaction commits, once per loop
     however many changes the transaction made (an admin save replaces a panel in two steps).
     Called by ``hiring.signals`` for every change of an interview's interviewers or status."""
-    connection_ = transaction.get_connection()
-    for _, callback, _ in connection_.run_on_commit:
-        pending = getattr(callback, "debrief_loop_ids", None)
-        if pending is not None:
-            pending.add(loop_id)
-            return
-    loops = {loop_id}
 
-    def sync() -> None:
-        for pk in sorted(loops):
-            loop = Loop.objects.filter(pk=pk).first()
-            if loop is not None and current(loop) is not None:
-                debrief_panel_sync(loop=loop)
+    def sync(loop_ids: set[int]) -> None:
+        # one query finds the loops among them with a scheduled debrief; the rest need nothing
+        scheduled = (
+            Loop.objects.filter(pk__in=loop_ids, debriefs__status=Debrief.Status.SCHEDULED)
+            .distinct()
+            .order_by("pk")
+        )
+        for loop in scheduled:
+            debrief_panel_sync(loop=loop)
 
-    sync.debrief_loop_ids = loops  # type: ignore[attr-defined]
-    transaction.on_commit(sync, robust=True)  # a failure is logged; the panel change stands
+    # robust: a failure is logged; the panel change stands
+    background.after_commit_once("debrief.panel", [loop_id], sync, robust=True)
 
 
 def notifications_about(debrief: Debrief, *, reasons: Sequence[str]) -> QuerySet[Notification]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from celery import current_app
@@ -37,6 +38,27 @@ def enqueue_after_commit(task_name: str) -> None:
 
     send.task_name = task_name  # type: ignore[attr-defined]
     transaction.on_commit(send)
+
+
+def after_commit_once(
+    key: str, ids: Iterable[int], run: Callable[[set[int]], None], *, robust: bool = False
+) -> None:
+    """Call ``run`` with the ids asked for under ``key`` once the current transaction
+    commits: once per transaction, with every id any caller in it asked for (a later caller
+    joins the call already waiting). ``robust``: a failure of ``run`` is logged, not raised."""
+    connection = transaction.get_connection()
+    for _, callback, _ in connection.run_on_commit:
+        pending = getattr(callback, "after_commit_once", {}).get(key)
+        if pending is not None:
+            pending.update(ids)
+            return
+    wanted: set[int] = set(ids)
+
+    def call() -> None:
+        run(wanted)
+
+    call.after_commit_once = {key: wanted}  # type: ignore[attr-defined]
+    transaction.on_commit(call, robust=robust)
 
 
 SOON = timedelta(minutes=2)

@@ -19,6 +19,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from hiring.delivery import outbox
+from hiring.delivery.background import after_commit_once
 from hiring.delivery.outbox import handles
 from hiring.models import Dimension, Interview, Loop, RoleProfile
 from scorecards.calibration import model as calibration
@@ -289,25 +290,17 @@ def loop_summaries_queue(loop_ids: Iterable[int]) -> None:
     commits: one message per transaction, however many loops or callers asked. Reads call
     this instead of computing, so a GET never writes. If the broker is down the next read
     asks again, and the nightly refresh covers open loops, so a failed send is only logged."""
-    wanted = sorted(set(loop_ids))
+    wanted = set(loop_ids)
     if not wanted:
         return
-    connection_ = transaction.get_connection()
-    for _, callback, _ in connection_.run_on_commit:
-        pending = getattr(callback, "summary_loop_ids", None)
-        if pending is not None:  # one message already waits for this commit: join it
-            pending.update(wanted)
-            return
-    loops: set[int] = set(wanted)
 
-    def send() -> None:
+    def send(loops: set[int]) -> None:
         try:
             current_app.send_task(SUMMARISE_TASK, args=[sorted(loops)])
         except Exception as exc:  # broker unreachable: the next read asks again
             logger.warning("could not queue %d loop summaries: %s", len(loops), exc)
 
-    send.summary_loop_ids = loops  # type: ignore[attr-defined]
-    transaction.on_commit(send)
+    after_commit_once(SUMMARISE_TASK, wanted, send)
 
 
 @dataclass(frozen=True)
