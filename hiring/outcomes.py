@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -263,24 +264,21 @@ def checkpoints(loop: Loop, *, now: datetime | None = None) -> list[Checkpoint]:
         outcome.months: outcome
         for outcome in HireOutcome.objects.filter(loop=loop).select_related("recorded_by")
     }
-    return [
-        Checkpoint(
-            months=months,
-            label=HireOutcome.Checkpoint(months).label,
-            due_at=due_at(decision, months),
-            due=due_at(decision, months) <= now,
-            outcome=recorded.get(months),
-            left_before=next(
-                (
-                    outcome
-                    for earlier, outcome in sorted(recorded.items())
-                    if earlier < months and not outcome.still_employed
-                ),
-                None,
-            ),
+    employed = {months: outcome.still_employed for months, outcome in recorded.items()}
+    points = []
+    for months in CHECKPOINTS:
+        departed = left_by(employed, months)
+        points.append(
+            Checkpoint(
+                months=months,
+                label=HireOutcome.Checkpoint(months).label,
+                due_at=due_at(decision, months),
+                due=due_at(decision, months) <= now,
+                outcome=recorded.get(months),
+                left_before=None if departed is None else recorded[departed],
+            )
         )
-        for months in CHECKPOINTS
-    ]
+    return points
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -308,35 +306,30 @@ def due_outcomes(now: datetime, *, within: timedelta = REMIND_WITHIN) -> list[Du
         .select_related("loop__requisition__hiring_manager", "loop__candidate")
         .order_by("decided_at", "pk")
     )
-    recorded: dict[tuple[int, int], bool] = {
-        (loop_id, months): still_employed
-        for loop_id, months, still_employed in HireOutcome.objects.filter(
-            loop__in=decisions.values("loop_id"),
-        ).values_list("loop_id", "months", "still_employed")
-    }
+    recorded: dict[int, dict[int, bool]] = defaultdict(dict)
+    for loop_id, months, still_employed in HireOutcome.objects.filter(
+        loop__in=decisions.values("loop_id"),
+    ).values_list("loop_id", "months", "still_employed"):
+        recorded[loop_id][months] = still_employed
     due: list[DueOutcome] = []
     for decision in decisions:
+        loop_recorded = recorded.get(decision.loop_id, {})
         for months in CHECKPOINTS:
             when = due_at(decision, months)
-            # a hire recorded as gone at an earlier checkpoint is not asked about
-            left = any(
-                recorded.get((decision.loop_id, earlier)) is False
-                for earlier in CHECKPOINTS
-                if earlier < months
-            )
-            unrecorded = (decision.loop_id, months) not in recorded
-            if now - within <= when <= now and unrecorded and not left:
+            if now - within <= when <= now and not settled(loop_recorded, months):
                 due.append(DueOutcome(loop=decision.loop, months=months, due_at=when))
     return due
 
 
-def left_before(loop: Loop, months: int) -> HireOutcome | None:
-    """The earlier checkpoint's outcome saying the hire had left, if one does."""
-    return (
-        HireOutcome.objects.filter(loop=loop, months__lt=months, still_employed=False)
-        .order_by("months")
-        .first()
-    )
+def left_by(still_employed: Mapping[int, bool], months: int) -> int | None:
+    """The earliest checkpoint before ``months`` whose outcome says the hire had left, from
+    each recorded checkpoint's "still employed"."""
+    return next((m for m in sorted(still_employed) if m < months and not still_employed[m]), None)
+
+
+def settled(still_employed: Mapping[int, bool], months: int) -> bool:
+    """Nothing to ask about this checkpoint: recorded, or the hire left at an earlier one."""
+    return months in still_employed or left_by(still_employed, months) is not None
 
 
 def remind_due(now: datetime | None = None) -> int:
@@ -396,8 +389,10 @@ def render_outcome_due(notification: Notification) -> RenderedEmail | None:
         decision is None
         or loop.candidate.anonymised_at is not None
         or loop.requisition.hiring_manager_id != recipient.pk
-        or HireOutcome.objects.filter(loop=loop, months=months).exists()
-        or left_before(loop, months) is not None
+        or settled(
+            dict(HireOutcome.objects.filter(loop=loop).values_list("months", "still_employed")),
+            months,
+        )
     ):
         return None
     context = {
