@@ -70,14 +70,8 @@ def lockout_response(
     """What a locked-out person sees on ``/login/`` and ``/admin/login/`` instead of the
     form: the reason, how long to wait, and who can help."""
     minutes = cool_off_minutes()
-    ip = _address(request)
-    per_person = (
-        AccessAttempt.objects.filter(
-            username=(credentials or {}).get("username"),
-            ip_address=ip,
-            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
-        ).aggregate(n=Sum("failures_since_start"))["n"]
-        or 0
+    per_person = _failures(
+        username=(credentials or {}).get("username"), ip_address=_address(request)
     )
     response = render(
         request,
@@ -98,12 +92,17 @@ def _address(request: HttpRequest) -> str | None:
     return getattr(request, "axes_ip_address", None) or client_ip(request)
 
 
-def address_failures(ip: str) -> int:
-    """Failed password sign-ins from ``ip``, every username together, still inside their
-    cool-off (each username's count runs from its latest failure, as axes counts it)."""
+def _failures(**who: Any) -> int:
+    """Failed password sign-ins of the attempts matching ``who``, still inside their
+    cool-off (each attempt's count runs from its latest failure, as axes counts it)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    attempts = AccessAttempt.objects.filter(ip_address=ip, attempt_time__gte=since)
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since, **who)
     return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+
+
+def address_failures(ip: str) -> int:
+    """Failed password sign-ins from ``ip``, every username together."""
+    return _failures(ip_address=ip)
 
 
 def address_locked(request: HttpRequest) -> bool:
