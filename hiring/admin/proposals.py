@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from config.ids import MAX_ID
 from hiring import access
 from hiring.admin.base import loop_to_change, report, request_user
 from hiring.errors import ApplicationError
@@ -109,7 +110,7 @@ def _withdraw_link(model_admin: Any, request: HttpRequest, loop: Any) -> None:
     raw = request.POST.get("link", "")
     link = (
         access.visible(user, BookingLink).filter(loop=loop, pk=int(raw)).first()
-        if raw.isdigit() and len(raw) < 19
+        if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
         else None
     )
     if link is None:

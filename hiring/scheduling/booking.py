@@ -200,7 +200,6 @@ def booking_link_withdraw(*, link: BookingLink, by: User) -> bool:
                 candidate_id=link.loop.candidate_id,
                 after={"link": link.pk},
             )
-    link.refresh_from_db()
     return bool(withdrawn)
 
 
